@@ -1,0 +1,13 @@
+import {startLab} from '../source/lab/lab.ts';
+const t0 = Date.now();
+const lab = await startLab({balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}});
+console.log('started in', Date.now() - t0, lab.urls, lab.pids(), lab.runtime, lab.proxy.describe);
+const got = {stable: 0, canary: 0};
+for (const role of ['stable', 'canary'] as const) lab.logs.follow(role, {lines: (b) => { got[role] += b.length; }, gap: (g) => console.log('GAP', g), status: (e, s, m) => console.log('status', e, s, m)}, new AbortController().signal);
+await new Promise((r) => setTimeout(r, 2000));
+console.log(lab.load.stats().byStatus, lab.load.stats().byUpstream, lab.load.stats().p95Ms, got);
+console.log(await lab.stats.read('canary'), await lab.stats.read('canary'));
+await lab.restartEngine('canary');
+const pids = lab.pids();
+await lab.stop();
+console.log('stopped', pids.map((p) => { try { process.kill(p, 0); return 'ALIVE ' + p; } catch { return 'gone'; } }));

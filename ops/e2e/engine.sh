@@ -1,0 +1,96 @@
+#!/bin/bash
+# Prepares a private Docker Engine for the e2e suite, or stops it.
+#   ops/e2e/engine.sh start   installs what is missing, starts dockerd, builds the images;
+#                             prints the DOCKER_HOST to use on stdout
+#   ops/e2e/engine.sh daemon  only starts dockerd (the suite's daemon-restart test)
+#   ops/e2e/engine.sh stop    stops that dockerd by its PID
+# The engine has its own socket, exec root and data root, so it never touches a system Docker;
+# the data root lives under the cache dir, so images survive between runs.
+# Every failure exits non-zero with the reason: the suite must never be skipped silently.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cache="${CANARY_E2E_CACHE:-/var/cache/canary-console-e2e}"
+run="${CANARY_E2E_RUN:-/run/canary-console-e2e}"
+sock="$run/docker.sock"
+pidfile="$run/dockerd.pid"
+docker=/usr/bin/docker # the apt CLI: a newer docker on PATH has no working build against this engine
+
+fail() { printf 'e2e engine: %s\n' "$*" >&2; exit 1; }
+log() { printf '[engine] %s\n' "$*" >&2; }
+
+install_packages() {
+	local missing=()
+	[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing+=(docker.io)
+	command -v debootstrap >/dev/null || missing+=(debootstrap)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	[ "$(id -u)" = 0 ] || fail "needs root to install ${missing[*]} (run as root, or apt-get install -y ${missing[*]})"
+	# Keep the package from starting a system daemon: we run our own.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+	fi
+	log "apt-get install ${missing[*]}"
+	apt-get update -qq >&2 || fail 'apt-get update failed'
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
+		|| fail "apt-get install ${missing[*]} failed"
+}
+
+running() {
+	[ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+start_dockerd() {
+	if running && DOCKER_HOST="unix://$sock" "$docker" version >/dev/null 2>&1; then
+		log "dockerd already running (pid $(cat "$pidfile"))"
+		return 0
+	fi
+	[ "$(id -u)" = 0 ] || fail 'needs root to start dockerd'
+	mkdir -p "$cache/docker" "$run"
+	local dev mtu
+	# Containers must not send packets larger than the host's uplink allows (bridge networking).
+	dev="$(awk '$2 == "00000000" { print $1; exit }' /proc/net/route)"
+	mtu="$(cat "/sys/class/net/${dev:-lo}/mtu" 2>/dev/null || echo 1500)"
+	[ "$mtu" -le 1500 ] || mtu=1500
+	log "starting dockerd (data root $cache/docker, mtu $mtu)"
+	# setsid: dockerd must not get the terminal's signals; it is stopped by its PID.
+	setsid /usr/sbin/dockerd --data-root "$cache/docker" --exec-root "$run/exec" --pidfile "$pidfile" \
+		-H "unix://$sock" --mtu "$mtu" >"$run/dockerd.log" 2>&1 </dev/null &
+	local deadline=$((SECONDS + 30))
+	until DOCKER_HOST="unix://$sock" "$docker" version >/dev/null 2>&1; do
+		if ! kill -0 $! 2>/dev/null; then
+			tail -n 20 "$run/dockerd.log" >&2
+			fail "dockerd exited during start (log above, full log in $run/dockerd.log)"
+		fi
+		[ $SECONDS -lt $deadline ] || fail "dockerd not ready after 30 s (log: $run/dockerd.log)"
+		sleep 0.1
+	done
+}
+
+stop_dockerd() {
+	running || { log 'dockerd not running'; return 0; }
+	local pid
+	pid="$(cat "$pidfile")"
+	log "stopping dockerd (pid $pid)"
+	kill -TERM "$pid"
+	local deadline=$((SECONDS + 20))
+	while kill -0 "$pid" 2>/dev/null; do
+		[ $SECONDS -lt $deadline ] || { kill -KILL "$pid" 2>/dev/null || true; break; }
+		sleep 0.1
+	done
+}
+
+case "${1:-}" in
+start)
+	install_packages
+	start_dockerd
+	DOCKER_HOST="unix://$sock" CANARY_E2E_CACHE="$cache" "$root/ops/docker/build-images.sh" \
+		|| fail 'building the images failed (see above)'
+	echo "unix://$sock"
+	;;
+daemon)
+	start_dockerd
+	echo "unix://$sock"
+	;;
+stop) stop_dockerd ;;
+*) echo "usage: $0 start|daemon|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,148 @@
+import {readFileSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import Docker from 'dockerode';
+
+export const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+export interface DockerEndpoint {
+	options: Docker.DockerOptions;
+	/** Where we connect, for messages: "unix:///var/run/docker.sock", "tcp://host:2376 (TLS)". */
+	describe: string;
+	/** The unix socket path when connecting through one. */
+	socketPath?: string;
+}
+
+/**
+ * Reads DOCKER_HOST the way the docker CLI does. Built here rather than left to docker-modem's
+ * own defaults so that the endpoint is known for error messages, a bare TLS cert path works,
+ * and ssh:// keeps its port.
+ */
+export function dockerEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
+	const host = env.DOCKER_HOST?.trim();
+	if (!host || host.startsWith('unix://') || host.startsWith('/')) {
+		const socketPath = (host?.startsWith('unix://') ? host.slice('unix://'.length) : host) || DEFAULT_SOCKET;
+		return {options: {socketPath}, describe: `unix://${socketPath}`, socketPath};
+	}
+	let url: URL;
+	try {
+		url = new URL(host.includes('://') ? host : `tcp://${host}`);
+	} catch {
+		throw new Error(`DOCKER_HOST=${host} is not a valid address: use unix:///path, tcp://host:port or ssh://user@host`);
+	}
+	if (url.protocol === 'ssh:') {
+		// docker-modem runs `docker system dial-stdio` on the remote host over ssh2, using the agent.
+		const port = Number(url.port || 22);
+		return {
+			options: {
+				protocol: 'ssh',
+				host: url.hostname,
+				port,
+				username: decodeURIComponent(url.username) || undefined,
+				sshOptions: {agent: env.SSH_AUTH_SOCK},
+			} as Docker.DockerOptions,
+			describe: `ssh://${url.username ? `${url.username}@` : ''}${url.hostname}${url.port ? `:${url.port}` : ''}`,
+		};
+	}
+	if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
+		throw new Error(`DOCKER_HOST=${host}: unsupported scheme ${url.protocol} (use unix://, tcp:// or ssh://)`);
+	}
+	const port = url.port || (url.protocol === 'https:' ? '2376' : '2375');
+	// As the docker CLI: any non-empty DOCKER_TLS_VERIFY turns TLS on; port 2376 is the TLS port.
+	const tls = Boolean(env.DOCKER_TLS_VERIFY) || url.protocol === 'https:' || port === '2376';
+	const options: Docker.DockerOptions = {host: url.hostname, port, protocol: tls ? 'https' : 'http'};
+	if (tls) {
+		const certPath = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+		try {
+			options.ca = readFileSync(join(certPath, 'ca.pem'));
+			options.cert = readFileSync(join(certPath, 'cert.pem'));
+			options.key = readFileSync(join(certPath, 'key.pem'));
+		} catch (error) {
+			throw new Error(
+				`TLS for ${host}: cannot read ca.pem, cert.pem and key.pem in ${certPath} (${(error as Error).message}); set DOCKER_CERT_PATH`,
+			);
+		}
+	}
+	return {options, describe: `tcp://${url.hostname}:${port}${tls ? ' (TLS)' : ''}`};
+}
+
+export function connectDocker(env: NodeJS.ProcessEnv = process.env): {docker: Docker; endpoint: DockerEndpoint} {
+	const endpoint = dockerEndpointFromEnv(env);
+	return {docker: new Docker(endpoint.options), endpoint};
+}
+
+/** Where a client connects, recovered from its modem (for clients built elsewhere). */
+export function endpointOf(docker: Docker): string {
+	const modem = docker.modem as unknown as {socketPath?: unknown; host?: string; port?: string | number; protocol?: string};
+	if (modem.host) return `${modem.protocol === 'ssh' ? 'ssh' : 'tcp'}://${modem.host}${modem.port ? `:${modem.port}` : ''}`;
+	return `unix://${typeof modem.socketPath === 'string' ? modem.socketPath : DEFAULT_SOCKET}`;
+}
+
+const UNREACHABLE_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EPERM', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** True when the error means the daemon cannot be reached at all (as opposed to an API error). */
+export function isUnreachable(error: unknown): boolean {
+	const e = error as {code?: string; statusCode?: number; message?: string} | null;
+	if (!e) return false;
+	if (e.code && UNREACHABLE_CODES.has(e.code)) return true;
+	return typeof e.message === 'string' && /socket hang up|connect E|read E|ssh|All configured authentication methods failed/i.test(e.message) && !e.statusCode;
+}
+
+/** True for Docker's "no such container" (HTTP 404). */
+export function isNotFound(error: unknown): boolean {
+	return (error as {statusCode?: number} | null)?.statusCode === 404;
+}
+
+/** One sentence that says what is wrong and what to do, for every way talking to Docker fails. */
+export function describeDockerError(error: unknown, endpoint = `unix://${DEFAULT_SOCKET}`): string {
+	const e = (error ?? {}) as {code?: string; statusCode?: number; message?: string; json?: {message?: string}; address?: string};
+	const socket = e.address ?? (endpoint.startsWith('unix://') ? endpoint.slice('unix://'.length) : endpoint);
+	switch (e.code) {
+		case 'ENOENT':
+			return `Docker socket ${socket} not found: is the Docker daemon running? Start it (systemctl start docker) or set DOCKER_HOST.`;
+		case 'EACCES':
+		case 'EPERM':
+			return `Permission denied on ${socket}: add your user to the docker group (sudo usermod -aG docker $USER, then log in again) or run with sudo.`;
+		case 'ECONNREFUSED':
+			return `Docker daemon at ${endpoint} refused the connection: it is down or restarting.`;
+		case 'ECONNRESET':
+		case 'EPIPE':
+			return `Docker daemon at ${endpoint} closed the connection: it stopped or restarted.`;
+		case 'ETIMEDOUT':
+		case 'EHOSTUNREACH':
+		case 'ENETUNREACH':
+			return `Docker daemon at ${endpoint} is unreachable (${e.code}): check the host and the network.`;
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return `Docker host in ${endpoint} does not resolve (${e.code}): check DOCKER_HOST.`;
+		default:
+	}
+	const apiMessage = e.json?.message ?? e.message ?? String(error);
+	if (e.statusCode) return `Docker API error ${e.statusCode}: ${apiMessage.replace(/^\(HTTP code \d+\)[^-]*- /, '').trim()}`;
+	if (/socket hang up/i.test(apiMessage)) return `Docker daemon at ${endpoint} closed the connection: it stopped or restarted.`;
+	return `Docker at ${endpoint}: ${apiMessage}`;
+}
+
+export interface DockerCheck {
+	ok: boolean;
+	/** The engine's version, e.g. "20.10.24", when reachable. */
+	version: string | null;
+	message: string;
+}
+
+/** Pings the daemon and reads its version; never throws. */
+export async function checkDocker(docker: Docker, endpoint = endpointOf(docker)): Promise<DockerCheck> {
+	try {
+		const info = (await docker.version()) as {Version?: string; ApiVersion?: string};
+		const version = info.Version ?? null;
+		return {ok: true, version, message: `Docker ${version ?? '?'} at ${endpoint}`};
+	} catch (error) {
+		return {ok: false, version: null, message: describeDockerError(error, endpoint)};
+	}
+}
+
+/** HH:MM:SS in local time, for "since" messages. */
+export function clockTime(ms: number): string {
+	const d = new Date(ms);
+	return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}

@@ -1,0 +1,125 @@
+// Turning Docker's followed log bytes into lines: timestamp prefixes, chunk boundaries and the
+// resume cursor that makes a reattach neither repeat nor lose a line.
+
+/** Longest partial line kept while waiting for its newline; longer text is cut into a line. */
+export const MAX_PARTIAL = 64 * 1024;
+
+export interface StampedLine {
+	/** Nanoseconds since the epoch from Docker's RFC3339Nano prefix, or null without one. */
+	ns: bigint | null;
+	text: string;
+}
+
+const STAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}) /;
+
+/** Splits "2025-11-27T11:33:42.208690662Z text" into nanoseconds and text. */
+export function parseStamp(line: string): StampedLine {
+	const m = STAMP.exec(line);
+	if (!m) return {ns: null, text: line};
+	const seconds = Date.parse(`${m[1]}${m[3]}`);
+	if (Number.isNaN(seconds)) return {ns: null, text: line};
+	const fraction = BigInt((m[2] ?? '').padEnd(9, '0'));
+	return {ns: BigInt(seconds) * 1_000_000n + fraction, text: line.slice(m[0].length)};
+}
+
+export function nsToMs(ns: bigint): number {
+	return Number(ns / 1_000_000n);
+}
+
+/** Docker's `since` parameter: "seconds.nanoseconds" (inclusive). */
+export function nsToSince(ns: bigint): string {
+	return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+}
+
+/**
+ * Reassembles lines from the payloads of one stream (stdout or stderr): a line may be split
+ * across chunks and a chunk may hold many lines. Bounded: a partial line never exceeds MAX_PARTIAL.
+ */
+export class LineSplitter {
+	private partial = '';
+
+	constructor(private readonly onLine: (line: string) => void) {}
+
+	push(chunk: Buffer | string): void {
+		let text = this.partial + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+		let start = 0;
+		for (;;) {
+			const nl = text.indexOf('\n', start);
+			if (nl < 0) break;
+			this.onLine(stripCr(text.slice(start, nl)));
+			start = nl + 1;
+		}
+		text = text.slice(start);
+		while (text.length > MAX_PARTIAL) {
+			this.onLine(text.slice(0, MAX_PARTIAL));
+			text = text.slice(MAX_PARTIAL);
+		}
+		this.partial = text;
+	}
+
+	/** The stream ended: a last line without its newline is still a line. */
+	end(): void {
+		if (this.partial) this.onLine(stripCr(this.partial));
+		this.partial = '';
+	}
+}
+
+function stripCr(line: string): string {
+	return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/**
+ * Remembers the newest timestamp delivered and the lines carrying exactly that timestamp.
+ * Docker's `since` is inclusive, so a resumed stream repeats the boundary lines: they are
+ * recognised by timestamp and content and dropped, everything older is dropped, newer passes.
+ */
+export class ResumeCursor {
+	last: bigint | null = null;
+	private atLast = new Map<string, number>();
+
+	/** True when the line is new (and records it); false for a repeat from before the cursor. */
+	accept(ns: bigint | null, key: string): boolean {
+		if (ns === null) return true;
+		if (this.last !== null) {
+			if (ns < this.last) return false;
+			if (ns === this.last) {
+				const seen = this.atLast.get(key) ?? 0;
+				if (seen > 0 && this.replaying) {
+					this.atLast.set(key, seen - 1);
+					this.replayed.set(key, (this.replayed.get(key) ?? 0) + 1);
+					return false;
+				}
+				this.record(key);
+				return true;
+			}
+		}
+		this.last = ns;
+		this.atLast = new Map();
+		this.replayed = new Map();
+		this.replaying = false;
+		this.record(key);
+		return true;
+	}
+
+	private replaying = false;
+	private replayed = new Map<string, number>();
+
+	/** A new stream starts from the cursor: its first lines at the cursor are the repeats. */
+	resume(): void {
+		// Lines given back by a previous replay count again as seen for the next one.
+		for (const [key, n] of this.replayed) this.atLast.set(key, (this.atLast.get(key) ?? 0) + n);
+		this.replayed = new Map();
+		this.replaying = true;
+	}
+
+	/** Docker's `since` for the next stream, or undefined before any timestamped line. */
+	since(): string | undefined {
+		return this.last === null ? undefined : nsToSince(this.last);
+	}
+
+	private record(key: string): void {
+		// Bounded: a burst of identical timestamps (coarse clocks) cannot grow this without end.
+		if (this.atLast.size >= 10_000) return;
+		this.atLast.set(key, (this.atLast.get(key) ?? 0) + 1);
+	}
+}

@@ -1,0 +1,216 @@
+import type Docker from 'dockerode';
+import type {EngineRole, LogGap, LogSink, LogSource, RawLine} from '../../core/types.ts';
+import {clockTime, describeDockerError, endpointOf, isNotFound, isUnreachable} from './connect.ts';
+import {LineSplitter, nsToMs, parseStamp, ResumeCursor} from './log-lines.ts';
+import {ContainerEvents} from './events.ts';
+
+export interface DockerLogOptions {
+	/** Lines of history on the first attach (default 100). */
+	tail?: number;
+	/** Only history from this time on (ms since epoch) on the first attach. */
+	since?: number;
+	/** Batch flush interval (default 50 ms) and size (default 500 lines). */
+	flushMs?: number;
+	maxBatch?: number;
+}
+
+/** "engine-canary restarted 12:01:03, 2.1 s gap" */
+export function describeGap(gap: LogGap): string {
+	const length = gap.gapMs === null ? '' : `, ${(gap.gapMs / 1000).toFixed(1)} s gap`;
+	return `${gap.reason} ${clockTime(gap.at)}${length}`;
+}
+
+interface Attached {
+	id: string;
+	startedAt: number | null;
+	finishedAt: number | null;
+	running: boolean;
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+function parseTime(value: string | undefined): number | null {
+	if (!value || value === ZERO_TIME) return null;
+	const ms = Date.parse(value);
+	return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * Follows the engines' container logs. A followed Docker log stream ends silently when the
+ * container stops (docker/cli#3426), so each follow is a loop: attach, read to the end, wait for
+ * the container to come back (events, with polling as the fallback), resume from the last
+ * timestamp. Never throws: problems become statuses.
+ */
+export function createDockerLogSource(docker: Docker, names: Record<EngineRole, string>, options: DockerLogOptions = {}): LogSource {
+	const endpoint = endpointOf(docker);
+	const events = new ContainerEvents(docker);
+	return {
+		follow(engine, sink, signal) {
+			void followLoop(engine, names[engine], sink, signal).catch((error: unknown) => {
+				sink.status(engine, 'failed', `log follower stopped: ${describeDockerError(error, endpoint)}`);
+			});
+		},
+	};
+
+	async function followLoop(engine: EngineRole, name: string, sink: LogSink, signal: AbortSignal): Promise<void> {
+		const cursor = new ResumeCursor();
+		const firstAttachSince = options.since;
+		// The run (container id + start) whose log we last read to its end, and the last run we
+		// saw running: a gap is a change of the running run.
+		let readTo: Attached | null = null;
+		let lastRunning: Attached | null = null;
+		let lostAt: number | null = null;
+		let lastStatus = '';
+		let unreachableSince: number | null = null;
+		let backoff = 250;
+		let first = true;
+		const status = (state: 'attached' | 'waiting' | 'failed', message?: string) => {
+			const key = `${state}:${message ?? ''}`;
+			if (key === lastStatus) return;
+			lastStatus = key;
+			sink.status(engine, state, message);
+		};
+		const unsubscribe = events.watch(name, signal);
+		try {
+			while (!signal.aborted) {
+				let info: Docker.ContainerInspectInfo | null;
+				try {
+					info = await docker.getContainer(name).inspect();
+				} catch (error) {
+					if (isNotFound(error)) {
+						info = null;
+					} else {
+						unreachableSince ??= Date.now();
+						const detail = describeDockerError(error, endpoint);
+						status('failed', isUnreachable(error) ? `Docker unreachable since ${clockTime(unreachableSince)}: ${detail}` : detail);
+						await events.wait(name, backoff, signal);
+						backoff = Math.min(backoff * 2, 5000);
+						continue;
+					}
+				}
+				backoff = 250;
+				const wasUnreachable = unreachableSince;
+				unreachableSince = null;
+				if (!info) {
+					status('waiting', `container ${name} not found; waiting`);
+					await events.wait(name, 1000, signal);
+					continue;
+				}
+				const current: Attached = {
+					id: info.Id,
+					startedAt: parseTime(info.State.StartedAt),
+					finishedAt: parseTime(info.State.FinishedAt),
+					running: info.State.Running,
+				};
+				const fresh = readTo === null || readTo.id !== current.id || readTo.startedAt !== current.startedAt;
+				if (!fresh && !current.running) {
+					// Stopped and already read to its end: wait for it to start again.
+					status('waiting', `container ${name} is ${info.State.Status}; waiting`);
+					await events.wait(name, 1000, signal);
+					continue;
+				}
+				if (current.running && lastRunning && (lastRunning.id !== current.id || lastRunning.startedAt !== current.startedAt)) {
+					const recreated = lastRunning.id !== current.id;
+					const finished = current.finishedAt !== null && current.finishedAt >= (lastRunning.startedAt ?? 0) ? current.finishedAt : null;
+					const stoppedAt = (recreated ? null : finished) ?? lostAt;
+					const at = current.startedAt ?? Date.now();
+					sink.gap({
+						engine,
+						at,
+						gapMs: stoppedAt === null ? null : Math.max(0, at - stoppedAt),
+						reason: `${name} ${recreated ? 'recreated' : 'restarted'}`,
+					});
+					lostAt = null;
+				} else if (current.running && lastRunning && wasUnreachable !== null) {
+					sink.gap({engine, at: Date.now(), gapMs: Date.now() - wasUnreachable, reason: `${name} log stream reconnected`});
+					lostAt = null;
+				}
+				if (current.running) lastRunning = current;
+				if (!current.running) status('waiting', `container ${name} is ${info.State.Status}; waiting`);
+				const tty = info.Config.Tty;
+				const since = cursor.since() ?? (first && firstAttachSince !== undefined ? String(firstAttachSince / 1000) : undefined);
+				const tail = first && options.tail !== undefined ? options.tail : first ? 100 : undefined;
+				cursor.resume();
+				readTo = current;
+				const endedOk = await pump(engine, name, tty, {since, tail}, cursor, sink, signal, () => {
+					if (current.running) status('attached');
+				});
+				first = false;
+				if (current.running) lostAt = Date.now();
+				// The stream broke rather than ended: find out why on the next round. A short pause
+				// either way, so a container that is going down is not re-read in a tight loop.
+				await events.wait(name, endedOk ? 100 : backoff, signal);
+			}
+		} finally {
+			unsubscribe();
+		}
+	}
+
+	/** Reads one followed log stream to its end. Resolves false when it broke with an error. */
+	async function pump(
+		engine: EngineRole,
+		name: string,
+		tty: boolean,
+		range: {since?: string; tail?: number},
+		cursor: ResumeCursor,
+		sink: LogSink,
+		signal: AbortSignal,
+		onOpen: () => void,
+	): Promise<boolean> {
+		const flushMs = options.flushMs ?? 50;
+		const maxBatch = options.maxBatch ?? 500;
+		let batch: RawLine[] = [];
+		let timer: NodeJS.Timeout | null = null;
+		const flush = () => {
+			if (timer) clearTimeout(timer);
+			timer = null;
+			if (batch.length === 0) return;
+			const out = batch;
+			batch = [];
+			sink.lines(out);
+		};
+		const lineOf = (stream: 'stdout' | 'stderr') => (raw: string) => {
+			const {ns, text} = parseStamp(raw);
+			if (!cursor.accept(ns, `${stream}\u0000${text}`)) return;
+			batch.push({engine, stream, time: ns === null ? Date.now() : nsToMs(ns), text});
+			if (batch.length >= maxBatch) flush();
+			else timer ??= setTimeout(flush, flushMs);
+		};
+		const out = new LineSplitter(lineOf('stdout'));
+		const err = new LineSplitter(lineOf('stderr'));
+		const query: Record<string, unknown> = {follow: true, stdout: true, stderr: true, timestamps: true};
+		if (range.since !== undefined) query.since = range.since;
+		if (range.tail !== undefined) query.tail = range.tail;
+		let stream: NodeJS.ReadableStream;
+		try {
+			stream = (await docker.getContainer(name).logs(query as unknown as Docker.ContainerLogsOptions & {follow: true})) as NodeJS.ReadableStream;
+		} catch (error) {
+			if (!isNotFound(error)) sink.status(engine, 'failed', describeDockerError(error, endpoint));
+			return false;
+		}
+		onOpen();
+		return new Promise<boolean>((resolve) => {
+			let done = false;
+			const finish = (ok: boolean) => {
+				if (done) return;
+				done = true;
+				signal.removeEventListener('abort', onAbort);
+				out.end();
+				err.end();
+				flush();
+				resolve(ok);
+			};
+			const onAbort = () => {
+				(stream as unknown as {destroy?: () => void}).destroy?.();
+				finish(true);
+			};
+			signal.addEventListener('abort', onAbort, {once: true});
+			if (tty) stream.on('data', (chunk: Buffer) => out.push(chunk));
+			else docker.modem.demuxStream(stream, {write: (c: Buffer) => out.push(c)} as never, {write: (c: Buffer) => err.push(c)} as never);
+			stream.on('end', () => finish(true));
+			stream.on('close', () => finish(true));
+			stream.on('error', () => finish(false));
+			if (signal.aborted) onAbort();
+		});
+	}
+}

@@ -1,0 +1,211 @@
+import {dirname, join} from 'node:path';
+import meow from 'meow';
+import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
+import type {Monitor} from './core/monitor.ts';
+
+// The composition root: flags -> config -> real adapters (Docker or the lab) -> the Monitor
+// -> the screen or a headless command. The only file that picks concrete adapters.
+
+// lab children take their own flags: hand them over untouched, before meow sees them.
+const argv = process.argv.slice(2);
+if (argv[0] === 'lab') {
+	const {runLabCommand, UsageError} = await import('./lab/run.ts');
+	try {
+		await runLabCommand(argv.slice(1));
+	} catch (error) {
+		process.stderr.write(`${error instanceof UsageError ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
+		process.exit(2);
+	}
+} else {
+	await runMain();
+}
+
+async function runMain(): Promise<void> {
+const cli = meow(
+	`
+  Usage
+    $ canary-console                    watch the canary deployment on this Docker host
+    $ canary-console demo               start the built-in lab and watch it (no Docker needed)
+    $ canary-console status [--json]    print one snapshot and exit (for scripts and CI)
+    $ canary-console promote --yes      move to the next stage, verify, exit 0/1/2/3
+    $ canary-console rollback --yes     back to 100/0, verify
+    $ canary-console weights 75/25 --yes
+    $ canary-console lab engine ...     run a lab engine by itself (see: canary-console lab)
+
+  Options
+    --config FILE        JSON config file (see README: Configuration)
+    --stable-url URL     stable engine, default http://localhost:8081
+    --canary-url URL     canary engine, default http://localhost:8082
+    --balancer-url URL   nginx, default http://localhost:8080
+    --nginx-config FILE  the config holding the upstream, default ops/nginx/canary.conf
+    --upstream NAME      upstream block name, default involution_engine
+    --profile NAME       metric names: involution (default) or http
+    --window SECONDS     window of the figures and the verdict, default 60
+    --audit FILE         audit log (JSON lines), default canary-console-audit.jsonl
+    --demo               status/promote/rollback/weights against a fresh lab
+    --balancer KIND      lab balancer: auto (nginx when installed), nginx or lab
+    --json               machine-readable output
+    --yes                confirm a headless weight change
+    --no-color           no colours (NO_COLOR is honoured too)
+
+  Keys on screen: press ? for help.
+`,
+	{
+		importMeta: import.meta,
+		allowUnknownFlags: false,
+		flags: {
+			config: {type: 'string'},
+			stableUrl: {type: 'string'},
+			canaryUrl: {type: 'string'},
+			balancerUrl: {type: 'string'},
+			nginxConfig: {type: 'string'},
+			upstream: {type: 'string'},
+			profile: {type: 'string'},
+			window: {type: 'number'},
+			audit: {type: 'string'},
+			demo: {type: 'boolean', default: false},
+			balancer: {type: 'string', default: 'auto'},
+			json: {type: 'boolean', default: false},
+			yes: {type: 'boolean', default: false},
+			color: {type: 'boolean', default: true},
+		},
+	},
+);
+
+function fail(message: string, code = 2): never {
+	process.stderr.write(`canary-console: ${message}\n`);
+	process.exit(code);
+}
+
+function loadConfig(): Config {
+	const flags = cli.flags;
+	const layers: unknown[] = [];
+	if (flags.config) layers.push(readConfigFile(flags.config));
+	layers.push(configFromEnv(process.env));
+	layers.push({
+		urls: {stable: flags.stableUrl, canary: flags.canaryUrl, balancer: flags.balancerUrl},
+		upstream: flags.upstream,
+		profile: flags.profile,
+		windowSec: flags.window,
+		auditPath: flags.audit,
+		docker: flags.nginxConfig ? {nginxConfig: {host: flags.nginxConfig}} : undefined,
+	});
+	return buildConfig(layers);
+}
+
+interface Runtime {
+	monitor: Monitor;
+	shutdown: () => Promise<void>;
+}
+
+async function startDemoRuntime(config: Config, options: {quietLogs?: boolean} = {}): Promise<Runtime> {
+	const [{startLab}, {Monitor}, {createHttpProbe}] = await Promise.all([
+		import('./lab/lab.ts'),
+		import('./core/monitor.ts'),
+		import('./adapters/http-probe.ts'),
+	]);
+	const balancer = cli.flags.balancer;
+	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
+	void options;
+	const lab = await startLab({balancer});
+	const labConfig: Config = {
+		...config,
+		urls: lab.urls,
+		roles: lab.roles,
+		upstream: lab.upstream,
+		auditPath: cli.flags.audit ?? join(dirname(lab.proxy.configPath), "audit.jsonl"),
+	};
+	const monitor = new Monitor({
+		config: labConfig,
+		http: createHttpProbe(),
+		logs: lab.logs,
+		stats: lab.stats,
+		proxy: lab.proxy,
+		runtime: lab.runtime,
+	});
+	return {monitor, shutdown: () => lab.stop()};
+}
+
+async function startDockerRuntime(config: Config): Promise<Runtime> {
+	const [{createDockerAdapters}, {Monitor}, {createHttpProbe}] = await Promise.all([
+		import('./adapters/docker/index.ts'),
+		import('./core/monitor.ts'),
+		import('./adapters/http-probe.ts'),
+	]);
+	const docker = createDockerAdapters({names: config.docker.names, nginxConfig: config.docker.nginxConfig});
+	const check = await docker.check();
+	if (!check.ok) process.stderr.write(`canary-console: ${check.message}\n`);
+	const aliases = await engineAliases(docker.docker, config).catch(() => undefined);
+	const monitor = new Monitor({
+		config,
+		http: createHttpProbe(),
+		logs: docker.logs,
+		stats: docker.stats,
+		proxy: docker.proxy,
+		runtime: docker.runtime,
+		aliases,
+	});
+	return {monitor, shutdown: async () => docker.close()};
+}
+
+/** nginx reports the address it connected to (the container's IP), not the name in the config. */
+async function engineAliases(docker: import('dockerode'), config: Config): Promise<Record<string, 'stable' | 'canary'>> {
+	const aliases: Record<string, 'stable' | 'canary'> = {};
+	for (const role of ['stable', 'canary'] as const) {
+		const port = config.roles[role].split(':').at(-1) ?? '8080';
+		const info = await docker.getContainer(config.docker.names[role]).inspect();
+		for (const network of Object.values(info.NetworkSettings.Networks ?? {})) {
+			if (network.IPAddress) aliases[`${network.IPAddress}:${port}`] = role;
+		}
+	}
+	return aliases;
+}
+
+function startRuntime(config: Config, demo: boolean): Promise<Runtime> {
+	return demo ? startDemoRuntime(config) : startDockerRuntime(config);
+}
+
+async function interactive(config: Config, demo: boolean): Promise<number> {
+	if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+		fail(
+			`the console needs a terminal (stdin and stdout must be a TTY).\n` +
+				`  For scripts and CI use: canary-console status${demo ? ' --demo' : ''} [--json]`,
+		);
+	}
+	const colour = cli.flags.color && !process.env.NO_COLOR;
+	if (!colour) process.env.FORCE_COLOR = '0';
+	const {runScreen} = await import('./ui/run-screen.tsx');
+	const runtime = await startRuntime(config, demo);
+	return runScreen({monitor: runtime.monitor, colour, maxFps: config.maxFps, shutdown: runtime.shutdown});
+}
+
+async function main(): Promise<number> {
+	const [command = 'watch', ...rest] = cli.input;
+	let config: Config;
+	try {
+		config = loadConfig();
+	} catch (error) {
+		if (error instanceof ConfigError) fail(error.message);
+		throw error;
+	}
+	switch (command) {
+		case 'watch':
+			return interactive(config, cli.flags.demo);
+		case 'demo':
+			return interactive({...config, soakMinutes: config.soakMinutes}, true);
+		case 'status':
+		case 'promote':
+		case 'rollback':
+		case 'weights': {
+			const {runHeadless} = await import('./headless.ts');
+			const runtime = await startRuntime(config, cli.flags.demo);
+			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, shutdown: runtime.shutdown});
+		}
+		default:
+			fail(`unknown command "${command}". Run canary-console --help.`);
+	}
+}
+
+const code = await main().catch((error: Error) => fail(error.stack ?? error.message, 1));
+process.exit(code);
+}

@@ -1,0 +1,176 @@
+import {readFileSync} from 'node:fs';
+import {DEFAULT_STAGES, parseSplit, type Roles, type Split} from './domain/upstream.ts';
+import {DEFAULT_THRESHOLDS, type Thresholds} from './domain/verdict.ts';
+import {PROFILE_NAMES} from './domain/profiles.ts';
+
+// One typed config: the guide's names and ports as defaults, then a JSON config file,
+// then the environment, then flags. Validated once, with messages that name the field.
+
+export interface Config {
+	/** Metric and label names: 'involution' (default) or 'http'. */
+	profile: string;
+	urls: {balancer: string; stable: string; canary: string};
+	upstream: string;
+	/** Server addresses of the two engines inside the upstream block. */
+	roles: Roles;
+	docker: {
+		names: {stable: string; canary: string; nginx: string; services: string[]};
+		nginxConfig: {host: string; container: string};
+	};
+	stages: Split[];
+	/** Minimum soak per stage in minutes (the guide: 2-4 h). */
+	soakMinutes: number;
+	pollIntervalMs: number;
+	/** Window the figures and the verdict are computed over. */
+	windowSec: number;
+	/** How often a verdict is recorded against the failure budget. */
+	analysisIntervalSec: number;
+	thresholds: Thresholds;
+	/** Requests per split sample. */
+	sampleSize: number;
+	verifyTimeoutMs: number;
+	auditPath: string;
+	logBuffer: number;
+	maxFps: number;
+	/** Minutes of history the sparklines show. */
+	historyMinutes: number;
+}
+
+export const DEFAULT_CONFIG: Config = {
+	profile: 'involution',
+	urls: {balancer: 'http://localhost:8080', stable: 'http://localhost:8081', canary: 'http://localhost:8082'},
+	upstream: 'involution_engine',
+	roles: {stable: 'engine-stable:8080', canary: 'engine-canary:8080'},
+	docker: {
+		names: {
+			stable: 'engine-stable',
+			canary: 'engine-canary',
+			nginx: 'nginx-canary',
+			services: ['nginx-canary', 'redis-canary', 'time-resolver-canary'],
+		},
+		nginxConfig: {host: 'ops/nginx/canary.conf', container: '/etc/nginx/conf.d/default.conf'},
+	},
+	stages: DEFAULT_STAGES,
+	soakMinutes: 120,
+	pollIntervalMs: 2000,
+	windowSec: 60,
+	analysisIntervalSec: 30,
+	thresholds: DEFAULT_THRESHOLDS,
+	sampleSize: 200,
+	verifyTimeoutMs: 10_000,
+	auditPath: 'canary-console-audit.jsonl',
+	logBuffer: 20_000,
+	maxFps: 10,
+	historyMinutes: 15,
+};
+
+export class ConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ConfigError';
+	}
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Deep merge of plain objects; arrays and scalars replace. */
+function merge<T>(base: T, override: unknown): T {
+	if (!isObject(override) || !isObject(base)) return (override === undefined ? base : override) as T;
+	const out: Json = {...(base as Json)};
+	for (const [key, value] of Object.entries(override)) {
+		if (value === undefined) continue;
+		out[key] = key in out ? merge(out[key], value) : value;
+	}
+	return out as T;
+}
+
+export function readConfigFile(path: string): Json {
+	let text: string;
+	try {
+		text = readFileSync(path, 'utf8');
+	} catch (error) {
+		throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+	}
+	try {
+		const parsed: unknown = JSON.parse(text);
+		if (!isObject(parsed)) throw new Error('the top level must be a JSON object');
+		return parsed;
+	} catch (error) {
+		throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}. Fix the file or leave out --config.`);
+	}
+}
+
+/** Reads CANARY_CONSOLE_* variables: the settings people change per host. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Json {
+	const out: Json = {};
+	const urls: Json = {};
+	if (env.CANARY_CONSOLE_BALANCER_URL) urls.balancer = env.CANARY_CONSOLE_BALANCER_URL;
+	if (env.CANARY_CONSOLE_STABLE_URL) urls.stable = env.CANARY_CONSOLE_STABLE_URL;
+	if (env.CANARY_CONSOLE_CANARY_URL) urls.canary = env.CANARY_CONSOLE_CANARY_URL;
+	if (Object.keys(urls).length > 0) out.urls = urls;
+	if (env.CANARY_CONSOLE_AUDIT) out.auditPath = env.CANARY_CONSOLE_AUDIT;
+	if (env.CANARY_CONSOLE_NGINX_CONFIG) out.docker = {nginxConfig: {host: env.CANARY_CONSOLE_NGINX_CONFIG}};
+	return out;
+}
+
+export function buildConfig(layers: unknown[]): Config {
+	let config = DEFAULT_CONFIG;
+	for (const layer of layers) config = merge(config, layer);
+	// Stages may be written as "90/10" strings in a config file.
+	config = {...config, stages: config.stages.map((stage, index) => toSplit(stage, `stages[${index}]`))};
+	validate(config);
+	return config;
+}
+
+function toSplit(value: unknown, field: string): Split {
+	if (typeof value === 'string') {
+		const split = parseSplit(value);
+		if ('error' in split) throw new ConfigError(`${field}: ${split.error}`);
+		return split;
+	}
+	if (isObject(value) && typeof value.stable === 'number' && typeof value.canary === 'number') {
+		return {stable: value.stable, canary: value.canary};
+	}
+	throw new ConfigError(`${field} must be a split like "50/50"`);
+}
+
+function validate(config: Config): void {
+	const positive = (value: unknown, field: string) => {
+		if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+			throw new ConfigError(`${field} must be a positive number (got ${JSON.stringify(value)})`);
+		}
+	};
+	for (const [key, url] of Object.entries(config.urls)) {
+		try {
+			const parsed = new URL(url);
+			if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+		} catch {
+			throw new ConfigError(`urls.${key} must be an http:// URL (got ${JSON.stringify(url)})`);
+		}
+	}
+	if (!PROFILE_NAMES.includes(config.profile)) {
+		throw new ConfigError(`profile must be one of ${PROFILE_NAMES.join(', ')} (got ${JSON.stringify(config.profile)})`);
+	}
+	positive(config.pollIntervalMs, 'pollIntervalMs');
+	positive(config.windowSec, 'windowSec');
+	positive(config.analysisIntervalSec, 'analysisIntervalSec');
+	positive(config.sampleSize, 'sampleSize');
+	positive(config.verifyTimeoutMs, 'verifyTimeoutMs');
+	positive(config.logBuffer, 'logBuffer');
+	positive(config.maxFps, 'maxFps');
+	positive(config.historyMinutes, 'historyMinutes');
+	if (typeof config.soakMinutes !== 'number' || config.soakMinutes < 0) {
+		throw new ConfigError('soakMinutes must be a number of minutes, 0 or more');
+	}
+	if (config.windowSec * 1000 < config.pollIntervalMs * 2) {
+		throw new ConfigError(`windowSec (${config.windowSec}) must cover at least two polls of pollIntervalMs (${config.pollIntervalMs})`);
+	}
+	if (config.stages.length === 0) throw new ConfigError('stages must list at least one split, e.g. ["90/10","50/50","0/100"]');
+	if (!config.upstream || /[\s{};]/.test(config.upstream)) {
+		throw new ConfigError(`upstream must be an nginx upstream name (got ${JSON.stringify(config.upstream)})`);
+	}
+}

@@ -1,0 +1,66 @@
+// The step list and result shared by the weight flow and the proxy restart: what the screen
+// shows while a change runs and what the headless commands turn into exit codes.
+
+import type {AuditOutcome} from './audit.ts';
+import type {SplitSample} from './split-sampler.ts';
+
+export type StepId = 'lock' | 'read' | 'render' | 'check-seen' | 'backup' | 'write' | 'read-back' | 'validate' | 'reload' | 'confirm-seen' | 'verify' | 'restore' | 'restart';
+
+export interface ApplyStep {
+	name: StepId;
+	state: 'running' | 'done' | 'failed';
+	message: string;
+	/** ms since epoch (deps.now). */
+	at: number;
+}
+
+export type ApplyOutcome = Exclude<AuditOutcome, 'started'>;
+
+/** Why the flow ended, for the screen and the headless exit code. */
+export type ApplyStatus =
+	| 'verified' | 'not-verified' | 'lock-held' | 'unreadable' | 'changed-outside' | 'render-error'
+	| 'stale-container-file' | 'write-failed' | 'validate-failed' | 'reload-failed' | 'restart-unavailable' | 'restart-failed' | 'restored' | 'error';
+
+export interface ApplyResult {
+	/** True for 'verified' and 'restored': the change (or restart) did what was asked. */
+	ok: boolean;
+	outcome: ApplyOutcome;
+	status: ApplyStatus;
+	/** Splits as "90/10"; '?' when the file could not be read. */
+	from: string;
+	to: string;
+	steps: ApplyStep[];
+	message: string;
+	sample?: SplitSample;
+	/** The container sees another file: restarting nginx-canary (restartProxy) reconnects it. */
+	restartOffered?: boolean;
+	/** Changed lines: the outside change for 'changed-outside'. */
+	diff?: string[];
+	backupPath?: string;
+	/** Set when the audit line could not be written (disk full, read-only). */
+	auditError?: string;
+}
+
+export function stepper(onStep: (step: ApplyStep) => void, now: () => number) {
+	const steps: ApplyStep[] = [];
+	const report = (name: StepId, state: ApplyStep['state'], message: string) => {
+		const step = {name, state, message, at: now()};
+		const index = steps.findIndex((s) => s.name === name);
+		if (index >= 0) steps[index] = step;
+		else steps.push(step);
+		onStep(step);
+	};
+	return {
+		steps,
+		run: (id: StepId, message: string) => report(id, 'running', message),
+		done: (id: StepId, message: string) => report(id, 'done', message),
+		fail: (id: StepId, message: string) => report(id, 'failed', message),
+	};
+}
+
+/** The result's common fields; `ok` follows from the outcome. */
+export function resultOf(outcome: ApplyOutcome, status: ApplyStatus, fields: Omit<ApplyResult, 'ok' | 'outcome' | 'status'>): ApplyResult {
+	return {ok: outcome === 'verified' || outcome === 'restored', outcome, status, ...fields};
+}
+
+export const oneLine = (output: string) => output.trim().split('\n').filter(Boolean).slice(-3).join(' | ');

@@ -1,0 +1,143 @@
+import type {EngineRole, HttpProbe, ResourceReading, StatsSource} from './types.ts';
+import {ProbeError} from './types.ts';
+import type {HealthReading, WindowFigures} from '../domain/figures.ts';
+import {parsePrometheus, type ParsedPage} from '../domain/prometheus.ts';
+import {summarizeWindow} from '../domain/window.ts';
+import {healthFromFailure, parseHealth} from '../domain/health.ts';
+import type {MetricProfile} from '../domain/profiles.ts';
+
+// Polls one engine's /healthz, /metrics and resource usage, keeps the recent scrapes
+// (enough to cover the analysis window) and a bounded history for the sparklines.
+
+export type ProbeState = 'waiting' | 'ok' | 'slow' | 'timeout' | 'refused' | 'bad-response' | 'error';
+
+export interface ProbeStatus {
+	state: ProbeState;
+	message: string | null;
+	/** Last time /metrics answered, ms since epoch. */
+	lastOkAt: number | null;
+	/** Consecutive failed polls. */
+	failures: number;
+}
+
+export interface SeriesPoint {
+	at: number;
+	p95Ms: number | null;
+	ratio5xx: number | null;
+	memPercent: number | null;
+	rps: number | null;
+}
+
+interface Scrape {
+	at: number;
+	page: ParsedPage;
+}
+
+const SLOW_MS = 1000;
+
+export class EnginePoller {
+	probe: ProbeStatus = {state: 'waiting', message: null, lastOkAt: null, failures: 0};
+	health: HealthReading | null = null;
+	figures: WindowFigures | null = null;
+	resources: ResourceReading | null = null;
+	resourcesError: string | null = null;
+	readonly series: SeriesPoint[] = [];
+	/** Requests served since the console started watching (self-polling excluded). */
+	requestsSeen = 0;
+	private readonly scrapes: Scrape[] = [];
+
+	constructor(
+		readonly role: EngineRole,
+		readonly url: string,
+		private readonly deps: {
+			http: HttpProbe;
+			stats: StatsSource;
+			profile: MetricProfile;
+			windowSec: number;
+			historyMs: number;
+			now: () => number;
+		},
+	) {}
+
+	/** One poll: health, metrics and resources side by side. Never throws. */
+	async poll(signal: AbortSignal): Promise<void> {
+		await Promise.all([this.pollHealth(signal), this.pollMetrics(signal), this.pollStats(signal)]);
+		this.record();
+	}
+
+	/** The scrapes newer than the window start, oldest first (for the verdict's own window). */
+	windowFigures(seconds: number): WindowFigures | null {
+		const newest = this.scrapes.at(-1);
+		if (!newest) return null;
+		const cutoff = newest.at - seconds * 1000;
+		// The oldest scrape at or after the cutoff; with polls every few seconds that is close to the window.
+		const oldest = this.scrapes.find((scrape) => scrape.at >= cutoff - 500) ?? this.scrapes[0];
+		if (!oldest || oldest === newest) return null;
+		return summarizeWindow(oldest.page, newest.page, (newest.at - oldest.at) / 1000, this.deps.profile);
+	}
+
+	private async pollHealth(signal: AbortSignal): Promise<void> {
+		try {
+			const result = await this.deps.http.get(`${this.url}/healthz`, {signal});
+			this.health = parseHealth(result.status, result.body, result.ms);
+		} catch (error) {
+			if (signal.aborted) return;
+			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
+			this.health = healthFromFailure(failure.kind, failure.message);
+		}
+	}
+
+	private async pollMetrics(signal: AbortSignal): Promise<void> {
+		try {
+			const result = await this.deps.http.get(`${this.url}/metrics`, {signal});
+			if (result.status !== 200) throw new ProbeError('bad-response', `/metrics answered HTTP ${result.status}`);
+			const page = parsePrometheus(result.body);
+			if (page.samples.length === 0) {
+				throw new ProbeError('bad-response', `/metrics held no samples${page.errors.length > 0 ? ` (${page.errors[0]})` : ''}`);
+			}
+			const at = this.deps.now();
+			const previous = this.scrapes.at(-1);
+			if (previous) this.requestsSeen += summarizeWindow(previous.page, page, (at - previous.at) / 1000, this.deps.profile).requests;
+			this.scrapes.push({at, page});
+			// Keep one scrape older than the window so a full window can always be formed.
+			const cutoff = at - this.deps.windowSec * 1000;
+			while (this.scrapes.length > 2 && this.scrapes[1]!.at <= cutoff) this.scrapes.shift();
+			this.probe = {
+				state: result.ms > SLOW_MS ? 'slow' : 'ok',
+				message: result.ms > SLOW_MS ? `/metrics took ${Math.round(result.ms)} ms` : null,
+				lastOkAt: at,
+				failures: 0,
+			};
+		} catch (error) {
+			if (signal.aborted) return;
+			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
+			this.probe = {state: failure.kind, message: failure.message, lastOkAt: this.probe.lastOkAt, failures: this.probe.failures + 1};
+		}
+	}
+
+	private async pollStats(signal: AbortSignal): Promise<void> {
+		try {
+			this.resources = await this.deps.stats.read(this.role, signal);
+			this.resourcesError = null;
+		} catch (error) {
+			this.resourcesError = (error as Error).message;
+		}
+	}
+
+	private record(): void {
+		this.figures = this.windowFigures(this.deps.windowSec);
+		// Sparklines use a short window so a change shows within a few polls.
+		const recent = this.windowFigures(Math.min(10, this.deps.windowSec));
+		const at = this.deps.now();
+		const fresh = this.probe.lastOkAt !== null && at - this.probe.lastOkAt < 1000;
+		this.series.push({
+			at,
+			p95Ms: fresh && recent?.p95 ? recent.p95.seconds * 1000 : null,
+			ratio5xx: fresh ? (recent?.ratio5xx ?? null) : null,
+			memPercent: this.resources && this.resources.memLimit > 0 ? (this.resources.memUsed / this.resources.memLimit) * 100 : null,
+			rps: fresh ? (recent?.rps ?? null) : null,
+		});
+		const cutoff = at - this.deps.historyMs;
+		while (this.series.length > 0 && this.series[0]!.at < cutoff) this.series.shift();
+	}
+}

@@ -1,0 +1,146 @@
+import type {EngineRole, LogGap, LogSink, RawLine} from './types.ts';
+import {Ring} from '../domain/ring.ts';
+import {MultilineJoiner} from '../domain/multiline.ts';
+import {parseLogLine, type LogEvent} from '../domain/log-parse.ts';
+import {sanitizeForTerminal} from '../domain/sanitize.ts';
+import {TemplateMiner} from '../domain/drain.ts';
+import {ErrorPatternTable} from '../domain/error-diff.ts';
+
+// Log ingestion: raw lines -> multi-line events -> parsed, sanitized events in a ring per
+// engine; WARN and worse also go through the template miner into the pattern table.
+// All of it happens as batches arrive, never on the render path.
+
+export interface StoredEvent extends LogEvent {
+	/** Arrival order across both engines. */
+	seq: number;
+	/** Set on gap markers: the stream broke here. */
+	gap?: string;
+	/** Template id for WARN and worse. */
+	templateId?: string;
+}
+
+export interface StreamState {
+	state: 'attached' | 'waiting' | 'failed' | 'starting';
+	message: string | null;
+}
+
+const WARN_LEVELS = new Set(['WARN', 'ERROR', 'FATAL']);
+// A traceback's lines arrive together; a pending one older than this is complete.
+const MULTILINE_FLUSH_MS = 300;
+
+export class LogStore {
+	readonly rings: Record<EngineRole, Ring<StoredEvent>>;
+	readonly streams: Record<EngineRole, StreamState> = {
+		stable: {state: 'starting', message: null},
+		canary: {state: 'starting', message: null},
+	};
+	readonly miner = new TemplateMiner();
+	readonly patterns = new ErrorPatternTable();
+	/** Incremented on every change so views know when to recompute. */
+	version = 0;
+	received = 0;
+	private seq = 0;
+	private readonly joiners: Record<EngineRole, MultilineJoiner> = {
+		stable: new MultilineJoiner(),
+		canary: new MultilineJoiner(),
+	};
+	private flushTimer: NodeJS.Timeout | undefined;
+
+	constructor(
+		capacity: number,
+		private readonly onChange: () => void,
+	) {
+		this.rings = {stable: new Ring(capacity), canary: new Ring(capacity)};
+	}
+
+	readonly sink: LogSink = {
+		lines: (batch) => this.ingest(batch),
+		gap: (gap) => this.addGap(gap),
+		status: (engine, state, message) => {
+			this.streams[engine] = {state, message: message === undefined ? null : sanitizeForTerminal(message)};
+			this.changed();
+		},
+	};
+
+	dropped(engine: EngineRole): number {
+		return this.rings[engine].dropped;
+	}
+
+	close(): void {
+		if (this.flushTimer) clearTimeout(this.flushTimer);
+	}
+
+	private ingest(batch: RawLine[]): void {
+		this.received += batch.length;
+		for (const line of batch) {
+			for (const complete of this.joiners[line.engine].push(line)) this.store(complete);
+		}
+		this.scheduleFlush();
+		this.changed();
+	}
+
+	private scheduleFlush(): void {
+		if (this.flushTimer) return;
+		this.flushTimer = setTimeout(() => {
+			this.flushTimer = undefined;
+			let pending = false;
+			for (const engine of ['stable', 'canary'] as const) {
+				const joiner = this.joiners[engine];
+				const since = joiner.pendingSince();
+				if (since === null) continue;
+				if (Date.now() - since >= MULTILINE_FLUSH_MS) {
+					for (const complete of joiner.flush()) this.store(complete);
+					this.changed();
+				} else {
+					pending = true;
+				}
+			}
+			if (pending) this.scheduleFlush();
+		}, MULTILINE_FLUSH_MS);
+		this.flushTimer.unref?.();
+	}
+
+	private store(line: RawLine): void {
+		const parsed = parseLogLine(line);
+		const event: StoredEvent = {
+			...parsed,
+			message: sanitizeForTerminal(parsed.message),
+			seq: ++this.seq,
+		};
+		if (event.level && WARN_LEVELS.has(event.level)) {
+			const key = event.exception ? `${event.message} ${lastLine(event.exception)}` : event.message;
+			const template = this.miner.add(key);
+			event.templateId = template.id;
+			this.patterns.add(event, template.id, template.template);
+		}
+		this.rings[line.engine].push(event);
+	}
+
+	private addGap(gap: LogGap): void {
+		const seconds = gap.gapMs === null ? '' : `, ${(gap.gapMs / 1000).toFixed(1)} s gap`;
+		const text = `${sanitizeForTerminal(gap.reason)} ${new Date(gap.at).toISOString().slice(11, 19)}${seconds}`;
+		this.rings[gap.engine].push({
+			engine: gap.engine,
+			stream: 'stderr',
+			time: gap.at,
+			level: null,
+			message: text,
+			fields: {},
+			exception: null,
+			raw: text,
+			seq: ++this.seq,
+			gap: text,
+		});
+		this.changed();
+	}
+
+	private changed(): void {
+		this.version++;
+		this.onChange();
+	}
+}
+
+function lastLine(text: string): string {
+	const lines = text.trimEnd().split('\n');
+	return lines.at(-1) ?? '';
+}

@@ -1,0 +1,358 @@
+import type {Clock, EngineRole, HttpProbe, LogSource, ProxyControl, RuntimeInfo, StatsSource} from './types.ts';
+import {ENGINE_ROLES, systemClock} from './types.ts';
+import type {Config} from '../config.ts';
+import {EnginePoller} from './engine-poller.ts';
+import {LogStore} from './log-store.ts';
+import type {ActionState, EngineView, Notice, Snapshot} from './snapshot.ts';
+import {getProfile, INVOLUTION_PROFILE} from '../domain/profiles.ts';
+import {evaluate, EMPTY_BUDGET, type BudgetState} from '../domain/verdict.ts';
+import type {HealthReading, Verdict} from '../domain/figures.ts';
+import {parseHealth, healthFromFailure} from '../domain/health.ts';
+import {findUpstream, readSplit, splitEquals, type Split} from '../domain/upstream.ts';
+import {sampleSplit, type SplitSample} from './split-sampler.ts';
+import {verdictPatterns, type PatternRow} from '../domain/error-diff.ts';
+import {ProbeError} from './types.ts';
+import {WeightActions} from './weight-actions.ts';
+
+// The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
+// most maxFps times a second. The screen, the headless commands and the benchmark all drive
+// this same object.
+
+export interface MonitorDeps {
+	config: Config;
+	http: HttpProbe;
+	logs: LogSource;
+	stats: StatsSource;
+	proxy: ProxyControl;
+	runtime: RuntimeInfo;
+	clock?: Clock;
+	/** Extra X-Upstream addresses (container IPs) that belong to each engine. */
+	aliases?: Record<string, EngineRole>;
+}
+
+const MAX_NOTICES = 20;
+const MAX_VERDICT_HISTORY = 500;
+
+export class Monitor {
+	readonly config: Config;
+	readonly pollers: Record<EngineRole, EnginePoller>;
+	readonly logStore: LogStore;
+	readonly actions: WeightActions;
+	private readonly clock: Clock;
+	private readonly listeners = new Set<() => void>();
+	private snapshot: Snapshot;
+	private readonly abort = new AbortController();
+	private timers: NodeJS.Timeout[] = [];
+	private publishTimer: NodeJS.Timeout | undefined;
+	private lastPublish = 0;
+	private budget: BudgetState = EMPTY_BUDGET;
+	private verdict: Verdict | null = null;
+	private readonly verdictHistory: {at: number; overall: Verdict['overall']}[] = [];
+	private patterns: PatternRow[] = [];
+	private balancerHealth: HealthReading | null = null;
+	private configured: Split | null = null;
+	private configError: string | null = null;
+	private observed: SplitSample | null = null;
+	private sampledAt: number | null = null;
+	private sampling = false;
+	private stageEnteredAt: number;
+	private readonly weightChanges: number[] = [];
+	private readonly notices: Notice[] = [];
+	private readonly startedAt: number;
+	private running = false;
+
+	constructor(private readonly deps: MonitorDeps) {
+		this.config = deps.config;
+		this.clock = deps.clock ?? systemClock;
+		this.startedAt = this.clock.now();
+		this.stageEnteredAt = this.startedAt;
+		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
+		const make = (role: EngineRole) =>
+			new EnginePoller(role, this.config.urls[role], {
+				http: deps.http,
+				stats: deps.stats,
+				profile,
+				windowSec: this.config.windowSec,
+				historyMs: this.config.historyMinutes * 60_000,
+				now: () => this.clock.now(),
+			});
+		this.pollers = {stable: make('stable'), canary: make('canary')};
+		this.logStore = new LogStore(this.config.logBuffer, () => this.changed());
+		this.actions = new WeightActions({
+			config: this.config,
+			proxy: deps.proxy,
+			now: () => this.clock.now(),
+			current: () => this.configured,
+			verdict: () => this.verdict,
+			sample: (split) => this.verifySample(split),
+			onChange: () => this.changed(),
+			onApplied: (to) => this.weightsChanged(to),
+			notice: (level, text) => this.notice(level, text),
+		});
+		this.snapshot = this.build();
+	}
+
+	start(): void {
+		if (this.running) return;
+		this.running = true;
+		for (const role of ENGINE_ROLES) this.deps.logs.follow(role, this.logStore.sink, this.abort.signal);
+		void this.pollAll();
+		this.every(this.config.pollIntervalMs, () => this.pollAll());
+		this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
+		// The first observed split as soon as the balancer answers.
+		void this.resample();
+	}
+
+	async stop(): Promise<void> {
+		this.running = false;
+		this.abort.abort();
+		for (const timer of this.timers) clearInterval(timer);
+		this.timers = [];
+		if (this.publishTimer) clearTimeout(this.publishTimer);
+		this.logStore.close();
+		await this.deps.http.close();
+	}
+
+	subscribe = (listener: () => void): (() => void) => {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	};
+
+	getSnapshot = (): Snapshot => this.snapshot;
+
+	/** Builds a fresh snapshot now, bypassing the frame cap (headless commands). */
+	current(): Snapshot {
+		this.snapshot = this.build();
+		return this.snapshot;
+	}
+
+	/** Waits until a condition on the snapshot holds or the deadline passes. */
+	async until(predicate: (snapshot: Snapshot) => boolean, timeoutMs: number): Promise<boolean> {
+		const deadline = Date.now() + timeoutMs;
+		while (Date.now() < deadline) {
+			if (predicate(this.current())) return true;
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+		return predicate(this.current());
+	}
+
+	async resample(): Promise<void> {
+		if (this.sampling) return;
+		this.sampling = true;
+		this.changed();
+		try {
+			this.observed = await sampleSplit(this.samplerOptions());
+			this.sampledAt = this.clock.now();
+			if (this.observed.errors === this.observed.n) {
+				this.notice('warn', `split sample failed: ${this.observed.firstError ?? 'no answer from the balancer'}`);
+			}
+		} catch (error) {
+			this.notice('warn', `split sample failed: ${(error as Error).message}`);
+		} finally {
+			this.sampling = false;
+			this.changed();
+		}
+	}
+
+	/** Records a verdict against the failure budget (every analysis interval). */
+	analyse(): Verdict {
+		const result = evaluate(this.verdictInput(), this.budget);
+		this.budget = result.budget;
+		this.verdict = result.verdict;
+		this.verdictHistory.push({at: result.verdict.at, overall: result.verdict.overall});
+		if (this.verdictHistory.length > MAX_VERDICT_HISTORY) this.verdictHistory.shift();
+		this.changed();
+		return result.verdict;
+	}
+
+	/** The verdict on the newest data, shown between analysis ticks; the budget is only counted on ticks. */
+	private preview(): void {
+		this.verdict = evaluate(this.verdictInput(), this.budget).verdict;
+	}
+
+	notice(level: Notice['level'], text: string): void {
+		this.notices.push({at: this.clock.now(), level, text});
+		if (this.notices.length > MAX_NOTICES) this.notices.shift();
+		this.changed();
+	}
+
+	private every(ms: number, run: () => unknown): void {
+		const timer = setInterval(run, ms);
+		timer.unref?.();
+		this.timers.push(timer);
+	}
+
+	private async pollAll(): Promise<void> {
+		const signal = this.abort.signal;
+		await Promise.all([
+			this.pollers.stable.poll(signal),
+			this.pollers.canary.poll(signal),
+			this.pollBalancer(signal),
+			this.readConfigured(),
+		]);
+		if (signal.aborted) return;
+		this.patterns = this.logStore.patterns.rows({
+			stableRequests: this.requestsSeen('stable'),
+			canaryRequests: this.requestsSeen('canary'),
+			now: this.clock.now(),
+		});
+		if (this.pollers.canary.figures || this.pollers.stable.figures) this.preview();
+		this.changed();
+	}
+
+	/** Requests an engine served while the console watched: normalises error counts per 1k. */
+	private requestsSeen(role: EngineRole): number {
+		return this.pollers[role].requestsSeen;
+	}
+
+	private async pollBalancer(signal: AbortSignal): Promise<void> {
+		try {
+			const result = await this.deps.http.get(`${this.config.urls.balancer}/healthz`, {signal});
+			this.balancerHealth = parseHealth(result.status, result.body, result.ms);
+		} catch (error) {
+			if (signal.aborted) return;
+			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
+			this.balancerHealth = healthFromFailure(failure.kind, failure.message);
+		}
+	}
+
+	private async readConfigured(): Promise<void> {
+		try {
+			const text = await this.deps.proxy.readHost();
+			const block = findUpstream(text, this.config.upstream, this.config.roles);
+			const split = 'error' in block ? block : readSplit(block);
+			if ('error' in split) {
+				this.configError = split.error;
+				return;
+			}
+			this.configError = null;
+			if (this.configured && !splitEquals(this.configured, split)) this.weightsChanged(split);
+			this.configured = split;
+		} catch (error) {
+			this.configError = `cannot read ${this.deps.proxy.configPath}: ${(error as Error).message}`;
+		}
+	}
+
+	private weightsChanged(to: Split): void {
+		if (this.configured && splitEquals(this.configured, to)) return;
+		const at = this.clock.now();
+		this.configured = to;
+		this.stageEnteredAt = at;
+		this.weightChanges.push(at);
+		// A new stage starts a new budget: failures of the old split say nothing about the new one.
+		this.budget = EMPTY_BUDGET;
+		this.changed();
+	}
+
+	private samplerOptions() {
+		return {
+			url: this.config.urls.balancer,
+			n: this.config.sampleSize,
+			roles: this.config.roles,
+			aliases: this.deps.aliases,
+			signal: this.abort.signal,
+		};
+	}
+
+	private async verifySample(split: Split) {
+		const {verifySplit} = await import('./split-sampler.ts');
+		this.sampling = true;
+		this.changed();
+		try {
+			const result = await verifySplit({...this.samplerOptions(), split, timeoutMs: this.config.verifyTimeoutMs});
+			this.observed = result.sample;
+			this.sampledAt = this.clock.now();
+			return result;
+		} finally {
+			this.sampling = false;
+			this.changed();
+		}
+	}
+
+	private verdictInput() {
+		const side = (role: EngineRole) => {
+			const poller = this.pollers[role];
+			const resources = poller.resources;
+			return {
+				window: poller.figures,
+				health: poller.health,
+				memory: resources ? {used: resources.memUsed, limit: resources.memLimit} : null,
+			};
+		};
+		return {
+			stable: side('stable'),
+			canary: side('canary'),
+			errorPatterns: verdictPatterns(this.patterns),
+			thresholds: this.config.thresholds,
+			now: this.clock.now(),
+		};
+	}
+
+	private changed(): void {
+		if (this.publishTimer) return;
+		const wait = Math.max(0, this.lastPublish + 1000 / this.config.maxFps - Date.now());
+		this.publishTimer = setTimeout(() => {
+			this.publishTimer = undefined;
+			this.lastPublish = Date.now();
+			this.snapshot = this.build();
+			for (const listener of this.listeners) listener();
+		}, wait);
+	}
+
+	private engineView(role: EngineRole): EngineView {
+		const poller = this.pollers[role];
+		return {
+			role,
+			url: poller.url,
+			probe: poller.probe,
+			health: poller.health,
+			figures: poller.figures,
+			resources: poller.resources,
+			resourcesError: poller.resourcesError,
+			series: poller.series.slice(),
+			logs: {...this.logStore.streams[role], dropped: this.logStore.dropped(role)},
+		};
+	}
+
+	private build(): Snapshot {
+		const stable = this.pollers.stable.figures;
+		const canary = this.pollers.canary.figures;
+		const total = (stable?.requests ?? 0) + (canary?.requests ?? 0);
+		const canaryShare = total > 0 ? Math.round(((canary?.requests ?? 0) / total) * 100) : null;
+		const stageIndex = this.configured ? this.config.stages.findIndex((stage) => splitEquals(stage, this.configured!)) : -1;
+		const action: ActionState = this.actions.state;
+		return {
+			at: this.clock.now(),
+			startedAt: this.startedAt,
+			runtime: this.deps.runtime,
+			proxy: this.deps.proxy.describe,
+			engines: {stable: this.engineView('stable'), canary: this.engineView('canary')},
+			balancer: {url: this.config.urls.balancer, health: this.balancerHealth},
+			split: {
+				configured: this.configured,
+				configError: this.configError,
+				observed: this.observed,
+				sampledAt: this.sampledAt,
+				sampling: this.sampling,
+				fromMetrics: canaryShare === null ? null : {stable: 100 - canaryShare, canary: canaryShare},
+			},
+			stage: {
+				index: stageIndex >= 0 ? stageIndex : null,
+				of: this.config.stages.length,
+				enteredAt: this.stageEnteredAt,
+				soakMs: this.config.soakMinutes * 60_000,
+			},
+			verdict: this.verdict,
+			verdictHistory: this.verdictHistory.slice(),
+			patterns: this.patterns,
+			logs: this.logStore,
+			logVersion: this.logStore.version,
+			action,
+			notices: this.notices.slice(),
+			weightChanges: this.weightChanges.slice(),
+			auditPath: this.config.auditPath,
+			windowSec: this.config.windowSec,
+			historyMinutes: this.config.historyMinutes,
+		};
+	}
+}

@@ -1,0 +1,102 @@
+import type {EngineView, Snapshot} from './snapshot.ts';
+import {formatSplit} from '../domain/upstream.ts';
+import {sanitizeForTerminal} from '../domain/sanitize.ts';
+
+// The snapshot as plain text (`status`) and as JSON (`status --json`): the same numbers
+// the screen shows, without the screen.
+
+const round = (value: number | null | undefined, digits = 4) =>
+	value === null || value === undefined || !Number.isFinite(value) ? null : Number(value.toFixed(digits));
+
+function engineJson(engine: EngineView) {
+	const f = engine.figures;
+	const r = engine.resources;
+	return {
+		url: engine.url,
+		probe: engine.probe,
+		health: engine.health,
+		version: engine.health?.version ?? null,
+		window: f
+			? {
+					seconds: round(f.windowSec, 1),
+					requests: f.requests,
+					rps: round(f.rps, 2),
+					errors5xx: f.errors5xx,
+					ratio5xx: round(f.ratio5xx, 5),
+					latencyCount: f.latencyCount,
+					p50Ms: f.p50 ? round(f.p50.seconds * 1000, 1) : null,
+					p95Ms: f.p95 ? round(f.p95.seconds * 1000, 1) : null,
+					p99Ms: f.p99 ? round(f.p99.seconds * 1000, 1) : null,
+					p95AtLeast: f.p95?.atLeast ?? false,
+					cacheHitRatio: round(f.cacheHitRatio),
+					reset: f.reset,
+				}
+			: null,
+		resources: r
+			? {memUsed: r.memUsed, memLimit: r.memLimit, memPercent: r.memLimit > 0 ? round((r.memUsed / r.memLimit) * 100, 1) : null, cpuPercent: round(r.cpuPercent, 1), startedAt: r.startedAt, restarts: r.restarts}
+			: null,
+		logs: engine.logs,
+	};
+}
+
+export function snapshotToJson(snapshot: Snapshot) {
+	return {
+		at: new Date(snapshot.at).toISOString(),
+		runtime: snapshot.runtime,
+		proxy: snapshot.proxy,
+		split: {
+			configured: snapshot.split.configured ? formatSplit(snapshot.split.configured) : null,
+			configError: snapshot.split.configError,
+			observed: snapshot.split.observed,
+			fromMetrics: snapshot.split.fromMetrics ? formatSplit(snapshot.split.fromMetrics) : null,
+		},
+		stage: snapshot.stage,
+		verdict: snapshot.verdict,
+		engines: {stable: engineJson(snapshot.engines.stable), canary: engineJson(snapshot.engines.canary)},
+		balancer: snapshot.balancer,
+		patterns: snapshot.patterns.slice(0, 20).map(({example: _example, ...row}) => row),
+		notices: snapshot.notices,
+	};
+}
+
+const cell = (value: number | null, unit: string) => (value === null || !Number.isFinite(value) ? '-' : `${Number(value.toFixed(2))}${unit}`);
+
+export function renderStatusText(snapshot: Snapshot): string {
+	const lines: string[] = [];
+	const {split, verdict} = snapshot;
+	lines.push(`canary-console status at ${new Date(snapshot.at).toISOString()}  (${snapshot.runtime.describe}; proxy ${snapshot.proxy})`);
+	lines.push(
+		`split: configured ${split.configured ? formatSplit(split.configured) : '?'}` +
+			(split.observed ? `, sampled ${split.observed.observed.stable.toFixed(0)}/${split.observed.observed.canary.toFixed(0)} (N=${split.observed.stable + split.observed.canary} by ${split.observed.method})` : ', not sampled') +
+			(split.configError ? `  config: ${split.configError}` : ''),
+	);
+	lines.push(`verdict: ${verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet (need two scrapes of both engines)'}`);
+	for (const role of ['stable', 'canary'] as const) {
+		const engine = snapshot.engines[role];
+		const f = engine.figures;
+		const r = engine.resources;
+		lines.push(
+			`${role.padEnd(7)} ${(engine.health?.status ?? 'unknown').padEnd(9)} v${engine.health?.version ?? '?'}  ` +
+				`p95 ${cell(f?.p95 ? f.p95.seconds * 1000 : null, 'ms')}  req/s ${cell(f?.rps ?? null, '')}  5xx ${cell(f?.ratio5xx == null ? null : f.ratio5xx * 100, '%')}  ` +
+				`mem ${cell(r && r.memLimit > 0 ? (r.memUsed / r.memLimit) * 100 : null, '%')}  probe ${engine.probe.state}${engine.probe.message ? ` (${engine.probe.message})` : ''}`,
+		);
+	}
+	if (verdict) {
+		lines.push('');
+		lines.push(`${'check'.padEnd(22)} ${'stable'.padStart(9)} ${'canary'.padStart(9)}  ${'threshold'.padEnd(34)} ${'window'.padStart(6)} ${'N'.padStart(6)}  state    budget`);
+		for (const row of verdict.checks) {
+			lines.push(
+				`${row.label.slice(0, 22).padEnd(22)} ${cell(row.stable, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)} ${cell(row.canary, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)}  ${row.threshold.slice(0, 34).padEnd(34)} ${`${Math.round(row.windowSec)}s`.padStart(6)} ${(row.n === null ? '-' : String(row.n)).padStart(6)}  ${row.state.padEnd(8)} ${row.budget.used}/${row.budget.of}`,
+			);
+		}
+	}
+	const patterns = snapshot.patterns.slice(0, 5);
+	if (patterns.length > 0) {
+		lines.push('');
+		lines.push('error patterns (per 1k requests): flag stable canary pattern');
+		for (const row of patterns) {
+			lines.push(`  ${row.flag.padEnd(5)} ${cell(row.stablePer1k, '').padStart(7)} ${cell(row.canaryPer1k, '').padStart(7)}  ${row.template.slice(0, 90)}`);
+		}
+	}
+	return sanitizeForTerminal(lines.join('\n'), {keepNewlines: true});
+}

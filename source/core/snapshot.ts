@@ -1,0 +1,74 @@
+import type {EngineRole, ResourceReading, RuntimeInfo} from './types.ts';
+import type {HealthReading, Verdict, WindowFigures} from '../domain/figures.ts';
+import type {Split} from '../domain/upstream.ts';
+import type {ProbeStatus, SeriesPoint} from './engine-poller.ts';
+import type {SplitSample} from './split-sampler.ts';
+import type {LogStore, StreamState} from './log-store.ts';
+import type {PatternRow} from '../domain/error-diff.ts';
+
+// What the screen, `status --json` and the report read: plain data, replaced (never
+// mutated) at most maxFps times a second.
+
+export interface EngineView {
+	role: EngineRole;
+	url: string;
+	probe: ProbeStatus;
+	health: HealthReading | null;
+	figures: WindowFigures | null;
+	resources: ResourceReading | null;
+	resourcesError: string | null;
+	series: readonly SeriesPoint[];
+	logs: StreamState & {dropped: number};
+}
+
+export type ActionKind = 'promote' | 'rollback' | 'set' | 'undo';
+
+export interface StepView {
+	name: string;
+	state: 'running' | 'done' | 'failed' | 'skipped';
+	message: string;
+}
+
+export type ActionState =
+	| {phase: 'idle'}
+	| {phase: 'confirm'; kind: ActionKind; from: Split; to: Split; diff: string[]; automatic: boolean}
+	| {phase: 'applying'; kind: ActionKind; from: Split; to: Split; steps: StepView[]}
+	| {phase: 'done'; kind: ActionKind; from: Split; to: Split; steps: StepView[]; outcome: string; message: string; restartOffered: boolean}
+	| {phase: 'confirm-restart'; message: string};
+
+export interface Notice {
+	at: number;
+	level: 'info' | 'warn' | 'error';
+	text: string;
+}
+
+export interface Snapshot {
+	at: number;
+	startedAt: number;
+	runtime: RuntimeInfo;
+	proxy: string;
+	engines: Record<EngineRole, EngineView>;
+	balancer: {url: string; health: HealthReading | null};
+	split: {
+		configured: Split | null;
+		configError: string | null;
+		observed: SplitSample | null;
+		sampledAt: number | null;
+		sampling: boolean;
+		/** Canary share of requests in the window, from the engines' own counters. */
+		fromMetrics: Split | null;
+	};
+	stage: {index: number | null; of: number; enteredAt: number; soakMs: number};
+	verdict: Verdict | null;
+	verdictHistory: readonly {at: number; overall: Verdict['overall']}[];
+	patterns: readonly PatternRow[];
+	logs: LogStore;
+	logVersion: number;
+	action: ActionState;
+	notices: readonly Notice[];
+	/** Times the configured weights changed (markers on the sparklines). */
+	weightChanges: readonly number[];
+	auditPath: string;
+	windowSec: number;
+	historyMinutes: number;
+}

@@ -1,0 +1,153 @@
+import type {ProxyControl} from './types.ts';
+import type {Config} from '../config.ts';
+import type {ActionKind, ActionState, Notice, StepView} from './snapshot.ts';
+import type {Verdict} from '../domain/figures.ts';
+import {formatSplit, renderSplit, upstreamDiff, type Split} from '../domain/upstream.ts';
+import {applySplit, planChange, restartProxy, type ApplyResult, type ApplyStep} from './apply-weights.ts';
+import {createAuditLog, type AuditLog} from './audit.ts';
+import type {VerifyResult} from './split-sampler.ts';
+
+// The one flow every weight change follows (lazydocker's confirm -> busy -> result):
+// request -> confirm with the upstream diff -> applying, every step visible -> done.
+
+export interface WeightActionDeps {
+	config: Config;
+	proxy: ProxyControl;
+	now: () => number;
+	current: () => Split | null;
+	verdict: () => Verdict | null;
+	sample: (split: Split) => Promise<VerifyResult>;
+	onChange: () => void;
+	onApplied: (to: Split) => void;
+	notice: (level: Notice['level'], text: string) => void;
+}
+
+export class WeightActions {
+	state: ActionState = {phase: 'idle'};
+	/** Splits left behind by this console's changes, newest last (for undo). */
+	readonly history: Split[] = [];
+	readonly audit: AuditLog;
+	private hostText: string | null = null;
+	private automatic = false;
+	private reason = '';
+
+	constructor(private readonly deps: WeightActionDeps) {
+		this.audit = createAuditLog(deps.config.auditPath);
+	}
+
+	get busy(): boolean {
+		return this.state.phase === 'applying';
+	}
+
+	/** Plans a change and asks for confirmation; a change that does not apply says why. */
+	async request(kind: ActionKind, to?: Split, options: {automatic?: boolean; reason?: string} = {}): Promise<ActionState> {
+		if (this.busy) {
+			this.deps.notice('warn', 'a weight change is already running: wait for it to finish');
+			return this.state;
+		}
+		const current = this.deps.current();
+		if (!current) {
+			this.deps.notice('warn', `cannot change weights: the upstream ${this.deps.config.upstream} in ${this.deps.proxy.configPath} could not be read`);
+			return this.state;
+		}
+		const plan = planChange(kind, current, this.deps.config.stages, this.history, to);
+		if ('refusal' in plan) {
+			this.deps.notice('warn', plan.refusal);
+			return this.state;
+		}
+		let hostText: string;
+		try {
+			hostText = await this.deps.proxy.readHost();
+		} catch (error) {
+			this.deps.notice('error', `cannot read ${this.deps.proxy.configPath}: ${(error as Error).message}`);
+			return this.state;
+		}
+		const rendered = renderSplit(hostText, this.deps.config.upstream, this.deps.config.roles, plan.to);
+		if ('error' in rendered) {
+			this.deps.notice('error', `cannot write ${formatSplit(plan.to)}: ${rendered.error}`);
+			return this.state;
+		}
+		this.hostText = hostText;
+		this.automatic = options.automatic ?? false;
+		this.reason = options.reason ?? '';
+		const diff = upstreamDiff(hostText, rendered.text, this.deps.config.upstream, this.deps.config.roles);
+		this.set({phase: 'confirm', kind, from: current, to: plan.to, diff, automatic: this.automatic});
+		return this.state;
+	}
+
+	cancel(): void {
+		if (this.state.phase === 'confirm' || this.state.phase === 'confirm-restart' || this.state.phase === 'done') {
+			this.set({phase: 'idle'});
+		}
+	}
+
+	/** Runs the confirmed change; resolves with the result when every step has run. */
+	async confirm(): Promise<ApplyResult | null> {
+		const state = this.state;
+		if (state.phase !== 'confirm') return null;
+		const {kind, from, to} = state;
+		const steps: StepView[] = [];
+		this.set({phase: 'applying', kind, from, to, steps});
+		const onStep = (step: ApplyStep) => {
+			const existing = steps.findIndex((entry) => entry.name === step.name);
+			const view: StepView = {name: step.name, state: step.state, message: step.message};
+			if (existing >= 0) steps[existing] = view;
+			else steps.push(view);
+			this.set({phase: 'applying', kind, from, to, steps: steps.slice()});
+		};
+		const verdict = this.deps.verdict();
+		const result = await applySplit(
+			{
+				proxy: this.deps.proxy,
+				audit: this.audit,
+				sampler: (split: Split) => this.deps.sample(split),
+				upstream: this.deps.config.upstream,
+				roles: this.deps.config.roles,
+				now: this.deps.now,
+			},
+			{
+				action: this.automatic ? 'auto-rollback' : kind,
+				to,
+				expectedHostText: this.hostText ?? undefined,
+				automatic: this.automatic,
+				reason: this.reason || `${kind} ${formatSplit(from)} -> ${formatSplit(to)}`,
+				verdict: verdict ? {overall: verdict.overall, reason: verdict.reason, checks: verdict.checks} : null,
+			},
+			onStep,
+		);
+		if (result.outcome === 'verified' || result.outcome === 'not-verified') {
+			this.history.push(from);
+			this.deps.onApplied(to);
+		}
+		this.set({
+			phase: 'done',
+			kind,
+			from,
+			to,
+			steps: steps.slice(),
+			outcome: result.outcome,
+			message: result.message,
+			restartOffered: result.restartOffered ?? false,
+		});
+		this.deps.notice(result.outcome === 'verified' ? 'info' : 'error', `${kind} ${formatSplit(from)} -> ${formatSplit(to)}: ${result.outcome}: ${result.message}`);
+		return result;
+	}
+
+	requestRestart(): void {
+		const name = this.deps.config.docker.names.nginx;
+		this.set({phase: 'confirm-restart', message: `Restart ${name} to reconnect its config file? Traffic is interrupted for a moment.`});
+	}
+
+	async confirmRestart(): Promise<void> {
+		if (this.state.phase !== 'confirm-restart') return;
+		this.set({phase: 'applying', kind: 'set', from: this.deps.current() ?? {stable: 0, canary: 0}, to: this.deps.current() ?? {stable: 0, canary: 0}, steps: [{name: 'restart', state: 'running', message: 'restarting the proxy'}]});
+		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now});
+		this.set({phase: 'idle'});
+		this.deps.notice(result.ok ? 'info' : 'error', result.message);
+	}
+
+	private set(state: ActionState): void {
+		this.state = state;
+		this.deps.onChange();
+	}
+}

@@ -1,0 +1,195 @@
+// The canary-vs-stable error-pattern diff. Raw counts mean nothing at a 90/10 split, so every
+// pattern is compared per 1,000 requests served by each engine (request counts from /metrics).
+import type {EngineRole} from '../core/types.ts';
+import type {Level, LogEvent} from './log-parse.ts';
+import {exceptionSummary} from './log-parse.ts';
+
+export type PatternFlag = 'NEW' | 'UP' | 'GONE' | 'SAME' | 'DOWN';
+
+export interface PatternRow {
+	id: string;
+	template: string;
+	level: Level;
+	stableCount: number;
+	canaryCount: number;
+	/** Occurrences per 1,000 requests that engine served; null when it served none. */
+	stablePer1k: number | null;
+	canaryPer1k: number | null;
+	/** canaryPer1k / stablePer1k; null when either is missing or stable is 0. */
+	ratio: number | null;
+	firstSeen: number;
+	lastSeen: number;
+	flag: PatternFlag;
+	/** The factor behind UP, else null. */
+	upFactor: number | null;
+	/** Matches a critical pattern (traceback, out of memory, killed, segfault). */
+	critical: boolean;
+	/** What this row means for the verdict: FAIL (critical and worse on canary), WARN (NEW above the rate), or null. */
+	verdict: 'FAIL' | 'WARN' | null;
+	/** One raw event of this pattern (canary's when there is one), cut at EXAMPLE_MAX. */
+	example: string;
+	exampleEngine: EngineRole;
+}
+
+export interface RowsInput {
+	stableRequests: number;
+	canaryRequests: number;
+	now: number;
+	/** A NEW pattern at or above this canary rate (per 1k requests) is WARN. Default 1. */
+	newRateWarnPer1k?: number;
+	/** canary rate / stable rate at or above this is UP. Default 2. */
+	upFactor?: number;
+	/** Fewest canary occurrences before UP is claimed: one event is not a trend. Default 3. */
+	minUpCount?: number;
+	critical?: RegExp[];
+}
+
+export const DEFAULT_CRITICAL: readonly RegExp[] = [
+	/Traceback \(most recent call last\)/,
+	/out of memory|\bOOM\b|MemoryError|OutOfMemory/i,
+	/\bkilled\b/i,
+	/segfault|segmentation fault|SIGSEGV/i,
+];
+
+const EXAMPLE_MAX = 16 * 1024;
+const SEVERITY: Record<Level, number> = {DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3, FATAL: 4};
+const TRACKED = new Set<Level>(['WARN', 'ERROR', 'FATAL']);
+// GONE needs a canary sample large enough that the pattern, at stable's rate, would have
+// shown up about three times (P(zero) ~ 5 %); less than that is no evidence.
+const GONE_EXPECTED = 3;
+
+interface Entry {
+	id: string;
+	template: string;
+	level: Level;
+	stable: number;
+	canary: number;
+	firstSeen: number;
+	lastSeen: number;
+	example: string;
+	exampleEngine: EngineRole;
+	/** The exception's own line, kept for critical matching when the example is cut. */
+	summary: string;
+}
+
+export class ErrorPatternTable {
+	private readonly entries = new Map<string, Entry>(); // LRU by last seen, oldest first
+	/** Patterns dropped to stay under maxPatterns. */
+	evicted = 0;
+
+	constructor(private readonly maxPatterns = 500) {}
+
+	get size(): number {
+		return this.entries.size;
+	}
+
+	/** Counts one WARN/ERROR/FATAL event under its template; other levels are ignored (false). */
+	add(event: LogEvent, templateId: string, template: string): boolean {
+		if (event.level === null || !TRACKED.has(event.level)) return false;
+		let entry = this.entries.get(templateId);
+		if (entry) {
+			this.entries.delete(templateId);
+		} else {
+			if (this.entries.size >= this.maxPatterns) this.evictOldest();
+			entry = {id: templateId, template, level: event.level, stable: 0, canary: 0, firstSeen: event.time, lastSeen: event.time, example: '', exampleEngine: event.engine, summary: ''};
+		}
+		this.entries.set(templateId, entry);
+		// Templates generalise as they learn: keep the latest form.
+		entry.template = template;
+		if (SEVERITY[event.level] > SEVERITY[entry.level]) entry.level = event.level;
+		if (event.engine === 'canary') entry.canary++;
+		else entry.stable++;
+		entry.firstSeen = Math.min(entry.firstSeen, event.time);
+		entry.lastSeen = Math.max(entry.lastSeen, event.time);
+		if (entry.example === '' || (event.engine === 'canary' && entry.exampleEngine !== 'canary')) {
+			entry.example = event.raw.length > EXAMPLE_MAX ? event.raw.slice(0, EXAMPLE_MAX) : event.raw;
+			entry.exampleEngine = event.engine;
+			entry.summary = event.exception ? exceptionSummary(event.exception) : '';
+		}
+		return true;
+	}
+
+	clear(): void {
+		this.entries.clear();
+	}
+
+	rows(input: RowsInput): PatternRow[] {
+		const upAt = input.upFactor ?? 2;
+		const warnAt = input.newRateWarnPer1k ?? 1;
+		const minUp = input.minUpCount ?? 3;
+		const critical = input.critical ?? DEFAULT_CRITICAL;
+		const rows: PatternRow[] = [];
+		for (const e of this.entries.values()) {
+			const stablePer1k = input.stableRequests > 0 ? (e.stable * 1000) / input.stableRequests : null;
+			const canaryPer1k = input.canaryRequests > 0 ? (e.canary * 1000) / input.canaryRequests : null;
+			const ratio = stablePer1k !== null && canaryPer1k !== null && stablePer1k > 0 ? canaryPer1k / stablePer1k : null;
+			let flag: PatternFlag = 'SAME';
+			if (e.canary > 0 && e.stable === 0) flag = 'NEW';
+			else if (e.stable > 0 && e.canary === 0) {
+				const expected = stablePer1k !== null ? (stablePer1k * input.canaryRequests) / 1000 : 0;
+				if (expected >= GONE_EXPECTED) flag = 'GONE';
+			} else if (ratio !== null) {
+				if (ratio >= upAt && e.canary >= minUp) flag = 'UP';
+				else if (ratio <= 1 / upAt) flag = 'DOWN';
+			}
+			const isCritical = critical.some((re) => test(re, e.template) || test(re, e.example) || test(re, e.summary));
+			let verdict: PatternRow['verdict'] = null;
+			if (isCritical && e.canary > 0 && (flag === 'NEW' || flag === 'UP')) verdict = 'FAIL';
+			else if (flag === 'NEW' && canaryPer1k !== null && canaryPer1k >= warnAt) verdict = 'WARN';
+			rows.push({
+				id: e.id,
+				template: e.template,
+				level: e.level,
+				stableCount: e.stable,
+				canaryCount: e.canary,
+				stablePer1k,
+				canaryPer1k,
+				ratio,
+				firstSeen: e.firstSeen,
+				lastSeen: e.lastSeen,
+				flag,
+				upFactor: flag === 'UP' ? ratio : null,
+				critical: isCritical,
+				verdict,
+				example: e.example,
+				exampleEngine: e.exampleEngine,
+			});
+		}
+		return rows.sort(bySuspicion);
+	}
+
+	private evictOldest(): void {
+		const oldest = this.entries.keys().next().value;
+		if (oldest === undefined) return;
+		this.entries.delete(oldest);
+		this.evicted++;
+	}
+}
+
+// A global or sticky regex keeps lastIndex between calls: reset it so every test starts at 0.
+function test(re: RegExp, text: string): boolean {
+	re.lastIndex = 0;
+	return text !== '' && re.test(text);
+}
+
+const FLAG_RANK: Record<PatternFlag, number> = {NEW: 0, UP: 1, SAME: 2, GONE: 3, DOWN: 4};
+
+function bySuspicion(a: PatternRow, b: PatternRow): number {
+	const ca = a.critical && a.canaryCount > 0 ? 0 : 1;
+	const cb = b.critical && b.canaryCount > 0 ? 0 : 1;
+	if (ca !== cb) return ca - cb;
+	if (FLAG_RANK[a.flag] !== FLAG_RANK[b.flag]) return FLAG_RANK[a.flag] - FLAG_RANK[b.flag];
+	if (a.flag === 'UP' && b.upFactor !== a.upFactor) return (b.upFactor ?? 0) - (a.upFactor ?? 0);
+	const rate = (b.canaryPer1k ?? b.canaryCount) - (a.canaryPer1k ?? a.canaryCount);
+	if (rate !== 0) return rate;
+	if (b.stableCount !== a.stableCount) return b.stableCount - a.stableCount;
+	return b.lastSeen - a.lastSeen;
+}
+
+/** What the verdict needs: NEW canary patterns above the rate (WARN) and critical ones (FAIL). */
+export function verdictPatterns(rows: PatternRow[]): {newPatterns: {template: string; canaryPer1k: number}[]; critical: {template: string}[]} {
+	return {
+		newPatterns: rows.filter((r) => r.verdict === 'WARN').map((r) => ({template: r.template, canaryPer1k: r.canaryPer1k ?? 0})),
+		critical: rows.filter((r) => r.verdict === 'FAIL').map((r) => ({template: r.template})),
+	};
+}

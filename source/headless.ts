@@ -1,0 +1,79 @@
+import type {Monitor} from './core/monitor.ts';
+import type {Snapshot} from './core/snapshot.ts';
+import {formatSplit, parseSplit} from './domain/upstream.ts';
+import {renderStatusText, snapshotToJson} from './core/snapshot-text.ts';
+
+// The headless commands: the same Monitor and the same weight flow as the screen, for
+// scripts and pipelines. Exit codes of weight changes: 0 verified, 1 failed, 2 not verified,
+// 3 refused (lock, validation, stale file, missing --yes).
+
+export interface HeadlessOptions {
+	command: 'status' | 'promote' | 'rollback' | 'weights';
+	args: string[];
+	json: boolean;
+	yes: boolean;
+	shutdown: () => Promise<void>;
+	/** How long status waits for a verdict; default two analysis intervals, at most 20 s. */
+	waitMs?: number;
+}
+
+const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+export async function runHeadless(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	monitor.start();
+	try {
+		if (options.command === 'status') return await status(monitor, options);
+		return await change(monitor, options);
+	} finally {
+		await monitor.stop().catch(() => {});
+		await options.shutdown().catch(() => {});
+	}
+}
+
+async function status(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	const wait = options.waitMs ?? Math.min(20_000, monitor.config.pollIntervalMs * 3);
+	await monitor.until((snapshot) => snapshot.verdict !== null && snapshot.split.observed !== null, wait);
+	const snapshot = monitor.current();
+	write(options.json ? JSON.stringify(snapshotToJson(snapshot), null, 2) : renderStatusText(snapshot));
+	return 0;
+}
+
+async function change(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	const ready = await monitor.until((snapshot) => snapshot.split.configured !== null || snapshot.split.configError !== null, 10_000);
+	let snapshot: Snapshot = monitor.current();
+	if (!ready || !snapshot.split.configured) {
+		return report(options, 3, 'refused', snapshot.split.configError ?? `could not read the upstream from ${monitor.config.docker.nginxConfig.host}`);
+	}
+	let to;
+	if (options.command === 'weights') {
+		const split = parseSplit(options.args[0] ?? '');
+		if ('error' in split) return report(options, 3, 'refused', `weights needs a split like 50/50: ${split.error}`);
+		to = split;
+	}
+	const kind = options.command === 'weights' ? 'set' : (options.command as 'promote' | 'rollback');
+	await monitor.actions.request(kind, to);
+	const state = monitor.actions.state;
+	if (state.phase !== 'confirm') {
+		snapshot = monitor.current();
+		return report(options, 3, 'refused', snapshot.notices.at(-1)?.text ?? 'the change was refused');
+	}
+	if (!options.yes) {
+		const diff = state.diff.join('\n');
+		return report(options, 3, 'refused', `${kind} ${formatSplit(state.from)} -> ${formatSplit(state.to)} needs --yes to apply:\n${diff}`);
+	}
+	const result = await monitor.actions.confirm();
+	if (!result) return report(options, 1, 'failed', 'the change did not start');
+	const code = result.outcome === 'verified' ? 0 : result.outcome === 'not-verified' ? 2 : result.outcome === 'refused' ? 3 : 1;
+	if (options.json) {
+		write(JSON.stringify({outcome: result.outcome, from: result.from, to: result.to, message: result.message, steps: result.steps, sample: result.sample ?? null}, null, 2));
+	} else {
+		for (const step of result.steps) write(`${step.state.padEnd(7)} ${step.name.padEnd(10)} ${step.message}`);
+		write(`${result.outcome.toUpperCase()}: ${result.message}`);
+	}
+	return code;
+}
+
+function report(options: HeadlessOptions, code: number, outcome: string, message: string): number {
+	write(options.json ? JSON.stringify({outcome, message}, null, 2) : `${outcome.toUpperCase()}: ${message}`);
+	return code;
+}

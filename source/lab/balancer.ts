@@ -1,0 +1,144 @@
+// The lab balancer: a small weighted HTTP proxy for the demo when nginx is not installed.
+// It is a lab part, not the product path (production is always real nginx). It reads the
+// same upstream block from the same file, spreads requests with nginx's smooth weighted
+// round-robin, and re-reads the file only on reload, as `nginx -s reload` does.
+
+import http from 'node:http';
+import {readFile} from 'node:fs/promises';
+import type {AddressInfo} from 'node:net';
+import type {Roles} from '../domain/upstream.ts';
+import {createSmoothWrr, type SmoothWrr} from '../domain/smooth-wrr.ts';
+import {checkConfigText, type LabPeer} from './balancer-config.ts';
+
+export const LAB_BALANCER_SERVER = 'canary-console-lab-balancer';
+
+export interface BalancerHandle {
+	port: number;
+	reload(): Promise<{ok: boolean; message: string}>;
+	close(): Promise<void>;
+}
+
+export interface BalancerOptions {
+	configPath: string;
+	upstream: string;
+	roles: Roles;
+	/** 0 picks a free port; the handle reports the real one. */
+	port: number;
+	host?: string;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'server', 'date']);
+
+/** The lab's `nginx -t`: nginx-like messages, and weight=0 is refused as nginx refuses it. */
+export async function checkConfig(configPath: string, upstream: string, _roles: Roles): Promise<{ok: boolean; output: string}> {
+	let text: string;
+	try {
+		text = await readFile(configPath, 'utf8');
+	} catch (error) {
+		const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+		return {ok: false, output: `nginx: [emerg] open() "${configPath}" failed (${reason})\nnginx: configuration file ${configPath} test failed\n`};
+	}
+	const check = checkConfigText(text, configPath, upstream);
+	return {ok: check.ok, output: check.output};
+}
+
+interface Live {
+	peers: LabPeer[];
+	wrr: SmoothWrr<LabPeer>;
+}
+
+function prepare(peers: LabPeer[]): Live {
+	// Backup servers only take traffic when every primary has failed; the lab leaves them out.
+	const primaries = peers.filter(p => !p.backup);
+	return {peers, wrr: createSmoothWrr(primaries.map(p => ({id: p, weight: p.weight, down: p.down})))};
+}
+
+function describePeers(peers: LabPeer[]): string {
+	return peers.map(p => `${p.address} ${p.down ? 'down' : `weight=${p.weight}`}${p.backup ? ' backup' : ''}`).join(', ');
+}
+
+function sendBadGateway(res: http.ServerResponse, upstreamAddr: string): void {
+	if (res.headersSent) {
+		res.destroy();
+		return;
+	}
+	const body = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
+	res.writeHead(502, {'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), 'X-Upstream': upstreamAddr, Server: LAB_BALANCER_SERVER});
+	res.end(body);
+}
+
+export async function startBalancer(options: BalancerOptions): Promise<BalancerHandle> {
+	const {configPath, upstream} = options;
+	const first = checkConfigText(await readFile(configPath, 'utf8'), configPath, upstream);
+	if (!first.ok) throw new Error(first.output.trim());
+	let live = prepare(first.peers);
+	const agent = new http.Agent({keepAlive: true, maxSockets: 64, maxFreeSockets: 64});
+
+	function forward(req: http.IncomingMessage, res: http.ServerResponse, peer: LabPeer, body: Buffer, retried: boolean): void {
+		const headers: http.OutgoingHttpHeaders = {};
+		for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+		headers.host = peer.address;
+		if (body.length > 0 || headers['content-length'] !== undefined) headers['content-length'] = body.length;
+		const outgoing = http.request({host: peer.host, port: peer.port, method: req.method, path: req.url, headers, agent});
+		outgoing.setTimeout(60_000, () => outgoing.destroy(new Error('upstream timed out')));
+		outgoing.on('response', upstreamRes => {
+			const out: http.OutgoingHttpHeaders = {};
+			for (const [name, value] of Object.entries(upstreamRes.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+			out['x-upstream'] = peer.address;
+			out.server = LAB_BALANCER_SERVER;
+			res.writeHead(upstreamRes.statusCode ?? 502, out);
+			upstreamRes.pipe(res);
+			upstreamRes.on('error', () => res.destroy());
+		});
+		outgoing.on('error', () => {
+			// A pooled keep-alive connection the engine closed meanwhile: retry once on a fresh one.
+			if (outgoing.reusedSocket && !retried && !res.headersSent) forward(req, res, peer, body, true);
+			else sendBadGateway(res, peer.address);
+		});
+		outgoing.end(body);
+	}
+
+	const server = http.createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('error', () => res.destroy());
+		// The body is buffered (nginx's proxy_request_buffering does the same) so a retry can resend it.
+		req.on('end', () => {
+			const peer = live.wrr.pick();
+			// nginx reports the upstream group's name in $upstream_addr when no server is live.
+			if (peer === null) sendBadGateway(res, upstream);
+			else forward(req, res, peer, Buffer.concat(chunks), false);
+		});
+	});
+	server.keepAliveTimeout = 65_000;
+
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(options.port, options.host ?? '127.0.0.1', () => {
+			server.off('error', reject);
+			resolve();
+		});
+	});
+
+	return {
+		port: (server.address() as AddressInfo).port,
+		async reload() {
+			let text: string;
+			try {
+				text = await readFile(configPath, 'utf8');
+			} catch (error) {
+				return {ok: false, message: `reload refused, old configuration kept: cannot read ${configPath}: ${String(error)}`};
+			}
+			const check = checkConfigText(text, configPath, upstream);
+			if (!check.ok) return {ok: false, message: `reload refused, old configuration kept: ${check.output.trim()}`};
+			live = prepare(check.peers);
+			return {ok: true, message: `reloaded upstream ${upstream}: ${describePeers(check.peers)}`};
+		},
+		async close() {
+			const closed = new Promise<void>(resolve => server.close(() => resolve()));
+			server.closeAllConnections();
+			agent.destroy();
+			await closed;
+		},
+	};
+}

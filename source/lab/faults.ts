@@ -1,0 +1,123 @@
+// Fault knobs of the lab engine: what a canary can get wrong, as data. Pure apart from the
+// random source passed in, so the engine, the CLI flags and the live endpoint share one shape.
+
+export type LabHealth = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface Faults {
+	/** Mean latency added to every /v1/positions request, in ms. */
+	latencyMs: number;
+	/** Standard deviation of the added latency, in ms. */
+	jitterMs: number;
+	/** Fraction (0..1) of /v1/positions requests answered with a 5xx. */
+	errorRate: number;
+	/**
+	 * A new ERROR log line at a fraction of /v1/positions requests. The request itself still
+	 * succeeds (a handled error, as a swallowed exception in a real service would be).
+	 */
+	errorMessage: {text: string; rate: number} | null;
+	/** Memory really allocated and held, in MB per minute, up to MEMORY_GROWTH_CAP_MB. */
+	memoryGrowthMbPerMin: number;
+	/** What /healthz reports; 'unhealthy' answers 503. */
+	health: LabHealth;
+	/** The process exits (code 1) this many ms after the fault is set; null for never. */
+	crashAfterMs: number | null;
+	/** Delay before /metrics answers, in ms. */
+	slowMetricsMs: number;
+	/** Extra background INFO log lines per second (for benchmarks). */
+	logRate: number;
+}
+
+/** Held memory stops growing here, so a forgotten fault cannot take the machine down. */
+export const MEMORY_GROWTH_CAP_MB = 400;
+
+export const HEALTHY: Faults = {
+	latencyMs: 0,
+	jitterMs: 0,
+	errorRate: 0,
+	errorMessage: null,
+	memoryGrowthMbPerMin: 0,
+	health: 'healthy',
+	crashAfterMs: null,
+	slowMetricsMs: 0,
+	logRate: 0,
+};
+
+/** The demo canary's mild default fault: something to see, nothing dramatic. */
+export const MILD_CANARY_FAULT: Partial<Faults> = {
+	latencyMs: 40,
+	jitterMs: 10,
+	errorMessage: {text: 'Ephemeris segment lookup fell back to linear scan', rate: 0.003},
+};
+
+export class FaultsError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'FaultsError';
+	}
+}
+
+function num(value: unknown, field: string, min: number, max: number): number {
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+		throw new FaultsError(`${field} must be a number from ${min} to ${max}`);
+	}
+	return value;
+}
+
+/** Checks an untrusted patch (JSON from the wire or flags) and returns only known fields. */
+export function parseFaultsPatch(input: unknown): Partial<Faults> {
+	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+		throw new FaultsError('faults must be a JSON object');
+	}
+	const raw = input as Record<string, unknown>;
+	const out: Partial<Faults> = {};
+	const known = new Set(Object.keys(HEALTHY));
+	for (const key of Object.keys(raw)) {
+		if (!known.has(key)) throw new FaultsError(`unknown fault "${key}"`);
+	}
+	if ('latencyMs' in raw) out.latencyMs = num(raw.latencyMs, 'latencyMs', 0, 60_000);
+	if ('jitterMs' in raw) out.jitterMs = num(raw.jitterMs, 'jitterMs', 0, 60_000);
+	if ('errorRate' in raw) out.errorRate = num(raw.errorRate, 'errorRate', 0, 1);
+	if ('memoryGrowthMbPerMin' in raw) out.memoryGrowthMbPerMin = num(raw.memoryGrowthMbPerMin, 'memoryGrowthMbPerMin', 0, 10_000);
+	if ('slowMetricsMs' in raw) out.slowMetricsMs = num(raw.slowMetricsMs, 'slowMetricsMs', 0, 120_000);
+	if ('logRate' in raw) out.logRate = num(raw.logRate, 'logRate', 0, 200_000);
+	if ('health' in raw) {
+		if (raw.health !== 'healthy' && raw.health !== 'degraded' && raw.health !== 'unhealthy') {
+			throw new FaultsError('health must be healthy, degraded or unhealthy');
+		}
+		out.health = raw.health;
+	}
+	if ('crashAfterMs' in raw) {
+		out.crashAfterMs = raw.crashAfterMs === null ? null : num(raw.crashAfterMs, 'crashAfterMs', 0, 86_400_000);
+	}
+	if ('errorMessage' in raw) {
+		const m = raw.errorMessage;
+		if (m === null) out.errorMessage = null;
+		else if (typeof m === 'object' && typeof (m as {text?: unknown}).text === 'string') {
+			const text = (m as {text: string}).text.slice(0, 500);
+			if (text.trim() === '') throw new FaultsError('errorMessage.text must not be empty');
+			out.errorMessage = {text, rate: num((m as {rate?: unknown}).rate, 'errorMessage.rate', 0, 1)};
+		} else throw new FaultsError('errorMessage must be null or {"text": string, "rate": number}');
+	}
+	return out;
+}
+
+export function mergeFaults(base: Faults, patch: Partial<Faults>): Faults {
+	return {...base, ...patch};
+}
+
+/** Standard normal deviate (Box-Muller). */
+export function gaussian(random: () => number): number {
+	const u = Math.max(random(), 1e-12);
+	return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * Service time of one positions request in ms. The baseline is log-normal around 6 ms with a
+ * long-ish tail capped at 45 ms (a healthy engine's p95 stays far below the guide's 200 ms);
+ * a cache hit is cheaper. The fault adds a normal delay of latencyMs +/- jitterMs.
+ */
+export function serviceTimeMs(faults: Faults, cacheHit: boolean, random: () => number): number {
+	const base = Math.min(45, 1.5 + Math.exp(Math.log(cacheHit ? 2 : 6) + 0.6 * gaussian(random)));
+	const added = faults.latencyMs > 0 || faults.jitterMs > 0 ? Math.max(0, faults.latencyMs + faults.jitterMs * gaussian(random)) : 0;
+	return base + added;
+}

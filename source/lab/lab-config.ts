@@ -1,0 +1,46 @@
+// The demo's balancer config: the same shape as the guide's ops/nginx/canary.conf, read by
+// real nginx when it is installed and by the lab balancer when it is not.
+
+import {formatSplit, type Split} from '../domain/upstream.ts';
+
+export interface LabConfigOptions {
+	upstream: string;
+	/** Server addresses, e.g. '127.0.0.1:9101'. */
+	stable: string;
+	canary: string;
+	split: Split;
+	listenPort: number;
+}
+
+// nginx rejects weight=0; a 0 % server is taken out with `down`.
+function serverLine(address: string, percent: number, comment: string): string {
+	const parameters = percent === 0 ? 'down' : `weight=${percent}`;
+	return `\tserver ${address} ${parameters};\t# ${comment}`;
+}
+
+export function renderLabConfig(options: LabConfigOptions): string {
+	const {upstream, stable, canary, split, listenPort} = options;
+	return [
+		`# canary-console lab: traffic split ${formatSplit(split)} (stable/canary).`,
+		'# The console rewrites only the weights below; everything else stays as written.',
+		`upstream ${upstream} {`,
+		serverLine(stable, split.stable, 'stable'),
+		serverLine(canary, split.canary, 'canary'),
+		'\tkeepalive 64;',
+		'}',
+		'',
+		'server {',
+		`\tlisten 127.0.0.1:${listenPort};`,
+		'',
+		'\tlocation / {',
+		`\t\tproxy_pass http://${upstream};`,
+		'\t\t# Without these two, nginx opens a new upstream connection per request and keepalive does nothing.',
+		'\t\tproxy_http_version 1.1;',
+		'\t\tproxy_set_header Connection "";',
+		'\t\t# Tells the split sampler which engine answered.',
+		'\t\tadd_header X-Upstream $upstream_addr always;',
+		'\t}',
+		'}',
+		'',
+	].join('\n');
+}

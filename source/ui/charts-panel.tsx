@@ -1,0 +1,75 @@
+import React from 'react';
+import {Box, Text} from 'ink';
+import type {Snapshot} from '../core/snapshot.ts';
+import {bucket, renderChart} from './chart.ts';
+import {Line, Panel, Title} from './line.tsx';
+import {theme} from './theme.ts';
+
+// p95 of both engines against the threshold, 5xx % and memory %, over the zoomed span,
+// with a marker row where the weights changed.
+
+function markers(changes: readonly number[], from: number, to: number, columns: number, offset: number): string {
+	const row = new Array(columns + offset).fill(' ');
+	for (const at of changes) {
+		if (at < from || at > to) continue;
+		const index = offset + Math.min(columns - 1, Math.floor(((at - from) / Math.max(1, to - from)) * columns));
+		row[index] = '▲';
+	}
+	return row.join('');
+}
+
+export function ChartsPanel({snapshot, width, height, zoomMin, colour, thresholdMs}: {snapshot: Snapshot; width: number; height: number; zoomMin: number; colour: boolean; thresholdMs: number}) {
+	const to = snapshot.at;
+	const from = to - zoomMin * 60_000;
+	const chartHeight = Math.max(2, height - 2);
+	const mainWidth = Math.floor(width * 0.5);
+	const sideWidth = Math.floor((width - mainWidth) / 2);
+	const columns = (w: number) => Math.max(4, w - 10);
+	const series = (role: 'stable' | 'canary', key: 'p95Ms' | 'ratio5xx' | 'memPercent', w: number, scale = 1) =>
+		bucket(
+			snapshot.engines[role].series.map((point) => ({at: point.at, value: point[key] === null ? null : point[key]! * scale})),
+			from,
+			to,
+			columns(w),
+		);
+	const p95 = renderChart(
+		[
+			{points: series('stable', 'p95Ms', mainWidth), colour: theme.engine.stable},
+			{points: series('canary', 'p95Ms', mainWidth), colour: theme.engine.canary},
+			{points: new Array(columns(mainWidth)).fill(thresholdMs), colour: 'red'},
+		],
+		{height: chartHeight, width: mainWidth, colour, unit: (value) => `${value.toFixed(0)}ms`},
+	);
+	const errors = renderChart(
+		[
+			{points: series('stable', 'ratio5xx', sideWidth, 100), colour: theme.engine.stable},
+			{points: series('canary', 'ratio5xx', sideWidth, 100), colour: theme.engine.canary},
+		],
+		{height: chartHeight, width: sideWidth, colour, unit: (value) => `${value.toFixed(1)}%`, minMax: 1},
+	);
+	const memory = renderChart(
+		[
+			{points: series('stable', 'memPercent', sideWidth), colour: theme.engine.stable},
+			{points: series('canary', 'memPercent', sideWidth), colour: theme.engine.canary},
+		],
+		{height: chartHeight, width: sideWidth, colour, unit: (value) => `${value.toFixed(0)}%`, minMax: 10},
+	);
+	const column = (title: string, lines: string[], w: number, key: string) => (
+		<Panel key={key} width={w} height={height}>
+			<Title width={w - 1}>{title}</Title>
+			{lines.map((line, index) => (
+				<Text key={index} wrap="truncate-end">
+					{line || ' '}
+				</Text>
+			))}
+			<Line colour={theme.text.dim}>{markers(snapshot.weightChanges, from, to, columns(w), 9)}</Line>
+		</Panel>
+	);
+	return (
+		<Box flexDirection="row" width={width}>
+			{column(`p95 last ${zoomMin}m (stable, canary, limit ${thresholdMs}ms)  +/- zoom`, p95, mainWidth, 'p95')}
+			{column('5xx %', errors, sideWidth, '5xx')}
+			{column('memory % of limit', memory, width - mainWidth - sideWidth, 'mem')}
+		</Box>
+	);
+}

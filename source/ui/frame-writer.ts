@@ -1,0 +1,117 @@
+import {EventEmitter} from 'node:events';
+
+// Ink's own writer redraws the whole frame on every change (about 25 KB/s for a quiet
+// console at 120x40), and its incremental mode leaves stale lines on resize in Ink 6.8.
+// Ink renders into this stand-in stream instead (debug mode: one whole frame per write);
+// we compare the frame with the one on screen and send only the rows that changed,
+// at most maxFps times a second.
+
+const CSI = '\u001B[';
+export const ENTER_ALT_SCREEN = `${CSI}?1049h${CSI}?25l${CSI}H${CSI}2J`;
+export const LEAVE_ALT_SCREEN = `${CSI}0m${CSI}?25h${CSI}?1049l`;
+// Synchronized output: terminals that know it paint the whole update at once; others ignore it.
+const BEGIN_SYNC = `${CSI}?2026h`;
+const END_SYNC = `${CSI}?2026l`;
+
+export interface TerminalOut {
+	write(chunk: string): unknown;
+	columns?: number;
+	rows?: number;
+	on?(event: 'resize', listener: () => void): unknown;
+	off?(event: 'resize', listener: () => void): unknown;
+}
+
+export class FrameWriter extends EventEmitter {
+	private onScreen: string[] = [];
+	private pending: string | undefined;
+	private timer: NodeJS.Timeout | undefined;
+	private lastFlush = 0;
+	private readonly minInterval: number;
+	private bytes = 0;
+	private closed = false;
+
+	constructor(
+		private readonly out: TerminalOut,
+		options: {maxFps?: number} = {},
+	) {
+		super();
+		this.minInterval = 1000 / (options.maxFps ?? 20);
+		out.on?.('resize', this.onResize);
+	}
+
+	get columns(): number {
+		return this.out.columns ?? 80;
+	}
+
+	get rows(): number {
+		return this.out.rows ?? 24;
+	}
+
+	/** Bytes sent to the terminal so far (for the benchmark and the tests). */
+	get bytesWritten(): number {
+		return this.bytes;
+	}
+
+	/** Called by Ink with a whole frame. */
+	write(frame: string): boolean {
+		if (this.closed) return true;
+		this.pending = frame;
+		this.schedule();
+		return true;
+	}
+
+	/** Forget what is on screen: the next frame is drawn in full (after a resize or an outside write). */
+	invalidate(): void {
+		this.onScreen = [];
+		this.send(`${CSI}H${CSI}2J`);
+	}
+
+	/** Draws any pending frame now, then stops accepting frames. */
+	close(): void {
+		if (this.timer) clearTimeout(this.timer);
+		this.timer = undefined;
+		this.flush();
+		this.closed = true;
+		this.out.off?.('resize', this.onResize);
+	}
+
+	private readonly onResize = (): void => {
+		this.invalidate();
+		this.emit('resize');
+	};
+
+	private schedule(): void {
+		if (this.timer) return;
+		const wait = Math.max(0, this.lastFlush + this.minInterval - Date.now());
+		this.timer = setTimeout(() => {
+			this.timer = undefined;
+			this.flush();
+		}, wait);
+	}
+
+	private flush(): void {
+		const frame = this.pending;
+		if (frame === undefined) return;
+		this.pending = undefined;
+		this.lastFlush = Date.now();
+		const lines = frame.split('\n');
+		// Never draw below the last row: the alternate screen would scroll and tear the frame.
+		if (lines.length > this.rows) lines.length = this.rows;
+		let update = '';
+		for (let row = 0; row < Math.max(lines.length, this.onScreen.length); row++) {
+			const line = lines[row];
+			if (line === this.onScreen[row]) continue;
+			// Erase before writing: erasing after a line that fills the row would also erase
+			// its last cell (the cursor waits on the last column). Reset attributes first so
+			// the erase never paints a background colour.
+			update += `${CSI}${row + 1};1H${CSI}0m${CSI}2K${line ?? ''}`;
+		}
+		this.onScreen = lines;
+		if (update !== '') this.send(BEGIN_SYNC + update + END_SYNC);
+	}
+
+	private send(text: string): void {
+		this.bytes += Buffer.byteLength(text);
+		this.out.write(text);
+	}
+}

@@ -1,0 +1,52 @@
+import type {LogStore, StoredEvent} from '../core/log-store.ts';
+import type {LogViewState} from '../state/view-state.ts';
+import {compileFilter, compileSearch, mergeByTime, type LevelKey, type LogFilter} from '../domain/log-filter.ts';
+import {LEVELS, type Level} from '../domain/log-parse.ts';
+
+// The events a log view shows, recomputed only when the store or the filter changed.
+
+export interface LogModel {
+	events: StoredEvent[];
+	error: string | null;
+	regex: RegExp | null;
+}
+
+function levelsFrom(minLevel: Level | null): ReadonlySet<LevelKey> | null {
+	if (minLevel === null) return null;
+	return new Set(LEVELS.slice(LEVELS.indexOf(minLevel)));
+}
+
+export function toFilter(state: LogViewState): LogFilter {
+	return {
+		levels: levelsFrom(state.minLevel),
+		engines: state.engines === 'both' ? null : new Set([state.engines]),
+		regex: state.regex,
+		invert: state.invert,
+	};
+}
+
+/** The newest `limit` events of both engines (the overview's tail: cheap, no filter). */
+export function tail(store: LogStore, limit: number): StoredEvent[] {
+	const take = (ring: LogStore['rings']['stable']) => ring.slice(Math.max(0, ring.length - limit));
+	return mergeByTime(take(store.rings.stable), take(store.rings.canary)).slice(-limit);
+}
+
+export function createLogModel() {
+	let key = '';
+	let cached: LogModel = {events: [], error: null, regex: null};
+	return (store: LogStore, version: number, state: LogViewState): LogModel => {
+		const nextKey = JSON.stringify([version, state.regex, state.invert, state.minLevel, state.engines, state.pattern]);
+		if (nextKey === key) return cached;
+		key = nextKey;
+		const merged = mergeByTime(store.rings.stable.toArray(), store.rings.canary.toArray());
+		const filter = compileFilter(toFilter(state));
+		const byPattern = state.pattern ? (event: StoredEvent) => event.templateId === state.pattern : () => true;
+		const search = compileSearch(state.regex);
+		cached = {
+			events: merged.filter((event) => byPattern(event) && (event.gap !== undefined || filter.predicate(event))),
+			error: filter.error,
+			regex: search.ok ? search.regex : null,
+		};
+		return cached;
+	};
+}

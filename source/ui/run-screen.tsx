@@ -1,0 +1,98 @@
+import React from 'react';
+import {render} from 'ink';
+import type {Monitor} from '../core/monitor.ts';
+import {App, type Size} from './app.tsx';
+import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts';
+import {saveEvents} from '../core/log-save.ts';
+
+// Runs the screen on the real terminal: alternate screen, our frame writer in front of Ink,
+// and the terminal restored on every way out (q, Ctrl-C, SIGTERM, SIGHUP, a crash).
+
+export interface ScreenOptions {
+	monitor: Monitor;
+	colour: boolean;
+	maxFps: number;
+	/** Stops everything behind the monitor (the lab, Docker streams). */
+	shutdown: () => Promise<void>;
+	stdin?: NodeJS.ReadStream;
+	stdout?: NodeJS.WriteStream;
+}
+
+export async function runScreen(options: ScreenOptions): Promise<number> {
+	const stdin = options.stdin ?? process.stdin;
+	const stdout = options.stdout ?? process.stdout;
+	const writer = new FrameWriter(stdout, {maxFps: options.maxFps});
+	let restored = false;
+	const restore = () => {
+		if (restored) return;
+		restored = true;
+		writer.close();
+		stdout.write(LEAVE_ALT_SCREEN);
+	};
+	const sizeListeners = new Set<() => void>();
+	let size: Size = {columns: writer.columns, rows: writer.rows};
+	writer.on('resize', () => {
+		size = {columns: writer.columns, rows: writer.rows};
+		for (const listener of sizeListeners) listener();
+	});
+
+	let resolveExit: (code: number) => void = () => {};
+	const exited = new Promise<number>((resolve) => {
+		resolveExit = resolve;
+	});
+	let quitting = false;
+	const quit = async (code: number) => {
+		if (quitting) return;
+		quitting = true;
+		try {
+			instance.unmount();
+		} catch {
+			// Already unmounted.
+		}
+		restore();
+		await options.monitor.stop().catch(() => {});
+		await options.shutdown().catch(() => {});
+		resolveExit(code);
+	};
+	const onSignal = (signal: NodeJS.Signals) => {
+		void quit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+	};
+	const onCrash = (error: unknown) => {
+		restore();
+		process.stderr.write(`canary-console crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		void quit(70);
+	};
+	process.on('SIGTERM', onSignal);
+	process.on('SIGHUP', onSignal);
+	process.on('SIGINT', onSignal);
+	process.on('uncaughtException', onCrash);
+	process.on('unhandledRejection', onCrash);
+	// The last resort: whatever ends the process, the terminal is given back.
+	process.on('exit', restore);
+
+	stdout.write(ENTER_ALT_SCREEN);
+	const instance = render(
+		<App
+			monitor={options.monitor}
+			size={{get: () => size, subscribe: (listener) => (sizeListeners.add(listener), () => sizeListeners.delete(listener))}}
+			colour={options.colour}
+			onQuit={() => void quit(0)}
+			saveLogs={(events) => saveEvents(events)}
+		/>,
+		{
+			stdout: writer as unknown as NodeJS.WriteStream,
+			stdin,
+			debug: true,
+			exitOnCtrlC: false,
+			patchConsole: false,
+		},
+	);
+	options.monitor.start();
+	const code = await exited;
+	process.off('SIGTERM', onSignal);
+	process.off('SIGHUP', onSignal);
+	process.off('SIGINT', onSignal);
+	process.off('uncaughtException', onCrash);
+	process.off('unhandledRejection', onCrash);
+	return code;
+}

@@ -1,0 +1,34 @@
+import React from 'react';
+import type {Snapshot} from '../core/snapshot.ts';
+import {formatSplit} from '../domain/upstream.ts';
+import {clock} from './format.ts';
+import {Line, Panel, Title} from './line.tsx';
+
+// Configured weights against the split the balancer really serves, with sample size and
+// a 99 % interval, and the split seen in the engines' own request counters.
+
+/** "91.5/8.5": one decimal when the share is not whole, and the two always sum to 100. */
+export function observedText(observed: {stable: number; canary: number}): string {
+	const canary = Math.round(observed.canary * 10) / 10;
+	const stable = Math.round((100 - canary) * 10) / 10;
+	return `${stable}/${canary}`;
+}
+
+export function SplitPanel({snapshot, width, height}: {snapshot: Snapshot; width: number; height: number}) {
+	const {split} = snapshot;
+	const sample = split.observed;
+	const answered = sample ? sample.stable + sample.canary : 0;
+	const interval = sample?.interval ? `canary ${sample.interval.low.toFixed(1)}-${sample.interval.high.toFixed(1)}% (99%)` : '';
+	return (
+		<Panel width={width} height={height}>
+			<Title width={width - 1}>split</Title>
+			<Line>{`configured  ${split.configured ? formatSplit(split.configured) : '?'}`}</Line>
+			<Line>
+				{`sampled     ${sample && answered > 0 ? observedText(sample.observed) : '-'}  N=${answered}${sample ? ` in ${Math.round(sample.ms)}ms` : ''}`}
+			</Line>
+			<Line dim>{interval || ' '}</Line>
+			<Line dim>{sample ? `by ${sample.method} at ${split.sampledAt ? clock(split.sampledAt) : '-'}${sample.errors > 0 ? `, ${sample.errors} errors` : ''}` : split.sampling ? 'sampling...' : 'no sample yet (s)'}</Line>
+			<Line>{`in metrics ${split.fromMetrics ? formatSplit(split.fromMetrics) : '-'} (window)`}</Line>
+		</Panel>
+	);
+}

@@ -1,0 +1,74 @@
+import React from 'react';
+import {Text} from 'ink';
+import type {CheckRow, CheckState, Overall, Verdict} from '../domain/figures.ts';
+import {fit, fitLeft} from './format.ts';
+import {Line, Panel, Title} from './line.tsx';
+import {theme} from './theme.ts';
+
+// The check table: value, threshold, window, sample size, state and budget for every check,
+// so "why did it fail?" is answered on screen.
+
+export function stateColour(state: CheckState): string {
+	if (state === 'PASS') return theme.state.pass;
+	if (state === 'WARN') return theme.state.warn;
+	if (state === 'FAIL') return theme.state.fail;
+	return theme.state.nodata;
+}
+
+export function overallColour(overall: Overall | undefined): string {
+	if (overall === 'READY TO PROMOTE') return theme.state.pass;
+	if (overall === 'HOLD') return theme.state.warn;
+	if (overall === 'ROLL BACK') return theme.state.fail;
+	return theme.state.nodata;
+}
+
+export function formatValue(value: number | null, unit: CheckRow['unit']): string {
+	if (value === null || !Number.isFinite(value)) return '-';
+	if (unit === 'ms') return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)}ms`;
+	if (unit === '%') return `${value < 1 ? value.toFixed(2) : value.toFixed(1)}%`;
+	if (unit === 'pts') return `${value.toFixed(1)}pt`;
+	return String(value);
+}
+
+export function VerdictPanel({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected?: number}) {
+	const rows = verdict?.checks ?? [];
+	const fixed = 9 + 9 + 9 + 6 + 7 + 8 + 6;
+	const thresholdWidth = Math.max(10, Math.min(34, width - fixed - 14));
+	const labelWidth = Math.max(8, width - fixed - thresholdWidth - 2);
+	return (
+		<Panel width={width} height={height}>
+			<Title width={width - 1}>verdict</Title>
+			<Line dim>
+				{`${fit('check', labelWidth)} ${fitLeft('stable', 8)} ${fitLeft('canary', 8)} ${fit(' threshold', thresholdWidth)} ${fitLeft('window', 6)} ${fitLeft('N', 6)} ${fit('state', 7)} budget`}
+			</Line>
+			{rows.length === 0 ? <Line dim>waiting for two scrapes of both engines</Line> : null}
+			{rows.map((row, index) => (
+				<Line key={row.id} inverse={selected === index}>
+					{`${fit(row.label, labelWidth)} ${fitLeft(formatValue(row.stable, row.unit), 8)} ${fitLeft(formatValue(row.canary, row.unit), 8)} ${fit(` ${row.threshold}`, thresholdWidth)} ${fitLeft(`${Math.round(row.windowSec)}s`, 6)} ${fitLeft(row.n === null ? '-' : String(row.n), 6)} `}
+					<Text color={stateColour(row.state)} bold>
+						{fit(row.state, 7)}
+					</Text>
+					{` ${row.budget.used}/${row.budget.of}`}
+				</Line>
+			))}
+		</Panel>
+	);
+}
+
+/** Verdict detail: every row with its reason in full. */
+export function VerdictDetail({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected: number}) {
+	const rows = verdict?.checks ?? [];
+	const tableHeight = Math.min(height, rows.length + 3);
+	const row = rows[selected];
+	return (
+		<Panel width={width} height={height}>
+			<VerdictPanel verdict={verdict} width={width} height={tableHeight} selected={selected} />
+			<Title width={width - 1}>why</Title>
+			<Line bold>{verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet'}</Line>
+			{row ? <Line>{`${row.label}: ${row.reason}`}</Line> : null}
+			{rows.map((entry) => (
+				<Line key={entry.id} dim>{`${entry.label}: ${entry.reason}`}</Line>
+			))}
+		</Panel>
+	);
+}

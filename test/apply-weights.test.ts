@@ -1,0 +1,279 @@
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {applySplit, planChange, previewChange, restartProxy, type ApplyDeps, type ApplyStep} from '../source/core/apply-weights.ts';
+import {createAuditLog} from '../source/core/audit.ts';
+import {writeInPlace} from '../source/core/in-place-write.ts';
+import {acquireLock} from '../source/core/lock.ts';
+import type {VerifyResult} from '../source/core/split-sampler.ts';
+import type {CommandResult, ProxyControl} from '../source/core/types.ts';
+import {DEFAULT_STAGES, renderSplit, type Split} from '../source/domain/upstream.ts';
+
+const roles = {stable: 'engine-stable:8080', canary: 'engine-canary:8080'};
+const CONFIG = `# canary split, edited by canary-console
+upstream involution_engine {
+    server engine-stable:8080 weight=90;  # stable
+    server engine-canary:8080 weight=10;
+    keepalive 64;
+}
+
+server {
+    listen 80;
+    location / {
+        proxy_pass http://involution_engine;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        add_header X-Upstream $upstream_addr always;
+    }
+}
+`;
+const ok: CommandResult = {ok: true, exitCode: 0, output: ''};
+
+async function setup(options: {validate?: (text: string) => CommandResult; reload?: () => CommandResult; verified?: boolean; detached?: boolean} = {}) {
+	const dir = await mkdtemp(join(tmpdir(), 'apply-test-'));
+	const configPath = join(dir, 'canary.conf');
+	// A detached bind mount: the container keeps its own copy of the old file.
+	const seenPath = join(dir, 'seen.conf');
+	await writeFile(configPath, CONFIG);
+	await writeFile(seenPath, CONFIG);
+	let detached = options.detached ?? false;
+	const calls: string[] = [];
+	const proxy: ProxyControl = {
+		describe: 'fake nginx', configPath,
+		readHost: () => readFile(configPath, 'utf8'),
+		writeHost: async (text) => {
+			calls.push('write');
+			await writeInPlace(configPath, text);
+		},
+		readSeen: () => readFile(detached ? seenPath : configPath, 'utf8'),
+		validate: async () => (calls.push('validate'), options.validate?.(await readFile(configPath, 'utf8')) ?? ok),
+		reload: async () => (calls.push('reload'), options.reload?.() ?? ok),
+		restart: async () => (calls.push('restart'), (detached = false), ok),
+	};
+	const sampled: Split[] = [];
+	const sampler = async (split: Split): Promise<VerifyResult> => {
+		sampled.push(split);
+		const sample = {n: 200, stable: 2 * split.stable, canary: 2 * split.canary, unknown: 0, errors: 0, ms: 80, observed: split, interval: null, method: 'X-Upstream' as const};
+		return {verified: options.verified ?? true, sample, attempts: 1, reason: options.verified === false ? 'observed 90/10, want 50/50' : `observed ${split.stable}/${split.canary}`};
+	};
+	const audit = createAuditLog(join(dir, 'audit.jsonl'));
+	const deps: ApplyDeps = {proxy, audit, sampler, upstream: 'involution_engine', roles, now: () => Date.parse('2025-06-01T12:00:00Z')};
+	const auditLines = async () => (await readFile(audit.path, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+	return {dir, configPath, seenPath, calls, sampled, deps, proxy, auditLines, cleanup: () => rm(dir, {recursive: true, force: true})};
+}
+
+const half = {stable: 50, canary: 50};
+
+test('a change runs every step in order, writes in place and is verified', async () => {
+	const t = await setup();
+	try {
+		const inode = (await stat(t.configPath)).ino;
+		const seen: ApplyStep[] = [];
+		const result = await applySplit(t.deps, {action: 'promote', to: half, expectedHostText: CONFIG, verdict: {overall: 'PASS'}}, (step) => seen.push(step));
+		assert.equal(result.outcome, 'verified');
+		assert.equal(result.ok, true);
+		assert.deepEqual([result.from, result.to], ['90/10', '50/50']);
+		const order = ['lock', 'read', 'render', 'check-seen', 'backup', 'write', 'read-back', 'validate', 'reload', 'confirm-seen', 'verify'];
+		assert.deepEqual(result.steps.map((s) => s.name), order);
+		assert.ok(result.steps.every((s) => s.state === 'done'));
+		// Reported live: running before done, in order.
+		assert.deepEqual(seen.filter((s) => s.state === 'running').map((s) => s.name), order);
+		const text = await readFile(t.configPath, 'utf8');
+		assert.equal(text, CONFIG.replace('weight=90', 'weight=50').replace('weight=10', 'weight=50'));
+		assert.equal((await stat(t.configPath)).ino, inode, 'same inode: never replaced by rename');
+		assert.deepEqual(t.calls, ['write', 'validate', 'reload']);
+		assert.deepEqual(t.sampled, [half]);
+		assert.equal(await readFile(result.backupPath!, 'utf8'), CONFIG);
+		assert.match(result.backupPath!, /canary\.conf\.2025-06-01T12-00-00-000Z\.bak$/);
+		await assert.rejects(stat(`${t.configPath}.canary-console.lock`), {code: 'ENOENT'}, 'lock released');
+		const lines = await t.auditLines();
+		assert.deepEqual(lines.map((l) => l.outcome), ['started', 'verified']);
+		assert.deepEqual(lines[1].verdict, {overall: 'PASS'});
+		assert.equal(lines[1].verification.n, 200);
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('nginx -t failing restores the previous bytes and never reloads', async () => {
+	const broken = CONFIG.replace('proxy_http_version 1.1;', 'proxy_htp_version 1.1;');
+	const message = 'nginx: [emerg] unknown directive "proxy_htp_version" in /etc/nginx/conf.d/default.conf:12\nnginx: configuration file /etc/nginx/nginx.conf test failed';
+	const t = await setup({validate: (text) => (text.includes('proxy_htp_version') ? {ok: false, exitCode: 1, output: message} : ok)});
+	try {
+		await writeFile(t.configPath, broken);
+		const result = await applySplit(t.deps, {action: 'set', to: half});
+		assert.equal(result.outcome, 'failed');
+		assert.equal(result.status, 'validate-failed');
+		assert.equal(await readFile(t.configPath, 'utf8'), broken, 'byte-identical to before');
+		assert.deepEqual(t.calls, ['write', 'validate', 'write']);
+		assert.match(result.message, /unknown directive "proxy_htp_version"/);
+		assert.match(result.message, /previous file was restored/);
+		assert.equal(result.steps.find((s) => s.name === 'restore')?.state, 'done');
+		assert.deepEqual((await t.auditLines()).map((l) => l.outcome), ['started', 'failed']);
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('a failed reload restores the file and reloads the previous config', async () => {
+	let reloads = 0;
+	const t = await setup({reload: () => (++reloads === 1 ? {ok: false, exitCode: 1, output: 'nginx: [error] invalid PID number "" in "/run/nginx.pid"'} : ok)});
+	try {
+		const result = await applySplit(t.deps, {action: 'set', to: half});
+		assert.equal(result.status, 'reload-failed');
+		assert.equal(await readFile(t.configPath, 'utf8'), CONFIG);
+		assert.deepEqual(t.calls, ['write', 'validate', 'reload', 'write', 'reload']);
+		assert.match(result.message, /invalid PID number.*previous config was reloaded/);
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('a container that sees another file stops the change before writing and offers a restart', async () => {
+	const t = await setup({detached: true});
+	try {
+		await writeFile(t.seenPath, CONFIG.replace('weight=10', 'weight=11'));
+		const result = await applySplit(t.deps, {action: 'promote', to: half});
+		assert.equal(result.outcome, 'refused');
+		assert.equal(result.status, 'stale-container-file');
+		assert.equal(result.restartOffered, true);
+		assert.match(result.message, /^nginx-canary sees a different file than .*canary\.conf: the single-file bind mount is detached \(an editor or sed -i replaced the file\)\. Restart nginx-canary to reconnect it\.$/);
+		assert.deepEqual(t.calls, []);
+		assert.equal(await readFile(t.configPath, 'utf8'), CONFIG);
+		assert.deepEqual((await readdir(t.dir)).filter((f) => f.endsWith('.bak')), [], 'no backup: nothing was touched');
+
+		const restarted = await restartProxy(t.deps);
+		assert.equal(restarted.outcome, 'restored');
+		assert.equal(restarted.ok, true);
+		const again = await applySplit(t.deps, {action: 'promote', to: half});
+		assert.equal(again.outcome, 'verified');
+		assert.deepEqual((await t.auditLines()).map((l) => `${l.action}:${l.outcome}`), ['promote:refused', 'restart-proxy:restored', 'promote:started', 'promote:verified']);
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('a write the container does not see is undone and reported as a stale container file', async () => {
+	const t = await setup({detached: true});
+	try {
+		// The container's copy equals the host file until the write: the detachment shows only on read-back.
+		await copyFile(t.configPath, t.seenPath);
+		const result = await applySplit(t.deps, {action: 'set', to: half});
+		assert.equal(result.status, 'stale-container-file');
+		assert.equal(result.restartOffered, true);
+		assert.equal(result.steps.find((s) => s.name === 'read-back')?.state, 'failed');
+		assert.equal(await readFile(t.configPath, 'utf8'), CONFIG);
+		assert.deepEqual(t.calls, ['write', 'write'], 'never validated or reloaded');
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('a file changed since it was read is refused with the outside change', async () => {
+	const t = await setup();
+	try {
+		const outside = CONFIG.replace('keepalive 64;', 'keepalive 32;');
+		await writeFile(t.configPath, outside);
+		const result = await applySplit(t.deps, {action: 'promote', to: half, expectedHostText: CONFIG});
+		assert.equal(result.status, 'changed-outside');
+		assert.equal(result.outcome, 'refused');
+		assert.ok(result.diff?.includes('-     keepalive 64;'), result.diff?.join('\n'));
+		assert.ok(result.diff?.includes('+     keepalive 32;'));
+		assert.equal(await readFile(t.configPath, 'utf8'), outside);
+		assert.deepEqual(t.calls, []);
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('a second writer is refused while the lock is held', async () => {
+	const t = await setup();
+	try {
+		const other = await acquireLock(t.configPath, {identity: {user: 'alice', host: 'ops-1', pid: process.pid}});
+		assert.ok(other.ok);
+		const result = await applySplit(t.deps, {action: 'rollback', to: {stable: 100, canary: 0}});
+		assert.equal(result.status, 'lock-held');
+		assert.equal(result.outcome, 'refused');
+		assert.match(result.message, /alice@ops-1/);
+		assert.deepEqual(t.calls, []);
+		await other.release();
+		const lines = await t.auditLines();
+		assert.deepEqual(lines.map((l) => l.outcome), ['refused']);
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('the audit log has one outcome line per action', async () => {
+	const t = await setup({verified: false});
+	try {
+		const actions = [
+			{action: 'promote' as const, to: half},
+			{action: 'rollback' as const, to: {stable: 100, canary: 0}},
+			{action: 'set' as const, to: {stable: 70, canary: 40}},
+			{action: 'auto-rollback' as const, to: {stable: 100, canary: 0}, automatic: true, reason: 'p95 above 300 ms'},
+		];
+		const outcomes = [];
+		for (const request of actions) outcomes.push((await applySplit(t.deps, request)).outcome);
+		assert.deepEqual(outcomes, ['not-verified', 'not-verified', 'refused', 'not-verified']);
+		const lines = (await t.auditLines()).filter((l) => l.outcome !== 'started');
+		assert.deepEqual(lines.map((l) => l.action), ['promote', 'rollback', 'set', 'auto-rollback']);
+		for (const line of lines) for (const field of ['time', 'user', 'host', 'from', 'to', 'outcome', 'verification', 'verdict', 'reason']) assert.ok(field in line, field);
+		assert.equal(lines[3].automatic, true);
+		assert.match(lines[3].reason, /^p95 above 300 ms: NOT VERIFIED/);
+		assert.match(lines[2].reason, /adds up to 110/);
+		// 100/0 is written with `down`, never weight=0.
+		assert.match(await readFile(t.configPath, 'utf8'), /server engine-canary:8080 down;/);
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('planChange says what each key does or why it does not apply', () => {
+	const at = (stable: number): Split => ({stable, canary: 100 - stable});
+	const cases: [Parameters<typeof planChange>, {to: Split} | {refusal: string}][] = [
+		[['promote', at(100), DEFAULT_STAGES, []], {to: at(90)}],
+		[['promote', at(90), DEFAULT_STAGES, []], {to: at(50)}],
+		[['promote', at(50), DEFAULT_STAGES, []], {to: at(0)}],
+		[['promote', at(0), DEFAULT_STAGES, []], {refusal: 'already at 0/100: nothing to promote'}],
+		[['rollback', at(50), DEFAULT_STAGES, []], {to: at(100)}],
+		[['rollback', at(100), DEFAULT_STAGES, []], {to: at(100)}],
+		[['set', at(90), DEFAULT_STAGES, [], at(75)], {to: at(75)}],
+		[['set', at(90), DEFAULT_STAGES, [], at(90)], {refusal: 'already at 90/10: nothing to change'}],
+		[['set', at(90), DEFAULT_STAGES, []], {refusal: 'choose a split first, e.g. 50/50'}],
+		[['undo', at(50), DEFAULT_STAGES, []], {refusal: 'nothing to undo: no weight change made in this session'}],
+		[['undo', at(50), DEFAULT_STAGES, [at(100), at(90)]], {to: at(90)}],
+	];
+	for (const [args, expected] of cases) assert.deepEqual(planChange(...args), expected, args.slice(0, 2).join(' '));
+});
+
+test('previewChange shows the upstream block diff for the confirm dialog', () => {
+	const preview = previewChange(CONFIG, {stable: 0, canary: 100}, 'involution_engine', roles);
+	assert.ok('diff' in preview);
+	assert.deepEqual(preview.diff.filter((l) => !l.startsWith('  ')), [
+		'-     server engine-stable:8080 weight=90;  # stable',
+		'-     server engine-canary:8080 weight=10;',
+		'+     server engine-stable:8080 down;  # stable',
+		'+     server engine-canary:8080 weight=100;',
+	]);
+	assert.deepEqual(previewChange(CONFIG, half, 'other', roles), {error: 'no "upstream other" block in the config'});
+});
+
+test('writeInPlace keeps the inode and leaves no tail of a longer old file', async () => {
+	const dir = await mkdtemp(join(tmpdir(), 'apply-test-'));
+	try {
+		const path = join(dir, 'f.conf');
+		await writeFile(path, CONFIG);
+		const inode = (await stat(path)).ino;
+		const shorter = (renderSplit(CONFIG, 'involution_engine', roles, {stable: 100, canary: 0}) as {text: string}).text.replace('# canary split, edited by canary-console\n', '');
+		await writeInPlace(path, shorter);
+		assert.equal(await readFile(path, 'utf8'), shorter);
+		assert.equal((await stat(path)).ino, inode);
+		await writeInPlace(path, CONFIG);
+		assert.equal(await readFile(path, 'utf8'), CONFIG);
+	} finally {
+		await rm(dir, {recursive: true, force: true});
+	}
+});

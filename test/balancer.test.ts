@@ -1,0 +1,208 @@
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import type {AddressInfo} from 'node:net';
+import {checkConfig, startBalancer, LAB_BALANCER_SERVER} from '../source/lab/balancer.ts';
+import {renderLabConfig} from '../source/lab/lab-config.ts';
+import {createLabProxy} from '../source/lab/lab-proxy.ts';
+import {renderSplit, type Split} from '../source/domain/upstream.ts';
+
+/** A real engine stand-in on port 0 that answers with its own id. */
+async function startUpstream(id: string): Promise<{address: string; close: () => Promise<void>}> {
+	const server = http.createServer((req, res) => {
+		req.resume();
+		req.on('end', () => res.end(`${id} ${req.method} ${req.url}`));
+	});
+	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	return {
+		address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+		close: () => {
+			const closed = new Promise<void>(resolve => server.close(() => resolve()));
+			server.closeAllConnections();
+			return closed;
+		},
+	};
+}
+
+interface Reply {
+	status: number;
+	upstream: string | undefined;
+	server: string | undefined;
+	body: string;
+}
+
+function get(agent: http.Agent, port: number, path = '/healthz', method = 'GET', body?: string): Promise<Reply> {
+	return new Promise((resolve, reject) => {
+		const req = http.request({host: '127.0.0.1', port, path, method, agent}, res => {
+			let text = '';
+			res.setEncoding('utf8');
+			res.on('data', chunk => (text += chunk));
+			res.on('end', () =>
+				resolve({status: res.statusCode!, upstream: res.headers['x-upstream'] as string | undefined, server: res.headers.server as string | undefined, body: text}),
+			);
+		});
+		req.on('error', reject);
+		req.end(body);
+	});
+}
+
+async function tally(port: number, n: number): Promise<Map<string, number>> {
+	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
+	const counts = new Map<string, number>();
+	try {
+		for (let i = 0; i < n; i++) {
+			const reply = await get(agent, port);
+			const key = `${reply.status} ${reply.upstream}`;
+			counts.set(key, (counts.get(key) ?? 0) + 1);
+		}
+	} finally {
+		agent.destroy();
+	}
+	return counts;
+}
+
+async function lab(split: Split) {
+	const dir = await mkdtemp(join(tmpdir(), 'balancer-test-'));
+	const stable = await startUpstream('stable');
+	const canary = await startUpstream('canary');
+	const roles = {stable: stable.address, canary: canary.address};
+	const configPath = join(dir, 'default.conf');
+	await writeFile(configPath, renderLabConfig({upstream: 'involution_engine', stable: stable.address, canary: canary.address, split, listenPort: 0}));
+	const balancer = await startBalancer({configPath, upstream: 'involution_engine', roles, port: 0});
+	const setSplit = async (next: Split) => {
+		const rendered = renderSplit(await readFile(configPath, 'utf8'), 'involution_engine', roles, next);
+		if ('error' in rendered) throw new Error(rendered.error);
+		await writeFile(configPath, rendered.text);
+	};
+	return {
+		dir, stable, canary, roles, configPath, balancer, setSplit,
+		async close() {
+			await balancer.close();
+			await stable.close();
+			await canary.close();
+			await rm(dir, {recursive: true, force: true});
+		},
+	};
+}
+
+test('90/10 over 200 requests is exactly 180/20; reload to 50/50 gives 100/100', async () => {
+	const l = await lab({stable: 90, canary: 10});
+	try {
+		const first = await tally(l.balancer.port, 200);
+		assert.deepEqual(Object.fromEntries(first), {[`200 ${l.stable.address}`]: 180, [`200 ${l.canary.address}`]: 20});
+		await l.setSplit({stable: 50, canary: 50});
+		// The file alone changes nothing until reload, as with nginx.
+		assert.equal((await tally(l.balancer.port, 10)).get(`200 ${l.canary.address}`), 1);
+		const reloaded = await l.balancer.reload();
+		assert.ok(reloaded.ok, reloaded.message);
+		const second = await tally(l.balancer.port, 200);
+		assert.deepEqual(Object.fromEntries(second), {[`200 ${l.stable.address}`]: 100, [`200 ${l.canary.address}`]: 100});
+	} finally {
+		await l.close();
+	}
+});
+
+test('responses pass through with X-Upstream and the lab Server header; bodies are forwarded', async () => {
+	const l = await lab({stable: 100, canary: 0});
+	try {
+		const agent = new http.Agent({keepAlive: true});
+		const reply = await get(agent, l.balancer.port, '/v1/positions?x=1', 'POST', '{"bodies":["Sun"]}');
+		agent.destroy();
+		assert.equal(reply.status, 200);
+		assert.equal(reply.body, 'stable POST /v1/positions?x=1');
+		assert.equal(reply.upstream, l.stable.address);
+		assert.equal(reply.server, LAB_BALANCER_SERVER);
+	} finally {
+		await l.close();
+	}
+});
+
+test('a down server gets nothing', async () => {
+	const l = await lab({stable: 0, canary: 100});
+	try {
+		assert.ok((await readFile(l.configPath, 'utf8')).includes(`server ${l.stable.address} down;`));
+		assert.deepEqual(Object.fromEntries(await tally(l.balancer.port, 50)), {[`200 ${l.canary.address}`]: 50});
+	} finally {
+		await l.close();
+	}
+});
+
+test('a bad file on reload keeps the old config and says why', async () => {
+	const l = await lab({stable: 90, canary: 10});
+	try {
+		const good = await readFile(l.configPath, 'utf8');
+		await writeFile(l.configPath, good.replace(/weight=90/, 'weight=0').replace(/weight=10/, 'weight=100'));
+		const check = await checkConfig(l.configPath, 'involution_engine', l.roles);
+		assert.equal(check.ok, false);
+		assert.match(check.output, new RegExp(`invalid parameter "weight=0" in ${l.configPath}:4`));
+		assert.match(check.output, /test failed/);
+		const reloaded = await l.balancer.reload();
+		assert.equal(reloaded.ok, false);
+		assert.match(reloaded.message, /old configuration kept.*invalid parameter "weight=0"/s);
+		const counts = await tally(l.balancer.port, 100);
+		assert.deepEqual(Object.fromEntries(counts), {[`200 ${l.stable.address}`]: 90, [`200 ${l.canary.address}`]: 10});
+
+		await writeFile(l.configPath, good.replace('keepalive 64;', 'keepalive 64;\n}'));
+		assert.match((await l.balancer.reload()).message, /unexpected "}"/);
+		await writeFile(l.configPath, good);
+		assert.deepEqual(await checkConfig(l.configPath, 'involution_engine', l.roles), {
+			ok: true,
+			output: `nginx: the configuration file ${l.configPath} syntax is ok\nnginx: configuration file ${l.configPath} test is successful\n`,
+		});
+	} finally {
+		await l.close();
+	}
+});
+
+test('502 with X-Upstream when the chosen upstream is dead', async () => {
+	const l = await lab({stable: 0, canary: 100});
+	try {
+		await l.canary.close();
+		const agent = new http.Agent({keepAlive: true});
+		const reply = await get(agent, l.balancer.port);
+		agent.destroy();
+		assert.equal(reply.status, 502);
+		assert.equal(reply.upstream, l.canary.address);
+		assert.match(reply.body, /502 Bad Gateway/);
+	} finally {
+		await l.close().catch(() => undefined);
+	}
+});
+
+test('lab proxy control: in-place write, lab nginx -t, reload through the given function', async () => {
+	const l = await lab({stable: 90, canary: 10});
+	try {
+		const reloads: string[] = [];
+		const proxy = createLabProxy({
+			configPath: l.configPath,
+			upstream: 'involution_engine',
+			roles: l.roles,
+			reload: async () => {
+				reloads.push('hup');
+				return l.balancer.reload();
+			},
+		});
+		assert.equal(proxy.describe, 'lab balancer (no nginx on PATH)');
+		const {ino} = await import('node:fs').then(fs => fs.statSync(l.configPath));
+		const rendered = renderSplit(await proxy.readHost(), 'involution_engine', l.roles, {stable: 50, canary: 50});
+		assert.ok(!('error' in rendered));
+		await proxy.writeHost(rendered.text);
+		assert.equal((await import('node:fs')).statSync(l.configPath).ino, ino, 'same inode: written in place');
+		assert.equal(await proxy.readSeen(), rendered.text);
+		assert.deepEqual(await proxy.validate().then(r => [r.ok, r.exitCode]), [true, 0]);
+		const result = await proxy.reload();
+		assert.ok(result.ok, result.output);
+		assert.deepEqual(reloads, ['hup']);
+		const counts = await tally(l.balancer.port, 20);
+		assert.equal(counts.get(`200 ${l.canary.address}`), 10);
+		await proxy.writeHost(rendered.text.replace('weight=50;', 'weight=0;'));
+		const bad = await proxy.validate();
+		assert.deepEqual([bad.ok, bad.exitCode], [false, 1]);
+		assert.match(bad.output, /invalid parameter "weight=0"/);
+	} finally {
+		await l.close();
+	}
+});

@@ -1,0 +1,119 @@
+// Shared setup for the e2e suite: a real Docker Engine prepared by ops/e2e/run.sh (DOCKER_HOST),
+// the lab engine image and the nginx image built by ops/docker/build-images.sh.
+import {execFile} from 'node:child_process';
+import {promisify} from 'node:util';
+import type Docker from 'dockerode';
+import {connectDocker} from '../../source/adapters/docker/connect.ts';
+import type {EngineRole, LogGap, LogSink, RawLine} from '../../source/core/types.ts';
+
+const run = promisify(execFile);
+export const DOCKER_CLI = '/usr/bin/docker';
+export const NETWORK = 'canary-e2e';
+export const ENGINE_IMAGE = 'canary-console/lab-engine:e2e';
+export const NGINX_IMAGE = 'canary-console/nginx:e2e';
+export const NAMES: Record<EngineRole, string> = {stable: 'engine-stable', canary: 'engine-canary'};
+
+export function requireEngine(): {docker: Docker; engineScript: string} {
+	if (!process.env.DOCKER_HOST || !process.env.CANARY_E2E_ENGINE) {
+		throw new Error('The e2e suite needs the Docker Engine prepared by ops/e2e/run.sh: run `npm run test:e2e`.');
+	}
+	return {docker: connectDocker().docker, engineScript: process.env.CANARY_E2E_ENGINE};
+}
+
+export async function cli(args: string[], options: {allowFail?: boolean} = {}): Promise<string> {
+	try {
+		const {stdout} = await run(DOCKER_CLI, args, {env: process.env, maxBuffer: 16 * 1024 * 1024});
+		return stdout.trim();
+	} catch (error) {
+		if (options.allowFail) return '';
+		const e = error as {stderr?: string; message: string};
+		throw new Error(`docker ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
+	}
+}
+
+export async function ensureNetwork(): Promise<void> {
+	if (!(await cli(['network', 'ls', '-q', '--filter', `name=^${NETWORK}$`]))) await cli(['network', 'create', NETWORK]);
+}
+
+/** Starts a lab engine container like the real ones: --init, restart policy, memory limit. */
+export async function startEngine(name: string, version: string): Promise<void> {
+	await cli(['rm', '-f', name], {allowFail: true});
+	await cli([
+		'run', '-d', '--init', '--name', name, '--network', NETWORK, '--restart', 'unless-stopped',
+		'--memory', '256m', '-p', '127.0.0.1::8080', ENGINE_IMAGE, '--host', '0.0.0.0', '--port', '8080', '--version', version,
+	]);
+}
+
+/** The host port Docker published for a container port (loopback only). */
+export async function hostPort(name: string, containerPort: number): Promise<number> {
+	const out = await cli(['port', name, `${containerPort}/tcp`]);
+	const m = /127\.0\.0\.1:(\d+)/.exec(out);
+	if (!m) throw new Error(`no loopback port for ${name}:${containerPort} (${out})`);
+	return Number(m[1]);
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	let last: unknown;
+	for (;;) {
+		try {
+			const value = await probe();
+			if (value !== undefined && value !== false) return value as T;
+		} catch (error) {
+			last = error;
+		}
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+		await new Promise((r) => setTimeout(r, 50));
+	}
+}
+
+/** GET through a fresh connection; resolves with status and headers, rejects when nothing answers. */
+export async function get(port: number, path: string, userAgent: string): Promise<{status: number; headers: Headers; body: string}> {
+	const response = await fetch(`http://127.0.0.1:${port}${path}`, {headers: {'user-agent': userAgent, connection: 'close'}, signal: AbortSignal.timeout(3000)});
+	return {status: response.status, headers: response.headers, body: await response.text()};
+}
+
+export interface Recorded {
+	lines: RawLine[];
+	gaps: LogGap[];
+	statuses: Array<{engine: EngineRole; state: string; message?: string; at: number}>;
+	batches: number;
+}
+
+export function recordingSink(): {sink: LogSink; seen: Recorded} {
+	const seen: Recorded = {lines: [], gaps: [], statuses: [], batches: 0};
+	return {
+		seen,
+		sink: {
+			lines(batch) {
+				seen.batches++;
+				seen.lines.push(...batch);
+			},
+			gap(gap) {
+				seen.gaps.push(gap);
+			},
+			status(engine, state, message) {
+				seen.statuses.push({engine, state, message, at: Date.now()});
+			},
+		},
+	};
+}
+
+/** The user agents (our request ids) of the engine's request log lines, in arrival order. */
+export function agentsOf(lines: RawLine[], engine: EngineRole, prefix: string): string[] {
+	const out: string[] = [];
+	for (const line of lines) {
+		if (line.engine !== engine || !line.text.startsWith('{')) continue;
+		try {
+			const ua = (JSON.parse(line.text) as {user_agent?: string}).user_agent;
+			if (ua?.startsWith(prefix)) out.push(ua);
+		} catch {
+			// not JSON
+		}
+	}
+	return out;
+}
+
+export async function engineCommand(script: string, command: 'daemon' | 'stop'): Promise<void> {
+	await run(script, [command], {env: process.env, maxBuffer: 4 * 1024 * 1024});
+}
