@@ -197,6 +197,7 @@ test('a second writer is refused while the lock is held', async () => {
 		assert.equal(result.status, 'lock-held');
 		assert.equal(result.outcome, 'refused');
 		assert.match(result.message, /alice@ops-1/);
+		assert.equal(result.from, '90/10');
 		assert.deepEqual(t.calls, []);
 		await other.release();
 		const lines = await t.auditLines();

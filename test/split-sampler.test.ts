@@ -181,3 +181,15 @@ test('verifySplit samples again until the reload has taken effect', async () => 
 	assert.ok(stuck.attempts >= 5 && stuck.attempts <= 10, `${stuck.attempts} attempts`);
 	assert.match(stuck.reason, /180 of 200 answers still from stable/);
 });
+
+test('a balancer that never answers costs one timeout per request, not a hang', async () => {
+	const server = await serve(() => {});
+	try {
+		const started = Date.now();
+		const sample = await sampleSplit({url: server.url, roles, n: 4, concurrency: 4, timeoutMs: 150});
+		assert.equal(sample.errors, 4);
+		assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+	} finally {
+		await server.close();
+	}
+});

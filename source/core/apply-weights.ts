@@ -73,7 +73,7 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 	let old: string | null = null;
 	let written = false;
 	let reloaded = false;
-	let extra: Partial<ApplyResult> = {};
+	const extra: Partial<ApplyResult> = {};
 	let release: (() => Promise<void>) | null = null;
 
 	const audit = async (outcome: AuditOutcome, reason: string, sample?: SplitSample) =>
@@ -99,6 +99,12 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 	};
 
 	const end = async (outcome: ApplyOutcome, status: ApplyStatus, message: string, sample?: SplitSample): Promise<ApplyResult> => {
+		if (old === null && status === 'lock-held') {
+			// Refused before reading: the audit line still says where the split stood.
+			const host = await proxy.readHost().catch(() => null);
+			const current = host === null ? null : splitOf(host, deps);
+			if (current && !('error' in current)) from = formatSplit(current);
+		}
 		const logged = await audit(outcome, `${request.reason ? `${request.reason}: ` : ''}${message}`, sample);
 		return resultOf(outcome, status, {from, to, steps: s.steps, message, ...(sample ? {sample} : {}), ...extra, ...(logged.ok ? {} : {auditError: logged.message})});
 	};

@@ -108,7 +108,7 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 	const path = (base.pathname.replace(/\/$/, '') + (options.path ?? '/healthz')) || '/';
 	const roleOf = addressBook(options.roles, options.aliases);
 	const versions = options.versions && options.versions.stable !== options.versions.canary ? options.versions : undefined;
-	const pool = new Pool(base.origin, {connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000});
+	const pool = new Pool(base.origin, {connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000, connectTimeout: timeoutMs});
 	let usedHeader = false;
 
 	const once = async (): Promise<Answer> => {

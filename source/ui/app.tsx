@@ -60,14 +60,20 @@ export function overviewLayout(rows: number) {
 export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
-	const [state, dispatch] = useReducer(viewReducer, snapshot.historyMinutes, initialViewState);
+	const [state, dispatchState] = useReducer(viewReducer, snapshot.historyMinutes, initialViewState);
 	const logModel = useMemo(() => createLogModel(), []);
 	const needsLogs = state.view === 'logs';
 	const model = needsLogs ? logModel(snapshot.logs, snapshot.logVersion, state.logs) : null;
+	// Keys can arrive faster than React re-renders (a paste into the split prompt): the input
+	// handler reads and advances this ref, so every key sees the state its predecessor left.
 	const stateRef = useRef<ViewState>(state);
-	stateRef.current = state;
+	const dispatch = (action: ViewAction) => {
+		stateRef.current = viewReducer(stateRef.current, action);
+		dispatchState(action);
+	};
 
 	const run = (command: Command) => {
+		const state = stateRef.current;
 		const send = (action: ViewAction) => dispatch(action);
 		const listLength = state.view === 'logs' ? (model?.events.length ?? 0) : state.view === 'errors' ? snapshot.patterns.length : (snapshot.verdict?.checks.length ?? 0);
 		const page = Math.max(1, rows - 6);

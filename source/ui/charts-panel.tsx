@@ -4,6 +4,7 @@ import type {Snapshot} from '../core/snapshot.ts';
 import {bucket, renderChart} from './chart.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
+import {duration} from './format.ts';
 
 // p95 of both engines against the threshold, 5xx % and memory %, over the zoomed span,
 // with a marker row where the weights changed.
@@ -20,7 +21,9 @@ function markers(changes: readonly number[], from: number, to: number, columns: 
 
 export function ChartsPanel({snapshot, width, height, zoomMin, colour, thresholdMs}: {snapshot: Snapshot; width: number; height: number; zoomMin: number; colour: boolean; thresholdMs: number}) {
 	const to = snapshot.at;
-	const from = to - zoomMin * 60_000;
+	// Until the console has watched for the whole span, the charts cover what it has seen.
+	const from = Math.max(to - zoomMin * 60_000, snapshot.startedAt);
+	const span = to - from >= zoomMin * 60_000 ? `${zoomMin}m` : duration(to - from);
 	const chartHeight = Math.max(2, height - 2);
 	const mainWidth = Math.floor(width * 0.5);
 	const sideWidth = Math.floor((width - mainWidth) / 2);
@@ -67,7 +70,7 @@ export function ChartsPanel({snapshot, width, height, zoomMin, colour, threshold
 	);
 	return (
 		<Box flexDirection="row" width={width}>
-			{column(`p95 last ${zoomMin}m (stable, canary, limit ${thresholdMs}ms)  +/- zoom`, p95, mainWidth, 'p95')}
+			{column(`p95 last ${span} (stable, canary, limit ${thresholdMs}ms)  +/- zoom`, p95, mainWidth, 'p95')}
 			{column('5xx %', errors, sideWidth, '5xx')}
 			{column('memory % of limit', memory, width - mainWidth - sideWidth, 'mem')}
 		</Box>

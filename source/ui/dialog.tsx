@@ -49,13 +49,11 @@ export function ActionDialog({action, width, height}: {action: ActionState; widt
 				</Line>
 			))}
 			{action.phase === 'done' ? (
-				<>
-					<Line colour={action.outcome === 'verified' ? theme.state.pass : theme.state.fail} bold>
-						{action.message}
-					</Line>
-					<Line dim>{action.restartOffered ? 'R: restart the proxy to reconnect the file    esc: close' : 'esc / enter: close'}</Line>
-				</>
+				<Line colour={action.outcome === 'verified' ? theme.state.pass : theme.state.fail} bold>
+					{action.message}
+				</Line>
 			) : null}
+			{action.phase === 'done' ? <Line dim>{action.restartOffered ? 'R: restart the proxy to reconnect the file    esc: close' : 'esc / enter: close'}</Line> : null}
 		</Panel>
 	);
 }

@@ -1,4 +1,5 @@
 import React from 'react';
+import {Box} from 'ink';
 import type {Snapshot} from '../core/snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {clock} from './format.ts';
@@ -20,8 +21,10 @@ export function SplitPanel({snapshot, width, height}: {snapshot: Snapshot; width
 	const answered = sample ? sample.stable + sample.canary : 0;
 	const interval = sample?.interval ? `canary ${sample.interval.low.toFixed(1)}-${sample.interval.high.toFixed(1)}% (99%)` : '';
 	return (
-		<Panel width={width} height={height}>
-			<Title width={width - 1}>split</Title>
+		// One blank column keeps the panel apart from the verdict table beside it.
+		<Box width={width} paddingRight={1}>
+		<Panel width={width - 1} height={height}>
+			<Title width={width - 2}>split</Title>
 			<Line>{`configured  ${split.configured ? formatSplit(split.configured) : '?'}`}</Line>
 			<Line>
 				{`sampled     ${sample && answered > 0 ? observedText(sample.observed) : '-'}  N=${answered}${sample ? ` in ${Math.round(sample.ms)}ms` : ''}`}
@@ -30,5 +33,6 @@ export function SplitPanel({snapshot, width, height}: {snapshot: Snapshot; width
 			<Line dim>{sample ? `by ${sample.method} at ${split.sampledAt ? clock(split.sampledAt) : '-'}${sample.errors > 0 ? `, ${sample.errors} errors` : ''}` : split.sampling ? 'sampling...' : 'no sample yet (s)'}</Line>
 			<Line>{`in metrics ${split.fromMetrics ? formatSplit(split.fromMetrics) : '-'} (window)`}</Line>
 		</Panel>
+		</Box>
 	);
 }

@@ -1,5 +1,5 @@
 import React from 'react';
-import {Text} from 'ink';
+import {Box, Text} from 'ink';
 import type {CheckRow, CheckState, Overall, Verdict} from '../domain/figures.ts';
 import {fit, fitLeft} from './format.ts';
 import {Line, Panel, Title} from './line.tsx';
@@ -60,15 +60,18 @@ export function VerdictDetail({verdict, width, height, selected}: {verdict: Verd
 	const rows = verdict?.checks ?? [];
 	const tableHeight = Math.min(height, rows.length + 3);
 	const row = rows[selected];
+	// A panel counts its children as lines: the table is a block of its own above it.
 	return (
-		<Panel width={width} height={height}>
+		<Box flexDirection="column" width={width} height={height}>
 			<VerdictPanel verdict={verdict} width={width} height={tableHeight} selected={selected} />
-			<Title width={width - 1}>why</Title>
-			<Line bold>{verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet'}</Line>
-			{row ? <Line>{`${row.label}: ${row.reason}`}</Line> : null}
-			{rows.map((entry) => (
-				<Line key={entry.id} dim>{`${entry.label}: ${entry.reason}`}</Line>
-			))}
-		</Panel>
+			<Panel width={width} height={height - tableHeight}>
+				<Title width={width - 1}>why</Title>
+				<Line bold>{verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet'}</Line>
+				{row ? <Line>{`selected: ${row.label}: ${row.reason}`}</Line> : null}
+				{rows.map((entry) => (
+					<Line key={entry.id} dim>{`${entry.label}: ${entry.reason}`}</Line>
+				))}
+			</Panel>
+		</Box>
 	);
 }

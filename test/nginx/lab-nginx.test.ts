@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {findNginx} from '../../source/adapters/nginx-local.ts';
 import {startLab} from '../../source/lab/lab.ts';
-import {readSplit, renderSplit} from '../../source/domain/upstream.ts';
+import {findUpstream, readSplit, renderSplit} from '../../source/domain/upstream.ts';
 
 function alive(pid: number): boolean {
 	try {
@@ -41,10 +41,13 @@ test('startLab with real nginx: load is split by the upstream weights, a reload 
 		// Move to 50/50 through the same steps the console takes, then watch the split follow.
 		const text = await lab.proxy.readHost();
 		const next = renderSplit(text, lab.upstream, lab.roles, {stable: 50, canary: 50});
-		await lab.proxy.writeHost(next);
+		assert.ok('text' in next);
+		await lab.proxy.writeHost(next.text);
 		assert.ok((await lab.proxy.validate()).ok);
 		assert.ok((await lab.proxy.reload()).ok);
-		assert.deepEqual(readSplit(await lab.proxy.readSeen(), lab.upstream, lab.roles), {stable: 50, canary: 50});
+		const seen = findUpstream(await lab.proxy.readSeen(), lab.upstream, lab.roles);
+		assert.ok(!('error' in seen));
+		assert.deepEqual(readSplit(seen), {stable: 50, canary: 50});
 		await new Promise((resolve) => setTimeout(resolve, 1000)); // nginx reload is asynchronous (FACTS §2)
 		const before = lab.load.stats().byUpstream;
 		await until('enough samples after the reload', () => (lab.load.stats().byUpstream[lab.roles.canary] ?? 0) - (before[lab.roles.canary] ?? 0) >= 20);

@@ -1,3 +1,4 @@
+import {Readable} from 'node:stream';
 import type Docker from 'dockerode';
 import type {EngineRole, LogGap, LogSink, LogSource, RawLine} from '../../core/types.ts';
 import {clockTime, describeDockerError, endpointOf, isNotFound, isUnreachable} from './connect.ts';
@@ -132,7 +133,9 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 				const tail = first && options.tail !== undefined ? options.tail : first ? 100 : undefined;
 				cursor.resume();
 				readTo = current;
-				const endedOk = await pump(engine, name, tty, {since, tail}, cursor, sink, signal, () => {
+				// A stopped or only created container is read to its end, not followed: a follow opened before
+				// it starts would run on into the new run and hide the restart from this loop.
+				const endedOk = await pump(engine, name, tty, {since, tail, follow: current.running}, cursor, sink, signal, () => {
 					if (current.running) status('attached');
 				});
 				first = false;
@@ -151,7 +154,7 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 		engine: EngineRole,
 		name: string,
 		tty: boolean,
-		range: {since?: string; tail?: number},
+		range: {since?: string; tail?: number; follow: boolean},
 		cursor: ResumeCursor,
 		sink: LogSink,
 		signal: AbortSignal,
@@ -178,12 +181,14 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 		};
 		const out = new LineSplitter(lineOf('stdout'));
 		const err = new LineSplitter(lineOf('stderr'));
-		const query: Record<string, unknown> = {follow: true, stdout: true, stderr: true, timestamps: true};
+		const query: Record<string, unknown> = {follow: range.follow, stdout: true, stderr: true, timestamps: true};
 		if (range.since !== undefined) query.since = range.since;
 		if (range.tail !== undefined) query.tail = range.tail;
 		let stream: NodeJS.ReadableStream;
 		try {
-			stream = (await docker.getContainer(name).logs(query as unknown as Docker.ContainerLogsOptions & {follow: true})) as NodeJS.ReadableStream;
+			const result = (await docker.getContainer(name).logs(query as unknown as Docker.ContainerLogsOptions & {follow: true})) as unknown;
+			// Without follow, dockerode hands back the whole body as one Buffer.
+			stream = Buffer.isBuffer(result) ? Readable.from([result]) : (result as NodeJS.ReadableStream);
 		} catch (error) {
 			if (!isNotFound(error)) sink.status(engine, 'failed', describeDockerError(error, endpoint));
 			return false;

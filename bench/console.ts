@@ -1,0 +1,48 @@
+import {dirname, join} from 'node:path';
+import {buildConfig, configFromEnv, type Config} from '../source/config.ts';
+import {Monitor} from '../source/core/monitor.ts';
+import {createHttpProbe} from '../source/adapters/http-probe.ts';
+import {runScreen} from '../source/ui/run-screen.tsx';
+import {startBenchLab, settingsFromEnv} from './lab-setup.ts';
+import {BackgroundCounter, countingSource} from './line-counter.ts';
+import {startStatsFile} from './stats-file.ts';
+
+// The console exactly as `canary-console demo --balancer lab` composes it (source/cli.tsx
+// startDemoRuntime), with the engines' background log rate set from BENCH_LOG_RATE and the
+// lines counted on their way in (BENCH_STATS_FILE), so the bench can tell what was lost.
+
+const settings = settingsFromEnv(process.env);
+const statsPath = process.env.BENCH_STATS_FILE;
+if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
+	process.stderr.write('bench/console.ts needs a terminal\n');
+	process.exit(2);
+}
+const config = buildConfig([configFromEnv(process.env)]);
+const lab = await startBenchLab(settings);
+const counter = new BackgroundCounter();
+const labConfig: Config = {
+	...config,
+	urls: lab.urls,
+	roles: lab.roles,
+	upstream: lab.upstream,
+	auditPath: join(dirname(lab.proxy.configPath), 'audit.jsonl'),
+};
+const monitor = new Monitor({
+	config: labConfig,
+	http: createHttpProbe(),
+	logs: countingSource(lab.logs, counter),
+	stats: lab.stats,
+	proxy: lab.proxy,
+	runtime: lab.runtime,
+});
+const stopStats = statsPath ? startStatsFile(statsPath, counter, () => ({received: monitor.logStore.received})) : () => {};
+const code = await runScreen({
+	monitor,
+	colour: true,
+	maxFps: config.maxFps,
+	shutdown: async () => {
+		stopStats();
+		await lab.stop();
+	},
+});
+process.exit(code);
