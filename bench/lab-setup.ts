@@ -23,6 +23,8 @@ export function startBenchLab(settings: BenchLabSettings): Promise<Lab> {
 	const perEngine = settings.logRate / 2;
 	return startLab({
 		balancer: 'lab',
+		// Free ports: other labs (tests, a demo) may hold the default ones.
+		ports: {stable: 0, canary: 0, balancer: 0},
 		rps: settings.rps,
 		stableFaults: {logRate: perEngine},
 		canaryFaults: {...MILD_CANARY_FAULT, logRate: perEngine},

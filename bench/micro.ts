@@ -12,7 +12,7 @@ import {metricsPage} from './metrics-page.ts';
 
 /** ms to sample the split with `n` requests through the lab balancer, once per run. */
 export async function splitSampleMs(runs: number, n = 200): Promise<{times: number[]; note: string}> {
-	const lab = await startLab({balancer: 'lab', rps: 0});
+	const lab = await startLab({balancer: 'lab', rps: 0, ports: {stable: 0, canary: 0, balancer: 0}});
 	try {
 		const options = {url: lab.urls.balancer, n, roles: lab.roles, versions: {stable: '1.1.0', canary: '1.2.0'}};
 		await sampleSplit({...options, n: 20}); // warm up connections and JIT

@@ -49,7 +49,7 @@ async function fullWindow(m: MonitorLab, timeoutMs = 15_000): Promise<void> {
 	assert.ok(ok, `a full ${seconds} s window for both engines`);
 }
 
-describe('monitor on the lab', {concurrency: 3}, () => {
+describe('monitor on the lab', {concurrency: 2}, () => {
 	it('canary +150 ms latency: the p95 check is FAIL within two windows (50/50 split, 4 s windows, min sample 25)', async () => {
 		await withLab({lab: {split: HALF, canaryFaults: {}}, config: {...MANUAL, thresholds: {minRequests: 25}}}, async (m) => {
 			await fullWindow(m);

@@ -1,0 +1,140 @@
+import {existsSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+import {runConsole, type ConsoleRun} from './measure-console.ts';
+import {runRaw, type RawRun} from './measure-raw.ts';
+import {ingestionLinesPerSec, parseMetricsMs, splitSampleMs} from './micro.ts';
+import {loadAverage, machine} from './proc.ts';
+import {formatTable, toReportRows, type Row} from './table.ts';
+import {tmuxAvailable} from './tmux.ts';
+
+// `npm run bench [-- --json] [--long] [--runs N] [--phase SECONDS]`: the real console in tmux
+// at 120x40 against lab engines logging at fixed rates, next to a raw reader of the same lab.
+
+const {values: flags} = parseArgs({
+	options: {
+		json: {type: 'boolean', default: false},
+		long: {type: 'boolean', default: false},
+		runs: {type: 'string', default: '3'},
+		phase: {type: 'string'},
+		rates: {type: 'string', default: '10,1000,10000'},
+	},
+	strict: true,
+});
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const runs = Number(flags.runs);
+const phaseSec = flags.phase !== undefined ? Number(flags.phase) : flags.long ? 300 : 20;
+const rates = flags.rates.split(',').map(Number);
+if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
+if (!Number.isFinite(phaseSec) || phaseSec < 2) throw new Error('--phase must be at least 2 seconds');
+if (rates.some((r) => !Number.isFinite(r) || r < 0)) throw new Error('--rates must be numbers >= 0');
+
+const missing: string[] = [];
+if (!(await tmuxAvailable())) missing.push('tmux (apt-get install tmux)');
+if (!existsSync('/proc/self/stat')) missing.push('/proc (Linux)');
+if (missing.length) {
+	process.stderr.write(`npm run bench needs: ${missing.join(', ')}\n`);
+	process.exit(2);
+}
+
+const BUDGETS: Record<string, {cpu: number; rss: number; kbps: number; lag: number}> = {
+	quiet: {cpu: 3, rss: 150, kbps: 5, lag: 250},
+	'1k': {cpu: 15, rss: 170, kbps: 15, lag: 250},
+	'10k': {cpu: 35, rss: 200, kbps: 15, lag: 500},
+};
+const label = (rate: number) => (rate <= 10 ? 'quiet' : rate >= 10_000 ? (rate === 10_000 ? '10k' : `${rate / 1000}k`) : rate === 1000 ? '1k' : `${rate}`);
+const budgetsFor = (rate: number) => BUDGETS[label(rate)] ?? BUDGETS[rate <= 10 ? 'quiet' : rate <= 1000 ? '1k' : '10k'];
+const loadName = (rate: number) => (rate <= 10 ? `quiet ${rate}/s` : `${rate.toLocaleString('en-US')}/s`);
+const RPS = 2;
+const log = (text: string) => {
+	if (!flags.json) process.stderr.write(`${text}\n`);
+};
+
+const loadBefore = loadAverage();
+const started = Date.now();
+const consoleRuns = new Map<number, ConsoleRun[]>(rates.map((r) => [r, []]));
+const rawRuns = new Map<number, RawRun[]>(rates.map((r) => [r, []]));
+const notes: string[] = [];
+for (let run = 1; run <= runs; run++) {
+	for (const rate of rates) {
+		log(`run ${run}/${runs}, ${loadName(rate)}: raw reader ...`);
+		try {
+			rawRuns.get(rate)!.push(await runRaw({root, logRate: rate, rps: RPS, phaseMs: Math.min(10, phaseSec) * 1000, warmupMs: 2000}));
+		} catch (error) {
+			notes.push(`raw reader at ${loadName(rate)}, run ${run} failed: ${(error as Error).message}`);
+		}
+		log(`run ${run}/${runs}, ${loadName(rate)}: console ...`);
+		try {
+			consoleRuns.get(rate)!.push(await runConsole({root, logRate: rate, rps: RPS, phaseMs: phaseSec * 1000, warmupMs: 3000, long: flags.long}));
+		} catch (error) {
+			notes.push(`console at ${loadName(rate)}, run ${run} failed: ${(error as Error).message.split('\n')[0]}`);
+		}
+	}
+}
+
+log('split sample, /metrics parsing, ingestion capacity ...');
+const split = await splitSampleMs(Math.max(3, runs));
+const parse = parseMetricsMs(Math.max(5, runs));
+const ingestion = Array.from({length: Math.max(3, runs)}, () => ingestionLinesPerSec(1500));
+
+const rows: Row[] = [];
+const pick = <T>(list: T[], f: (x: T) => number | null) => list.map(f).filter((v): v is number => v !== null);
+for (const rate of rates) {
+	const c = consoleRuns.get(rate)!;
+	const r = rawRuns.get(rate)!;
+	const b = budgetsFor(rate);
+	const load = loadName(rate);
+	const is10k = rate >= 10_000;
+	rows.push({figure: 'console CPU', load, unit: '% of a core', values: pick(c, (x) => x.cpuPercent), budget: b.cpu});
+	rows.push({figure: 'raw reader CPU (baseline)', load, unit: '% of a core', values: pick(r, (x) => x.cpuPercent), budget: null});
+	rows.push({figure: flags.long ? 'peak RSS after 5 min' : `peak RSS after ${phaseSec + 5} s`, load, unit: 'MB', values: pick(c, (x) => x.peakRssMb), budget: b.rss});
+	if (flags.long) {
+		rows.push({figure: 'RSS at 2 min', load, unit: 'MB', values: pick(c, (x) => x.rssAt2MinMb), budget: null});
+		rows.push({figure: 'RSS at 5 min', load, unit: 'MB', values: pick(c, (x) => x.rssAt5MinMb), budget: null});
+		rows.push({figure: 'RSS growth 2 -> 5 min', load, unit: '%', values: pick(c, (x) => (x.rssAt2MinMb && x.rssAt5MinMb ? ((x.rssAt5MinMb - x.rssAt2MinMb) * 100) / x.rssAt2MinMb : null)), budget: is10k ? 10 : null});
+	}
+	rows.push({figure: 'bytes to the terminal', load, unit: 'KB/s', values: pick(c, (x) => x.bytesPerSec / 1024), budget: b.kbps});
+	rows.push({figure: 'newest line on screen, lag median', load, unit: 'ms', values: pick(c, (x) => x.lagMedianMs), budget: b.lag});
+	rows.push({figure: 'newest line on screen, lag p95', load, unit: 'ms', values: pick(c, (x) => x.lagP95Ms), budget: null});
+	if (rate > 0) {
+		rows.push({figure: 'lines lost by ingestion', load, unit: 'lines', values: pick(c, (x) => x.lost), budget: 0});
+		rows.push({figure: 'lines lost, raw reader', load, unit: 'lines', values: pick(r, (x) => x.lost), budget: null});
+	}
+	rows.push({figure: 'lines received (all kinds)', load, unit: 'lines/s', values: pick(c, (x) => x.linesPerSec), budget: null});
+	rows.push({figure: 'start to first complete frame', load, unit: 'ms', values: pick(c, (x) => x.firstFrameMs), budget: 1000});
+	rows.push({figure: 'key press to changed frame', load, unit: 'ms', values: pick(c, (x) => x.keyMs), budget: is10k ? 100 : null});
+}
+rows.push({figure: '200-request split sample', load: '-', unit: 'ms', values: split.times, budget: 300, note: split.note});
+rows.push({figure: 'parse a 10,000-series /metrics page', load: '-', unit: 'ms', values: parse, budget: 50});
+rows.push({figure: 'ingestion capacity, in memory, one core', load: '-', unit: 'lines/s', values: ingestion, budget: null});
+const lossless = rates.filter((rate) => {
+	const c = consoleRuns.get(rate)!;
+	return c.length > 0 && c.every((x) => x.lost === 0);
+});
+
+const report = toReportRows(rows);
+const info = {
+	...machine(),
+	loadBefore,
+	loadAfter: loadAverage(),
+	runs,
+	phaseSec,
+	long: flags.long,
+	minutes: Math.round((Date.now() - started) / 6000) / 10,
+	highestLosslessRate: lossless.length ? Math.max(...lossless) : null,
+};
+notes.unshift(
+	`CPU is the console process's own utime+stime from /proc (the lab engines are its children and not counted); the raw reader runs the same lab with a sink that only counts.`,
+	`Each console run: start in tmux 120x40, wait for the first complete frame, ${3} s warm-up, then a ${phaseSec} s phase on the overview${flags.long ? '' : ' (short mode: RSS after 5 minutes needs --long)'}; lab load ${RPS} req/s; the node balancer.`,
+	`Lines lost: background lines the engines stamped in the phase vs lines counted on arrival (exact to one line); an engine stalled for over a second skips lines, which counts as lost too.`,
+	`Highest sustained rate without loss among the tested rates: ${info.highestLosslessRate === null ? 'none' : `${info.highestLosslessRate.toLocaleString('en-US')} lines/s`}; the ingestion capacity row is the in-memory ceiling of the console's log store on one core.`,
+);
+if (flags.json) {
+	process.stdout.write(`${JSON.stringify({machine: info, rows: report, notes}, null, 2)}\n`);
+} else {
+	process.stdout.write(`canary-console bench: ${info.nproc} x ${info.cpu}, node ${info.node}; load average ${info.loadBefore} before, ${info.loadAfter} after; ${runs} runs, ${info.minutes} min\n\n`);
+	process.stdout.write(`${formatTable(report)}\n\n`);
+	for (const note of notes) process.stdout.write(`- ${note}\n`);
+}
+process.exit(0);
