@@ -63,7 +63,7 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 	delete env.CI;
 	delete env.TMUX;
 	const started = Date.now();
-	const tmux = await TmuxSession.start({socket: `canary-bench-${process.pid}-${started}`, argv: [process.execPath, '--import', 'tsx', join(options.root, 'bench', 'console.ts')], env, cwd: dir});
+	const tmux = await TmuxSession.start({socket: `canary-bench-${process.pid}-${started}`, argv: [process.execPath, '--import', 'tsx', join(options.root, 'bench', 'console.ts')], env, cwd: options.root});
 	try {
 		await tmux.pipeTo(ttyPath);
 		const pid = await tmux.panePid();

@@ -30,6 +30,7 @@ const cli = meow(
     $ canary-console promote --yes      move to the next stage, verify, exit 0/1/2/3
     $ canary-console rollback --yes     back to 100/0, verify
     $ canary-console weights 75/25 --yes
+    $ canary-console restart-proxy --yes  restart nginx-canary (reconnects a detached config file)
     $ canary-console lab engine ...     run a lab engine by itself (see: canary-console lab)
 
   Options
@@ -134,7 +135,6 @@ async function startDockerRuntime(config: Config): Promise<Runtime> {
 	]);
 	const docker = createDockerAdapters({names: config.docker.names, nginxConfig: config.docker.nginxConfig});
 	const check = await docker.check();
-	if (!check.ok) process.stderr.write(`canary-console: ${check.message}\n`);
 	const aliases = await engineAliases(docker.docker, config).catch(() => undefined);
 	const monitor = new Monitor({
 		config,
@@ -144,7 +144,10 @@ async function startDockerRuntime(config: Config): Promise<Runtime> {
 		proxy: docker.proxy,
 		runtime: docker.runtime,
 		aliases,
+		services: () => docker.services(),
 	});
+	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
+	if (!check.ok) monitor.notice('error', check.message);
 	return {monitor, shutdown: async () => docker.close()};
 }
 
@@ -196,7 +199,8 @@ async function main(): Promise<number> {
 		case 'status':
 		case 'promote':
 		case 'rollback':
-		case 'weights': {
+		case 'weights':
+		case 'restart-proxy': {
 			const {runHeadless} = await import('./headless.ts');
 			const runtime = await startRuntime(config, cli.flags.demo);
 			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, shutdown: runtime.shutdown});

@@ -8,7 +8,7 @@ import {renderStatusText, snapshotToJson} from './core/snapshot-text.ts';
 // 3 refused (lock, validation, stale file, missing --yes).
 
 export interface HeadlessOptions {
-	command: 'status' | 'promote' | 'rollback' | 'weights';
+	command: 'status' | 'promote' | 'rollback' | 'weights' | 'restart-proxy';
 	args: string[];
 	json: boolean;
 	yes: boolean;
@@ -23,6 +23,7 @@ export async function runHeadless(monitor: Monitor, options: HeadlessOptions): P
 	monitor.start();
 	try {
 		if (options.command === 'status') return await status(monitor, options);
+		if (options.command === 'restart-proxy') return await restart(monitor, options);
 		return await change(monitor, options);
 	} finally {
 		await monitor.stop().catch(() => {});
@@ -71,6 +72,15 @@ async function change(monitor: Monitor, options: HeadlessOptions): Promise<numbe
 		write(`${result.outcome.toUpperCase()}: ${result.message}`);
 	}
 	return code;
+}
+
+async function restart(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	const name = monitor.config.docker.names.nginx;
+	if (!options.yes) return report(options, 3, 'refused', `restart-proxy restarts ${name} (traffic stops for a moment): add --yes`);
+	monitor.actions.requestRestart();
+	const result = await monitor.actions.confirmRestart();
+	if (!result) return report(options, 1, 'failed', 'the restart did not start');
+	return report(options, result.ok ? 0 : 1, result.outcome, result.message);
 }
 
 function report(options: HeadlessOptions, code: number, outcome: string, message: string): number {

@@ -35,7 +35,7 @@ export interface WindowRecord {
 	reason: string;
 	/** Ids of the checks that FAILED in this window. */
 	failed: string[];
-	/** Consecutive failed windows of the worst failing check (the budget spent). */
+	/** Consecutive failed windows of the worst check (the budget spent so far). */
 	budgetUsed: number;
 	split: string | null;
 }
@@ -194,7 +194,8 @@ export class Automation {
 
 	private record(verdict: Verdict, snapshot: Snapshot): WindowRecord {
 		const failed = verdict.checks.filter((row) => row.state === 'FAIL');
-		const budgetUsed = failed.reduce((most, row) => Math.max(most, row.budget.used), 0);
+		// Over all checks: a NO DATA window keeps a check's run of failures (it neither extends nor ends it).
+		const budgetUsed = verdict.checks.reduce((most, row) => Math.max(most, row.budget.used), 0);
 		this.consecutiveFails = budgetUsed;
 		const record: WindowRecord = {
 			at: verdict.at,

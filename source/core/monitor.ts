@@ -3,7 +3,7 @@ import {ENGINE_ROLES, systemClock} from './types.ts';
 import type {Config} from '../config.ts';
 import {EnginePoller} from './engine-poller.ts';
 import {LogStore} from './log-store.ts';
-import type {ActionState, EngineView, Notice, Snapshot} from './snapshot.ts';
+import type {ActionState, EngineView, Notice, ServiceView, Snapshot} from './snapshot.ts';
 import {getProfile, INVOLUTION_PROFILE} from '../domain/profiles.ts';
 import {evaluate, EMPTY_BUDGET, type BudgetState} from '../domain/verdict.ts';
 import type {HealthReading, Verdict} from '../domain/figures.ts';
@@ -28,7 +28,11 @@ export interface MonitorDeps {
 	clock?: Clock;
 	/** Extra X-Upstream addresses (container IPs) that belong to each engine. */
 	aliases?: Record<string, EngineRole>;
+	/** The deployment's containers for the services strip (Docker only). */
+	services?: () => Promise<ServiceView[]>;
 }
+
+const SERVICES_INTERVAL_MS = 5000;
 
 const MAX_NOTICES = 20;
 const MAX_VERDICT_HISTORY = 500;
@@ -60,6 +64,8 @@ export class Monitor {
 	private readonly notices: Notice[] = [];
 	private readonly startedAt: number;
 	private running = false;
+	private services: ServiceView[] = [];
+	private servicesError: string | null = null;
 
 	constructor(private readonly deps: MonitorDeps) {
 		this.config = deps.config;
@@ -98,7 +104,11 @@ export class Monitor {
 		for (const role of ENGINE_ROLES) this.deps.logs.follow(role, this.logStore.sink, this.abort.signal);
 		void this.pollAll();
 		this.every(this.config.pollIntervalMs, () => this.pollAll());
-		this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
+		if (this.config.analysisIntervalSec > 0) this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
+		if (this.deps.services) {
+			void this.pollServices();
+			this.every(SERVICES_INTERVAL_MS, () => this.pollServices());
+		}
 		// The first observed split as soon as the balancer answers.
 		void this.resample();
 	}
@@ -203,6 +213,16 @@ export class Monitor {
 	/** Requests an engine served while the console watched: normalises error counts per 1k. */
 	private requestsSeen(role: EngineRole): number {
 		return this.pollers[role].requestsSeen;
+	}
+
+	private async pollServices(): Promise<void> {
+		try {
+			this.services = await this.deps.services!();
+			this.servicesError = null;
+		} catch (error) {
+			this.servicesError = (error as Error).message;
+		}
+		this.changed();
 	}
 
 	private async pollBalancer(signal: AbortSignal): Promise<void> {
@@ -325,6 +345,8 @@ export class Monitor {
 			at: this.clock.now(),
 			startedAt: this.startedAt,
 			runtime: this.deps.runtime,
+			services: this.services,
+			servicesError: this.servicesError,
 			proxy: this.deps.proxy.describe,
 			engines: {stable: this.engineView('stable'), canary: this.engineView('canary')},
 			balancer: {url: this.config.urls.balancer, health: this.balancerHealth},

@@ -42,10 +42,21 @@ export interface Notice {
 	text: string;
 }
 
+/** One container of the deployment, for the services strip. */
+export interface ServiceView {
+	name: string;
+	found: boolean;
+	state: string;
+	health: 'healthy' | 'unhealthy' | 'starting' | 'none';
+	restarts: number;
+}
+
 export interface Snapshot {
 	at: number;
 	startedAt: number;
 	runtime: RuntimeInfo;
+	services: readonly ServiceView[];
+	servicesError: string | null;
 	proxy: string;
 	engines: Record<EngineRole, EngineView>;
 	balancer: {url: string; health: HealthReading | null};

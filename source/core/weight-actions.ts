@@ -138,12 +138,13 @@ export class WeightActions {
 		this.set({phase: 'confirm-restart', message: `Restart ${name} to reconnect its config file? Traffic is interrupted for a moment.`});
 	}
 
-	async confirmRestart(): Promise<void> {
-		if (this.state.phase !== 'confirm-restart') return;
+	async confirmRestart(): Promise<ApplyResult | null> {
+		if (this.state.phase !== 'confirm-restart') return null;
 		this.set({phase: 'applying', kind: 'set', from: this.deps.current() ?? {stable: 0, canary: 0}, to: this.deps.current() ?? {stable: 0, canary: 0}, steps: [{name: 'restart', state: 'running', message: 'restarting the proxy'}]});
 		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now});
 		this.set({phase: 'idle'});
 		this.deps.notice(result.ok ? 'info' : 'error', result.message);
+		return result;
 	}
 
 	private set(state: ActionState): void {

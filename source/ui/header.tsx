@@ -1,6 +1,6 @@
 import React from 'react';
 import {Text} from 'ink';
-import type {Snapshot} from '../core/snapshot.ts';
+import type {ServiceView, Snapshot} from '../core/snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {clock, duration} from './format.ts';
 import {Line, Panel} from './line.tsx';
@@ -19,6 +19,7 @@ export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 	const observed = split.observed && split.observed.stable + split.observed.canary > 0 ? observedText(split.observed.observed) : '-';
 	const inStage = snapshot.at - stage.enteredAt;
 	const soakLeft = stage.soakMs - inStage;
+	const trouble = troubleOf(snapshot);
 	const soak = soakLeft > 0 ? `soak ${duration(inStage)} of ${duration(stage.soakMs)}` : `soaked ${duration(inStage)}`;
 	return (
 		<Panel width={width} height={HEADER_HEIGHT}>
@@ -30,11 +31,42 @@ export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 				</Text>
 				<Text>{` ${verdict?.reason ?? `collecting a ${snapshot.windowSec} s window`}`}</Text>
 			</Line>
-			<Line dim>
-				{`${clock(snapshot.at)}  ${soak}  ${snapshot.runtime.describe}  proxy: ${snapshot.proxy}  ${split.configError ? `config: ${split.configError}` : ''}`}
+			<Line>
+				<Text color={theme.text.dim}>{`${clock(snapshot.at)}  ${soak}  `}</Text>
+				{trouble ? <Text color={theme.state.fail}>{`${trouble}  `}</Text> : null}
+				{split.configError ? <Text color={theme.state.fail}>{`config: ${split.configError}  `}</Text> : null}
+				{snapshot.services.length > 0 ? (
+					snapshot.services.map((service) => (
+						<Text key={service.name} color={serviceColour(service)}>{`${service.name} ${serviceText(service)}  `}</Text>
+					))
+				) : (
+					<Text color={theme.text.dim}>{`${snapshot.runtime.describe}  proxy: ${snapshot.proxy}`}</Text>
+				)}
 			</Line>
 		</Panel>
 	);
+}
+
+function serviceText(service: ServiceView): string {
+	if (!service.found) return 'missing';
+	const health = service.health === 'none' ? '' : `/${service.health}`;
+	return `${service.state}${health}${service.restarts > 0 ? ` (${service.restarts} restarts)` : ''}`;
+}
+
+function serviceColour(service: ServiceView): string {
+	if (!service.found || service.state !== 'running' || service.health === 'unhealthy') return theme.state.fail;
+	if (service.health === 'starting') return theme.state.warn;
+	return theme.state.pass;
+}
+
+/** What stops the console from seeing the deployment, e.g. "Docker unreachable since 12:03:11". */
+function troubleOf(snapshot: Snapshot): string | null {
+	if (snapshot.servicesError) return snapshot.servicesError;
+	for (const role of ['stable', 'canary'] as const) {
+		const logs = snapshot.engines[role].logs;
+		if ((logs.state === 'failed' || logs.state === 'waiting') && logs.message) return logs.message;
+	}
+	return null;
 }
 
 export function StatusLine({snapshot, width, message, prompt}: {snapshot: Snapshot; width: number; message: string | null; prompt: {kind: string; text: string} | null}) {
