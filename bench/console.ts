@@ -1,15 +1,21 @@
 import {dirname, join} from 'node:path';
-import {buildConfig, configFromEnv, type Config} from '../source/config.ts';
-import {Monitor} from '../source/core/monitor.ts';
-import {createHttpProbe} from '../source/adapters/http-probe.ts';
-import {runScreen} from '../source/ui/run-screen.tsx';
-import {startBenchLab, settingsFromEnv} from './lab-setup.ts';
-import {BackgroundCounter, countingSource} from './line-counter.ts';
-import {startStatsFile} from './stats-file.ts';
+import type {Config} from '../source/config.ts';
 
 // The console exactly as `canary-console demo --balancer lab` composes it (source/cli.tsx
 // startDemoRuntime), with the engines' background log rate set from BENCH_LOG_RATE and the
 // lines counted on their way in (BENCH_STATS_FILE), so the bench can tell what was lost.
+
+// As source/cli.tsx does, before React loads (static imports would load it first).
+process.env.NODE_ENV ??= 'production';
+const [{buildConfig, configFromEnv}, {Monitor}, {createHttpProbe}, {runScreen}, {startBenchLab, settingsFromEnv}, {BackgroundCounter, countingSource}, {startStatsFile}] = await Promise.all([
+	import('../source/config.ts'),
+	import('../source/core/monitor.ts'),
+	import('../source/adapters/http-probe.ts'),
+	import('../source/ui/run-screen.tsx'),
+	import('./lab-setup.ts'),
+	import('./line-counter.ts'),
+	import('./stats-file.ts'),
+]);
 
 const settings = settingsFromEnv(process.env);
 const statsPath = process.env.BENCH_STATS_FILE;

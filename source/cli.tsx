@@ -6,6 +6,9 @@ import type {Monitor} from './core/monitor.ts';
 // The composition root: flags -> config -> real adapters (Docker or the lab) -> the Monitor
 // -> the screen or a headless command. The only file that picks concrete adapters.
 
+// React's development build costs memory and CPU on every render; tests set NODE_ENV themselves.
+process.env.NODE_ENV ??= 'production';
+
 // lab children take their own flags: hand them over untouched, before meow sees them.
 const argv = process.argv.slice(2);
 if (argv[0] === 'lab') {
@@ -31,6 +34,8 @@ const cli = meow(
     $ canary-console rollback --yes     back to 100/0, verify
     $ canary-console weights 75/25 --yes
     $ canary-console restart-proxy --yes  restart nginx-canary (reconnects a detached config file)
+    $ canary-console gate --for 10m     watch without a screen; exit 0 pass, 1 fail, 2 inconclusive
+    $ canary-console report [--out FILE]  write a Markdown summary (audit timeline, verdicts, peaks)
     $ canary-console lab engine ...     run a lab engine by itself (see: canary-console lab)
 
   Options
@@ -45,6 +50,13 @@ const cli = meow(
     --audit FILE         audit log (JSON lines), default canary-console-audit.jsonl
     --demo               status/promote/rollback/weights against a fresh lab
     --balancer KIND      lab balancer: auto (nginx when installed), nginx or lab
+    --auto-rollback      roll back by itself after the failure budget of failed windows
+    --auto-promote       promote by itself once the soak has passed and the last windows passed
+    --webhook URL        POST stage changes, failures and rollbacks there (repeatable)
+    --webhook-format F   json (default) or slack
+    --for DURATION       how long gate watches, e.g. 10m, 1h30m (default 10m)
+    --out FILE           where report writes (default canary-console-report.md)
+    --report             write the report on exit too
     --json               machine-readable output
     --yes                confirm a headless weight change
     --no-color           no colours (NO_COLOR is honoured too)
@@ -69,6 +81,13 @@ const cli = meow(
 			json: {type: 'boolean', default: false},
 			yes: {type: 'boolean', default: false},
 			color: {type: 'boolean', default: true},
+			autoRollback: {type: 'boolean', default: false},
+			autoPromote: {type: 'boolean', default: false},
+			webhook: {type: 'string', isMultiple: true},
+			webhookFormat: {type: 'string', default: 'json'},
+			for: {type: 'string', default: '10m'},
+			out: {type: 'string'},
+			report: {type: 'boolean', default: false},
 		},
 	},
 );
@@ -99,7 +118,25 @@ interface Runtime {
 	shutdown: () => Promise<void>;
 }
 
-async function startDemoRuntime(config: Config, options: {quietLogs?: boolean} = {}): Promise<Runtime> {
+type Notifier = import('./adapters/webhook.ts').Notifier;
+type VerdictPoint = import('./core/report.ts').VerdictPoint;
+
+async function createNotifierFromFlags(monitor: Monitor): Promise<Notifier | undefined> {
+	const urls = cli.flags.webhook ?? [];
+	if (urls.length === 0) return undefined;
+	const format = cli.flags.webhookFormat;
+	if (format !== 'json' && format !== 'slack') fail(`--webhook-format must be json or slack (got ${format})`);
+	const {createNotifier, WebhookConfigError} = await import('./adapters/webhook.ts');
+	try {
+		// Delivery never blocks the screen; failures show as notices and are retried.
+		return createNotifier({urls, format, onFailure: (failure) => monitor.notice('warn', `webhook: ${failure.message}`)});
+	} catch (error) {
+		if (error instanceof WebhookConfigError) fail(error.message);
+		throw error;
+	}
+}
+
+async function startDemoRuntime(config: Config, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {
 	const [{startLab}, {Monitor}, {createHttpProbe}] = await Promise.all([
 		import('./lab/lab.ts'),
 		import('./core/monitor.ts'),
@@ -107,7 +144,6 @@ async function startDemoRuntime(config: Config, options: {quietLogs?: boolean} =
 	]);
 	const balancer = cli.flags.balancer;
 	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
-	void options;
 	const lab = await startLab({balancer});
 	const labConfig: Config = {
 		...config,
@@ -123,11 +159,12 @@ async function startDemoRuntime(config: Config, options: {quietLogs?: boolean} =
 		stats: lab.stats,
 		proxy: lab.proxy,
 		runtime: lab.runtime,
+		analysisTimer: options.analysisTimer,
 	});
 	return {monitor, shutdown: () => lab.stop()};
 }
 
-async function startDockerRuntime(config: Config): Promise<Runtime> {
+async function startDockerRuntime(config: Config, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {
 	const [{createDockerAdapters}, {Monitor}, {createHttpProbe}] = await Promise.all([
 		import('./adapters/docker/index.ts'),
 		import('./core/monitor.ts'),
@@ -145,9 +182,10 @@ async function startDockerRuntime(config: Config): Promise<Runtime> {
 		runtime: docker.runtime,
 		aliases,
 		services: () => docker.services(),
+		analysisTimer: options.analysisTimer,
 	});
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
-	if (!check.ok) monitor.notice('error', check.message);
+	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
 	return {monitor, shutdown: async () => docker.close()};
 }
 
@@ -164,8 +202,8 @@ async function engineAliases(docker: import('dockerode'), config: Config): Promi
 	return aliases;
 }
 
-function startRuntime(config: Config, demo: boolean): Promise<Runtime> {
-	return demo ? startDemoRuntime(config) : startDockerRuntime(config);
+function startRuntime(config: Config, demo: boolean, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {
+	return demo ? startDemoRuntime(config, options) : startDockerRuntime(config, options);
 }
 
 async function interactive(config: Config, demo: boolean): Promise<number> {
@@ -177,9 +215,66 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 	}
 	const colour = cli.flags.color && !process.env.NO_COLOR;
 	if (!colour) process.env.FORCE_COLOR = '0';
-	const {runScreen} = await import('./ui/run-screen.tsx');
-	const runtime = await startRuntime(config, demo);
-	return runScreen({monitor: runtime.monitor, colour, maxFps: config.maxFps, shutdown: runtime.shutdown});
+	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation.ts')]);
+	// The automation loop owns the analysis clock: verdicts are recorded once per window.
+	const runtime = await startRuntime(config, demo, {analysisTimer: false});
+	const monitor = runtime.monitor;
+	const notifier = await createNotifierFromFlags(monitor);
+	const automation = new Automation(monitor, {autoRollback: cli.flags.autoRollback, autoPromote: cli.flags.autoPromote, notifier});
+	monitor.attachAutomation(() => automation.view());
+	return runScreen({
+		monitor,
+		colour,
+		maxFps: config.maxFps,
+		onStart: () => automation.start(),
+		shutdown: async () => {
+			await automation.stop();
+			if (cli.flags.report) await writeReportFile(monitor, automation.history).catch((error: Error) => process.stderr.write(`report: ${error.message}\n`));
+			await notifier?.flush(3000);
+			notifier?.close();
+			await runtime.shutdown();
+		},
+	});
+}
+
+async function writeReportFile(monitor: Monitor, verdictHistory: readonly VerdictPoint[] | null): Promise<string> {
+	const {writeReport} = await import('./core/report.ts');
+	const path = cli.flags.out ?? 'canary-console-report.md';
+	const snapshot = monitor.current();
+	await writeReport({auditPath: monitor.config.auditPath, verdictHistory: verdictHistory ?? snapshot.verdictHistory, snapshot, path});
+	return path;
+}
+
+async function gate(config: Config): Promise<number> {
+	const {runGate, parseDuration} = await import('./core/gate.ts');
+	const forMs = parseDuration(cli.flags.for);
+	if (typeof forMs !== 'number') fail(`--for: ${forMs.error}`);
+	const runtime = await startRuntime(config, cli.flags.demo, {analysisTimer: false});
+	const notifier = await createNotifierFromFlags(runtime.monitor);
+	try {
+		const result = await runGate(runtime.monitor, {forMs, autoRollback: cli.flags.autoRollback, json: cli.flags.json, notifier});
+		process.stdout.write(result.table.endsWith('\n') ? result.table : `${result.table}\n`);
+		return result.code;
+	} finally {
+		await notifier?.flush(3000);
+		notifier?.close();
+		await runtime.monitor.stop().catch(() => {});
+		await runtime.shutdown().catch(() => {});
+	}
+}
+
+async function report(config: Config): Promise<number> {
+	const runtime = await startRuntime(config, cli.flags.demo);
+	try {
+		runtime.monitor.start();
+		await runtime.monitor.until((snapshot) => snapshot.verdict !== null, Math.max(config.pollIntervalMs * 3, 6000));
+		const path = await writeReportFile(runtime.monitor, null);
+		process.stdout.write(`wrote ${path}\n`);
+		return 0;
+	} finally {
+		await runtime.monitor.stop().catch(() => {});
+		await runtime.shutdown().catch(() => {});
+	}
 }
 
 async function main(): Promise<number> {
@@ -196,6 +291,10 @@ async function main(): Promise<number> {
 			return interactive(config, cli.flags.demo);
 		case 'demo':
 			return interactive({...config, soakMinutes: config.soakMinutes}, true);
+		case 'gate':
+			return gate(config);
+		case 'report':
+			return report(config);
 		case 'status':
 		case 'promote':
 		case 'rollback':

@@ -19,21 +19,48 @@ export interface HeadlessOptions {
 
 const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
+const SIGNAL_CODES: Record<string, number> = {SIGHUP: 129, SIGINT: 130, SIGTERM: 143};
+/** A weight change finishes its steps (at most this long) before a signal ends the process. */
+const SETTLE_MS = 30_000;
+
 export async function runHeadless(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	let interrupted: NodeJS.Signals | null = null;
+	const onSignal = (signal: NodeJS.Signals) => {
+		if (interrupted) process.exit(SIGNAL_CODES[signal] ?? 1);
+		interrupted = signal;
+		if (monitor.actions.busy) process.stderr.write(`${signal}: finishing the weight change in progress first (send it again to stop at once)\n`);
+		void monitor.actions.settle(SETTLE_MS).then(async () => {
+			await monitor.stop().catch(() => {});
+			await options.shutdown().catch(() => {});
+			process.exit(SIGNAL_CODES[signal] ?? 1);
+		});
+	};
+	for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
 	monitor.start();
 	try {
 		if (options.command === 'status') return await status(monitor, options);
 		if (options.command === 'restart-proxy') return await restart(monitor, options);
 		return await change(monitor, options);
 	} finally {
+		for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);
 		await monitor.stop().catch(() => {});
 		await options.shutdown().catch(() => {});
 	}
 }
 
 async function status(monitor: Monitor, options: HeadlessOptions): Promise<number> {
-	const wait = options.waitMs ?? Math.min(20_000, monitor.config.pollIntervalMs * 3);
-	await monitor.until((snapshot) => snapshot.verdict !== null && snapshot.split.observed !== null, wait);
+	// Long enough for a verdict, one split sample and a resource reading of both engines.
+	const wait = options.waitMs ?? Math.min(20_000, Math.max(monitor.config.pollIntervalMs * 3, monitor.config.verifyTimeoutMs));
+	const engineReady = (engine: Snapshot['engines']['stable']) => engine.probe.state !== 'waiting' && (engine.resources !== null || engine.resourcesError !== null);
+	await monitor.until(
+		(snapshot) =>
+			snapshot.verdict !== null &&
+			snapshot.split.sampledAt !== null &&
+			!snapshot.split.sampling &&
+			engineReady(snapshot.engines.stable) &&
+			engineReady(snapshot.engines.canary),
+		wait,
+	);
 	const snapshot = monitor.current();
 	write(options.json ? JSON.stringify(snapshotToJson(snapshot), null, 2) : renderStatusText(snapshot));
 	return 0;
@@ -66,9 +93,10 @@ async function change(monitor: Monitor, options: HeadlessOptions): Promise<numbe
 	if (!result) return report(options, 1, 'failed', 'the change did not start');
 	const code = result.outcome === 'verified' ? 0 : result.outcome === 'not-verified' ? 2 : result.outcome === 'refused' ? 3 : 1;
 	if (options.json) {
-		write(JSON.stringify({outcome: result.outcome, from: result.from, to: result.to, message: result.message, steps: result.steps, sample: result.sample ?? null}, null, 2));
+		write(JSON.stringify({outcome: result.outcome, status: result.status, restartOffered: result.restartOffered ?? false, from: result.from, to: result.to, message: result.message, steps: result.steps, sample: result.sample ?? null, diff: result.diff ?? null, auditError: result.auditError ?? null}, null, 2));
 	} else {
 		for (const step of result.steps) write(`${step.state.padEnd(7)} ${step.name.padEnd(10)} ${step.message}`);
+		if (result.diff?.length) write(`the file changed outside the console:\n${result.diff.join('\n')}`);
 		write(`${result.outcome.toUpperCase()}: ${result.message}`);
 	}
 	return code;

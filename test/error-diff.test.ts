@@ -34,7 +34,9 @@ test('per-1k normalisation at 90/10: stable 9 in 900 vs canary 1 in 100 is SAME,
 
 const FLAGS: Array<[string, {stable: number; canary: number; stableReq: number; canaryReq: number}, string, number | null]> = [
 	['NEW: canary only', {stable: 0, canary: 5, stableReq: 900, canaryReq: 100}, 'NEW', null],
-	['UP: canary rate 3x', {stable: 9, canary: 3, stableReq: 900, canaryReq: 100}, 'UP', 3],
+	['UP: canary rate 3x', {stable: 27, canary: 9, stableReq: 900, canaryReq: 100}, 'UP', 3],
+	['not UP when 3x is within chance (3 against 9 at 90/10)', {stable: 9, canary: 3, stableReq: 900, canaryReq: 100}, 'SAME', null],
+	['FEW: canary only, but at 50/50 two events are chance', {stable: 0, canary: 2, stableReq: 500, canaryReq: 500}, 'FEW', null],
 	['not UP on too few canary events', {stable: 1, canary: 2, stableReq: 900, canaryReq: 100}, 'SAME', null],
 	['DOWN: canary rate a third', {stable: 30, canary: 1, stableReq: 900, canaryReq: 100}, 'DOWN', null],
 	['GONE: stable only with enough canary traffic', {stable: 90, canary: 0, stableReq: 900, canaryReq: 100}, 'GONE', null],
@@ -109,12 +111,12 @@ test('critical patterns sort first and FAIL when the canary brings them', () => 
 
 test('UP rows sort by factor; level keeps the most severe; table is capped', () => {
 	const table = new ErrorPatternTable(3);
-	for (const [id, canary] of [['a', 4], ['b', 8]] as const) {
+	for (const [id, canary] of [['a', 5], ['b', 8]] as const) {
 		for (let i = 0; i < 9; i++) table.add(ev('stable', id, 'WARN'), id, id);
 		for (let i = 0; i < canary; i++) table.add(ev('canary', id, i === 0 ? 'FATAL' : 'WARN'), id, id);
 	}
 	const rows = table.rows({stableRequests: 900, canaryRequests: 100, now: t});
-	assert.deepEqual(rows.map((r) => [r.id, r.flag, r.upFactor, r.level]), [['b', 'UP', 8, 'FATAL'], ['a', 'UP', 4, 'FATAL']]);
+	assert.deepEqual(rows.map((r) => [r.id, r.flag, r.upFactor, r.level]), [['b', 'UP', 8, 'FATAL'], ['a', 'UP', 5, 'FATAL']]);
 	table.add(ev('canary', 'c'), 'c', 'c');
 	table.add(ev('canary', 'd'), 'd', 'd');
 	assert.equal(table.size, 3);

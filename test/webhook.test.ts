@@ -96,8 +96,8 @@ test('receiver down: notify returns at once, retries with backoff, records the f
 	try {
 		const started = performance.now();
 		notifier.notify({type: 'verdict-fail', text: 'first'});
-		const blockedMs = performance.now() - started;
-		assert.ok(blockedMs < 20, `notify blocked the caller for ${blockedMs.toFixed(1)} ms`);
+		// Nothing was sent on the caller's path: notify only queued.
+		assert.equal(attempts, 0);
 		assert.equal(notifier.pending, 1);
 		await until('the failure to be recorded', () => notifier.failures.length === 1);
 		// 1 attempt + 3 retries, waiting 40 + 80 + 160 ms between them.
@@ -188,7 +188,9 @@ test('the queue is bounded: the oldest waiting event is dropped and recorded', a
 		},
 	});
 	try {
-		for (const text of ['a', 'b', 'c', 'd']) notifier.notify({type: 'stage-change', text});
+		notifier.notify({type: 'stage-change', text: 'a'});
+		await until('a in flight', () => releases.length === 1);
+		for (const text of ['b', 'c', 'd']) notifier.notify({type: 'stage-change', text});
 		// 'a' is in flight, 'b' was pushed out by 'd'.
 		assert.equal(notifier.pending, 3);
 		assert.equal(notifier.failures.length, 1);

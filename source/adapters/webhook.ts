@@ -221,7 +221,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
 					record({at: now(), url: redactUrl(lane.url), event: dropped.type, attempts: 0, message: `${dropped.type} dropped: more than ${maxQueue} notifications waiting for ${redactUrl(lane.url)}`});
 				}
 				lane.queue.push(stamped);
-				void pump(lane);
+				// On the next turn of the event loop: even the first request's setup stays off the caller's path.
+				setImmediate(() => void pump(lane));
 			}
 		},
 		get failures() {

@@ -7,7 +7,7 @@
 // counted twice against the failure budget.
 
 import type {Monitor} from './monitor.ts';
-import type {Snapshot} from './snapshot.ts';
+import type {AutomationView, Snapshot} from './snapshot.ts';
 import type {Overall, Verdict} from '../domain/figures.ts';
 import {formatSplit, nextStage} from '../domain/upstream.ts';
 import type {NotifyEvent} from '../adapters/webhook.ts';
@@ -113,6 +113,10 @@ export class Automation {
 			notifier: options.notifier,
 		};
 		this.now = options.now ?? Date.now;
+		if (!(this.options.intervalMs > 0)) {
+			// A Monitor built with analysisIntervalSec 0 (its own timer off) passes that config here.
+			throw new Error(`automation needs an analysis interval: pass intervalMs (got ${this.options.intervalMs})`);
+		}
 	}
 
 	/**
@@ -155,6 +159,22 @@ export class Automation {
 			acting: this.acting !== null,
 			lastAction: this.lastAction,
 			windows: this.history.length,
+		};
+	}
+
+	/** The part of the state the screen shows. */
+	view(): AutomationView {
+		const state = this.state;
+		const last = state.lastAction;
+		return {
+			autoRollback: state.autoRollback,
+			autoPromote: state.autoPromote,
+			soakRemainingMs: state.soak.remainingMs,
+			readyToPromote: state.readyToPromote,
+			consecutiveFails: state.consecutiveFails,
+			failureBudget: state.failureBudget,
+			promotionHeld: state.promotionHeld,
+			lastAction: last ? {kind: last.kind, at: last.at, outcome: last.outcome, reason: last.reason} : null,
 		};
 	}
 
@@ -261,9 +281,8 @@ export class Automation {
 		} else {
 			this.monitor.notice('warn', `AUTOMATIC PROMOTION: ${reason}`);
 		}
-		// An automatic promotion is audited as such by the flow only for rollbacks (the audit
-		// action becomes 'auto-rollback' for any automatic change); the reason says it all.
-		const state = await actions.request(kind, undefined, {automatic: kind === 'rollback', reason});
+		// Audited as 'auto-rollback' or 'auto-promote', with the reason.
+		const state = await actions.request(kind, undefined, {automatic: true, reason});
 		if (state.phase !== 'confirm') {
 			const why = this.monitor.current().notices.at(-1)?.text ?? 'the change was refused';
 			this.finish({kind, at, reason, outcome: 'refused', message: why});

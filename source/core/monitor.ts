@@ -3,7 +3,7 @@ import {ENGINE_ROLES, systemClock} from './types.ts';
 import type {Config} from '../config.ts';
 import {EnginePoller} from './engine-poller.ts';
 import {LogStore} from './log-store.ts';
-import type {ActionState, EngineView, Notice, ServiceView, Snapshot} from './snapshot.ts';
+import type {ActionState, AutomationView, EngineView, Notice, ServiceView, Snapshot} from './snapshot.ts';
 import {getProfile, INVOLUTION_PROFILE} from '../domain/profiles.ts';
 import {evaluate, EMPTY_BUDGET, type BudgetState} from '../domain/verdict.ts';
 import type {HealthReading, Verdict} from '../domain/figures.ts';
@@ -13,6 +13,7 @@ import {sampleSplit, type SplitSample} from './split-sampler.ts';
 import {verdictPatterns, type PatternRow} from '../domain/error-diff.ts';
 import {ProbeError} from './types.ts';
 import {WeightActions} from './weight-actions.ts';
+import {setMaxListeners} from 'node:events';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -30,11 +31,14 @@ export interface MonitorDeps {
 	aliases?: Record<string, EngineRole>;
 	/** The deployment's containers for the services strip (Docker only). */
 	services?: () => Promise<ServiceView[]>;
+	/** false when an Automation records the verdicts (it owns the analysis clock then). */
+	analysisTimer?: boolean;
 }
 
 const SERVICES_INTERVAL_MS = 5000;
 
 const MAX_NOTICES = 20;
+const LOG_FPS = 4;
 const MAX_VERDICT_HISTORY = 500;
 
 export class Monitor {
@@ -49,6 +53,7 @@ export class Monitor {
 	private timers: NodeJS.Timeout[] = [];
 	private publishTimer: NodeJS.Timeout | undefined;
 	private lastPublish = 0;
+	private publishDue = 0;
 	private budget: BudgetState = EMPTY_BUDGET;
 	private verdict: Verdict | null = null;
 	private readonly verdictHistory: {at: number; overall: Verdict['overall']}[] = [];
@@ -65,9 +70,12 @@ export class Monitor {
 	private readonly startedAt: number;
 	private running = false;
 	private services: ServiceView[] = [];
+	private automation: (() => AutomationView) | null = null;
 	private servicesError: string | null = null;
 
 	constructor(private readonly deps: MonitorDeps) {
+		// Every poll, sample and stream listens on this one signal: many listeners are expected.
+		setMaxListeners(0, this.abort.signal);
 		this.config = deps.config;
 		this.clock = deps.clock ?? systemClock;
 		this.startedAt = this.clock.now();
@@ -83,7 +91,8 @@ export class Monitor {
 				now: () => this.clock.now(),
 			});
 		this.pollers = {stable: make('stable'), canary: make('canary')};
-		this.logStore = new LogStore(this.config.logBuffer, () => this.changed());
+		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
+		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS));
 		this.actions = new WeightActions({
 			config: this.config,
 			proxy: deps.proxy,
@@ -104,7 +113,7 @@ export class Monitor {
 		for (const role of ENGINE_ROLES) this.deps.logs.follow(role, this.logStore.sink, this.abort.signal);
 		void this.pollAll();
 		this.every(this.config.pollIntervalMs, () => this.pollAll());
-		if (this.config.analysisIntervalSec > 0) this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
+		if (this.deps.analysisTimer !== false) this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
 		if (this.deps.services) {
 			void this.pollServices();
 			this.every(SERVICES_INTERVAL_MS, () => this.pollServices());
@@ -178,6 +187,12 @@ export class Monitor {
 	/** The verdict on the newest data, shown between analysis ticks; the budget is only counted on ticks. */
 	private preview(): void {
 		this.verdict = evaluate(this.verdictInput(), this.budget).verdict;
+	}
+
+	/** Lets the automation loop show its state (soak, budget, auto modes) on screen. */
+	attachAutomation(view: () => AutomationView): void {
+		this.automation = view;
+		this.changed();
 	}
 
 	notice(level: Notice['level'], text: string): void {
@@ -308,9 +323,16 @@ export class Monitor {
 		};
 	}
 
-	private changed(): void {
-		if (this.publishTimer) return;
-		const wait = Math.max(0, this.lastPublish + 1000 / this.config.maxFps - Date.now());
+	/** Schedules a snapshot: at most maxFps a second, and no sooner than minInterval after the last. */
+	private changed(minInterval = 0): void {
+		const wait = Math.max(0, this.lastPublish + Math.max(1000 / this.config.maxFps, minInterval) - Date.now());
+		const due = Date.now() + wait;
+		if (this.publishTimer) {
+			// A change that is due sooner (a poll, a key) pulls a slower one (log lines) forward.
+			if (due >= this.publishDue) return;
+			clearTimeout(this.publishTimer);
+		}
+		this.publishDue = due;
 		this.publishTimer = setTimeout(() => {
 			this.publishTimer = undefined;
 			this.lastPublish = Date.now();
@@ -365,6 +387,7 @@ export class Monitor {
 				soakMs: this.config.soakMinutes * 60_000,
 			},
 			verdict: this.verdict,
+			automation: this.automation ? this.automation() : null,
 			verdictHistory: this.verdictHistory.slice(),
 			patterns: this.patterns,
 			logs: this.logStore,

@@ -44,6 +44,8 @@ export function snapshotToJson(snapshot: Snapshot) {
 		at: new Date(snapshot.at).toISOString(),
 		runtime: snapshot.runtime,
 		proxy: snapshot.proxy,
+		services: snapshot.services,
+		servicesError: snapshot.servicesError,
 		split: {
 			configured: snapshot.split.configured ? formatSplit(snapshot.split.configured) : null,
 			configError: snapshot.split.configError,

@@ -33,7 +33,7 @@ export type ActionState =
 	| {phase: 'idle'}
 	| {phase: 'confirm'; kind: ActionKind; from: Split; to: Split; diff: string[]; automatic: boolean}
 	| {phase: 'applying'; kind: ActionKind; from: Split; to: Split; steps: StepView[]}
-	| {phase: 'done'; kind: ActionKind; from: Split; to: Split; steps: StepView[]; outcome: string; message: string; restartOffered: boolean}
+	| {phase: 'done'; kind: ActionKind; from: Split; to: Split; steps: StepView[]; outcome: string; message: string; restartOffered: boolean; diff?: string[]}
 	| {phase: 'confirm-restart'; message: string};
 
 export interface Notice {
@@ -49,6 +49,18 @@ export interface ServiceView {
 	state: string;
 	health: 'healthy' | 'unhealthy' | 'starting' | 'none';
 	restarts: number;
+}
+
+/** What the automation loop shows: its modes, the soak countdown and what it last did. */
+export interface AutomationView {
+	autoRollback: boolean;
+	autoPromote: boolean;
+	soakRemainingMs: number;
+	readyToPromote: boolean;
+	consecutiveFails: number;
+	failureBudget: number;
+	promotionHeld: string | null;
+	lastAction: {kind: string; at: number; outcome: string; reason: string} | null;
 }
 
 export interface Snapshot {
@@ -71,6 +83,7 @@ export interface Snapshot {
 	};
 	stage: {index: number | null; of: number; enteredAt: number; soakMs: number};
 	verdict: Verdict | null;
+	automation: AutomationView | null;
 	verdictHistory: readonly {at: number; overall: Verdict['overall']}[];
 	patterns: readonly PatternRow[];
 	logs: LogStore;

@@ -28,6 +28,7 @@ export class WeightActions {
 	readonly history: Split[] = [];
 	readonly audit: AuditLog;
 	private hostText: string | null = null;
+	private running: Promise<unknown> | null = null;
 	private automatic = false;
 	private reason = '';
 
@@ -37,6 +38,21 @@ export class WeightActions {
 
 	get busy(): boolean {
 		return this.state.phase === 'applying';
+	}
+
+	/**
+	 * Waits for a change in flight to finish (or the timeout). Quitting mid-change would leave the
+	 * file written but not reloaded, and an audit log that ends on 'started'.
+	 */
+	async settle(timeoutMs: number): Promise<boolean> {
+		if (!this.running) return true;
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<false>((resolve) => {
+			timer = setTimeout(() => resolve(false), timeoutMs);
+		});
+		const done = await Promise.race([this.running.then(() => true, () => true), timeout]);
+		clearTimeout(timer);
+		return done;
 	}
 
 	/** Plans a change and asks for confirmation; a change that does not apply says why. */
@@ -82,7 +98,16 @@ export class WeightActions {
 	}
 
 	/** Runs the confirmed change; resolves with the result when every step has run. */
-	async confirm(): Promise<ApplyResult | null> {
+	confirm(): Promise<ApplyResult | null> {
+		const run = this.apply();
+		this.running = run;
+		void run.finally(() => {
+			if (this.running === run) this.running = null;
+		});
+		return run;
+	}
+
+	private async apply(): Promise<ApplyResult | null> {
 		const state = this.state;
 		if (state.phase !== 'confirm') return null;
 		const {kind, from, to} = state;
@@ -106,7 +131,7 @@ export class WeightActions {
 				now: this.deps.now,
 			},
 			{
-				action: this.automatic ? 'auto-rollback' : kind,
+				action: this.automatic ? (kind === 'rollback' ? 'auto-rollback' : 'auto-promote') : kind,
 				to,
 				expectedHostText: this.hostText ?? undefined,
 				automatic: this.automatic,
@@ -119,6 +144,8 @@ export class WeightActions {
 			this.history.push(from);
 			this.deps.onApplied(to);
 		}
+		// A change that worked but could not be recorded is still a problem worth shouting about.
+		const message = result.auditError ? `${result.message} (audit log not written: ${result.auditError})` : result.message;
 		this.set({
 			phase: 'done',
 			kind,
@@ -126,11 +153,12 @@ export class WeightActions {
 			to,
 			steps: steps.slice(),
 			outcome: result.outcome,
-			message: result.message,
+			message,
 			restartOffered: result.restartOffered ?? false,
+			diff: result.diff ?? [],
 		});
-		this.deps.notice(result.outcome === 'verified' ? 'info' : 'error', `${kind} ${formatSplit(from)} -> ${formatSplit(to)}: ${result.outcome}: ${result.message}`);
-		return result;
+		this.deps.notice(result.outcome === 'verified' && !result.auditError ? 'info' : 'error', `${kind} ${formatSplit(from)} -> ${formatSplit(to)}: ${result.outcome}: ${message}`);
+		return {...result, message};
 	}
 
 	requestRestart(): void {
@@ -138,7 +166,16 @@ export class WeightActions {
 		this.set({phase: 'confirm-restart', message: `Restart ${name} to reconnect its config file? Traffic is interrupted for a moment.`});
 	}
 
-	async confirmRestart(): Promise<ApplyResult | null> {
+	confirmRestart(): Promise<ApplyResult | null> {
+		const run = this.restart();
+		this.running = run;
+		void run.finally(() => {
+			if (this.running === run) this.running = null;
+		});
+		return run;
+	}
+
+	private async restart(): Promise<ApplyResult | null> {
 		if (this.state.phase !== 'confirm-restart') return null;
 		this.set({phase: 'applying', kind: 'set', from: this.deps.current() ?? {stable: 0, canary: 0}, to: this.deps.current() ?? {stable: 0, canary: 0}, steps: [{name: 'restart', state: 'running', message: 'restarting the proxy'}]});
 		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now});

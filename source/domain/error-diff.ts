@@ -3,8 +3,10 @@
 import type {EngineRole} from '../core/types.ts';
 import type {Level, LogEvent} from './log-parse.ts';
 import {exceptionSummary} from './log-parse.ts';
+import {rateExcessZ, Z99} from './proportions.ts';
 
-export type PatternFlag = 'NEW' | 'UP' | 'GONE' | 'SAME' | 'DOWN';
+/** FEW: seen on the canary only, but too few times to tell it from chance. */
+export type PatternFlag = 'NEW' | 'UP' | 'GONE' | 'SAME' | 'DOWN' | 'FEW';
 
 export interface PatternRow {
 	id: string;
@@ -123,13 +125,18 @@ export class ErrorPatternTable {
 			const stablePer1k = input.stableRequests > 0 ? (e.stable * 1000) / input.stableRequests : null;
 			const canaryPer1k = input.canaryRequests > 0 ? (e.canary * 1000) / input.canaryRequests : null;
 			const ratio = stablePer1k !== null && canaryPer1k !== null && stablePer1k > 0 ? canaryPer1k / stablePer1k : null;
+			// NEW and UP must beat chance: at 50/50 a pattern both engines share often shows up
+			// on the canary first, and a few events say nothing about the rates.
+			const z = rateExcessZ(e.canary, e.stable, input.canaryRequests, input.stableRequests);
+			// Without request counts on both sides there is nothing to test against: flag naively.
+			const significant = z === null || z >= Z99;
 			let flag: PatternFlag = 'SAME';
-			if (e.canary > 0 && e.stable === 0) flag = 'NEW';
+			if (e.canary > 0 && e.stable === 0) flag = significant ? 'NEW' : 'FEW';
 			else if (e.stable > 0 && e.canary === 0) {
 				const expected = stablePer1k !== null ? (stablePer1k * input.canaryRequests) / 1000 : 0;
 				if (expected >= GONE_EXPECTED) flag = 'GONE';
 			} else if (ratio !== null) {
-				if (ratio >= upAt && e.canary >= minUp) flag = 'UP';
+				if (ratio >= upAt && e.canary >= minUp && significant) flag = 'UP';
 				else if (ratio <= 1 / upAt) flag = 'DOWN';
 			}
 			const isCritical = critical.some((re) => test(re, e.template) || test(re, e.example) || test(re, e.summary));
@@ -172,7 +179,7 @@ function test(re: RegExp, text: string): boolean {
 	return text !== '' && re.test(text);
 }
 
-const FLAG_RANK: Record<PatternFlag, number> = {NEW: 0, UP: 1, SAME: 2, GONE: 3, DOWN: 4};
+const FLAG_RANK: Record<PatternFlag, number> = {NEW: 0, UP: 1, FEW: 2, SAME: 3, GONE: 4, DOWN: 5};
 
 function bySuspicion(a: PatternRow, b: PatternRow): number {
 	const ca = a.critical && a.canaryCount > 0 ? 0 : 1;

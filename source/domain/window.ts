@@ -23,7 +23,8 @@ export function counterDelta(older: number | undefined, newer: number): {delta: 
  * fell in the window (never 0). A rank in +Inf answers the highest finite bound, atLeast.
  */
 export function histogramQuantile(q: number, deltas: readonly Bucket[]): Quantile | null {
-	const sorted = [...deltas].filter((b) => !Number.isNaN(b.le)).sort((a, b) => a.le - b.le);
+	// Latencies are never negative: a bucket bound below 0 is garbage, not data.
+	const sorted = [...deltas].filter((b) => b.le >= 0).sort((a, b) => a.le - b.le);
 	if (sorted.length === 0 || !(q >= 0 && q <= 1)) return null;
 	// Scrapes are not atomic: force the cumulative counts non-decreasing.
 	let running = 0;
@@ -44,7 +45,8 @@ export function histogramQuantile(q: number, deltas: readonly Bucket[]): Quantil
 				return {seconds: finite[finite.length - 1].le, atLeast: true};
 			}
 			const span = bucket.count - prevCount;
-			const seconds = span > 0 ? lower + ((bucket.le - lower) * (rank - prevCount)) / span : bucket.le;
+			// Divide first: huge counts must not overflow the product.
+			const seconds = span > 0 ? lower + (bucket.le - lower) * ((rank - prevCount) / span) : bucket.le;
 			return {seconds, atLeast: false};
 		}
 		lower = bucket.le;
@@ -64,6 +66,9 @@ function createdOf(page: ParsedPage, name: string): Map<string, number> {
 	return new Map(findSamples(page, `${base}_created`).map((s) => [seriesKey(s.labels), s.value] as const));
 }
 
+/** A counter or bucket value as a count: NaN, infinities and negatives from a broken page count as 0. */
+const asCount = (value: number): number => (Number.isFinite(value) && value >= 0 ? value : 0);
+
 /** Per-series deltas of counter `name` between two pages, with reset detection. */
 export function counterDeltas(
 	older: ParsedPage,
@@ -76,12 +81,12 @@ export function counterDeltas(
 	const series = findSamples(newer, name).map((s) => {
 		const key = seriesKey(s.labels);
 		const old = before.get(key);
-		let result = counterDelta(old?.value, s.value);
+		let result = counterDelta(old === undefined ? undefined : asCount(old.value), asCount(s.value));
 		// A new _created timestamp means a restart even when the count already climbed past the old one.
 		const createdBefore = createdOld.get(key);
 		const createdNow = createdNew.get(key);
 		if (old && createdBefore !== undefined && createdNow !== undefined && createdBefore !== createdNow) {
-			result = {delta: Math.max(0, s.value), reset: true};
+			result = {delta: asCount(s.value), reset: true};
 		}
 		reset ||= result.reset;
 		return {labels: s.labels, delta: result.delta};
@@ -92,7 +97,7 @@ export function counterDeltas(
 /** Cumulative count of a bucket list at bound `le` (for summing series with different layouts). */
 function countAt(buckets: readonly Bucket[], le: number): number {
 	let count = 0;
-	for (const b of buckets) if (b.le <= le) count = Math.max(count, b.count);
+	for (const b of buckets) if (b.le <= le) count = Math.max(count, asCount(b.count));
 	return count;
 }
 
@@ -118,7 +123,7 @@ export function histogramDeltas(
 		reset ||= restarted;
 		const deltas = now.buckets.map((b) => ({
 			le: b.le,
-			count: Math.max(0, old && !restarted ? b.count - countAt(old.buckets, b.le) : b.count),
+			count: Math.max(0, old && !restarted ? asCount(b.count) - countAt(old.buckets, b.le) : asCount(b.count)),
 		}));
 		perSeries.push(deltas);
 		for (const b of deltas) sums.set(b.le, 0);
@@ -141,7 +146,13 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 	}
 	const hist = histogramDeltas(older, newer, profile.duration.metric, (labels) => !excluded(labels, profile.duration.endpointLabels, profile));
 	const inf = hist.buckets.find((b) => b.le === Number.POSITIVE_INFINITY);
-	const latencyCount = inf ? inf.count : hist.buckets.reduce((max, b) => Math.max(max, b.count), 0);
+	let latencyCount = inf ? inf.count : hist.buckets.reduce((max, b) => Math.max(max, b.count), 0);
+	// Sums of absurd counters overflow: a figure that is not a finite count is no data.
+	if (!Number.isFinite(requests) || !Number.isFinite(errors5xx)) {
+		requests = 0;
+		errors5xx = 0;
+	}
+	if (!Number.isFinite(latencyCount)) latencyCount = 0;
 
 	let cacheHitRatio: number | null = null;
 	let cacheReset = false;
@@ -157,7 +168,7 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 	return {
 		windowSec: seconds,
 		requests,
-		rps: seconds > 0 ? requests / seconds : null,
+		rps: seconds > 0 && Number.isFinite(requests / seconds) ? requests / seconds : null,
 		errors5xx,
 		ratio5xx: requests > 0 ? errors5xx / requests : null,
 		latencyCount,

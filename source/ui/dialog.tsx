@@ -48,6 +48,14 @@ export function ActionDialog({action, width, height}: {action: ActionState; widt
 					{` ${step.message}`}
 				</Line>
 			))}
+			{action.phase === 'done' && (action.diff?.length ?? 0) > 0 ? <Line dim>the file changed outside the console:</Line> : null}
+			{action.phase === 'done'
+				? (action.diff ?? []).map((line, index) => (
+						<Line key={`diff-${index}`} colour={line.startsWith('+') ? theme.state.pass : line.startsWith('-') ? theme.state.fail : theme.text.dim}>
+							{line}
+						</Line>
+					))
+				: null}
 			{action.phase === 'done' ? (
 				<Line colour={action.outcome === 'verified' ? theme.state.pass : theme.state.fail} bold>
 					{action.message}

@@ -20,7 +20,11 @@ export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 	const inStage = snapshot.at - stage.enteredAt;
 	const soakLeft = stage.soakMs - inStage;
 	const trouble = troubleOf(snapshot);
-	const soak = soakLeft > 0 ? `soak ${duration(inStage)} of ${duration(stage.soakMs)}` : `soaked ${duration(inStage)}`;
+	const automation = snapshot.automation;
+	const remaining = automation ? automation.soakRemainingMs : soakLeft;
+	const soak = remaining > 0 ? `soak ${duration(inStage)}, ${duration(remaining)} to go` : automation?.readyToPromote ? `soaked ${duration(inStage)}: ready to promote` : `soaked ${duration(inStage)}`;
+	const modes = [automation?.autoRollback ? 'AUTO-ROLLBACK' : null, automation?.autoPromote ? 'AUTO-PROMOTE' : null].filter(Boolean).join(' ');
+	const automatic = automation?.lastAction && snapshot.at - automation.lastAction.at < 10 * 60_000 ? automation.lastAction : null;
 	return (
 		<Panel width={width} height={HEADER_HEIGHT}>
 			<Line>
@@ -33,6 +37,12 @@ export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 			</Line>
 			<Line>
 				<Text color={theme.text.dim}>{`${clock(snapshot.at)}  ${soak}  `}</Text>
+				{modes ? <Text color={theme.text.accent} bold>{`${modes}  `}</Text> : null}
+				{automatic ? (
+					<Text inverse bold color={automatic.kind === 'rollback' ? theme.state.fail : theme.state.pass}>
+						{` AUTOMATIC ${automatic.kind.toUpperCase()} ${clock(automatic.at)}: ${automatic.outcome} `}
+					</Text>
+				) : null}
 				{trouble ? <Text color={theme.state.fail}>{`${trouble}  `}</Text> : null}
 				{split.configError ? <Text color={theme.state.fail}>{`config: ${split.configError}  `}</Text> : null}
 				{snapshot.services.length > 0 ? (

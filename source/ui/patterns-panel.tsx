@@ -10,6 +10,7 @@ import {theme} from './theme.ts';
 
 function flagText(row: PatternRow): string {
 	if (row.flag === 'UP') return `UP x${(row.upFactor ?? 0).toFixed(1)}`;
+	if (row.flag === 'FEW') return 'new?';
 	return row.flag;
 }
 

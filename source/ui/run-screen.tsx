@@ -4,6 +4,7 @@ import type {Monitor} from '../core/monitor.ts';
 import {App, type Size} from './app.tsx';
 import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts';
 import {saveEvents} from '../core/log-save.ts';
+import {installOutputCache} from './ink-output-cache.ts';
 
 // Runs the screen on the real terminal: alternate screen, our frame writer in front of Ink,
 // and the terminal restored on every way out (q, Ctrl-C, SIGTERM, SIGHUP, a crash).
@@ -14,6 +15,8 @@ export interface ScreenOptions {
 	maxFps: number;
 	/** Stops everything behind the monitor (the lab, Docker streams). */
 	shutdown: () => Promise<void>;
+	/** Runs once the monitor has started (the automation loop). */
+	onStart?: () => void;
 	stdin?: NodeJS.ReadStream;
 	stdout?: NodeJS.WriteStream;
 }
@@ -50,6 +53,8 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			// Already unmounted.
 		}
 		restore();
+		if (options.monitor.actions.busy) process.stderr.write('finishing the weight change in progress before exiting...\n');
+		await options.monitor.actions.settle(30_000);
 		await options.monitor.stop().catch(() => {});
 		await options.shutdown().catch(() => {});
 		resolveExit(code);
@@ -70,6 +75,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	// The last resort: whatever ends the process, the terminal is given back.
 	process.on('exit', restore);
 
+	await installOutputCache();
 	stdout.write(ENTER_ALT_SCREEN);
 	const instance = render(
 		<App
@@ -88,6 +94,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 		},
 	);
 	options.monitor.start();
+	options.onStart?.();
 	const code = await exited;
 	process.off('SIGTERM', onSignal);
 	process.off('SIGHUP', onSignal);

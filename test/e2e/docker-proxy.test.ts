@@ -28,7 +28,7 @@ before(async () => {
 });
 
 after(async () => {
-	await cli(['rm', '-f', NGINX, NAMES.stable, NAMES.canary], {allowFail: true});
+	await cli(['rm', '-f', NGINX, `${NGINX}-dir`, NAMES.stable, NAMES.canary], {allowFail: true});
 	await rm(dir, {recursive: true, force: true});
 });
 
@@ -85,4 +85,17 @@ test('single-file bind mount: in-place writes reach the container; after sed -i 
 	assert.equal(restarted.ok, true, restarted.output);
 	assert.equal(await p.readSeen(), await p.readHost());
 	assert.equal(p.describe, 'nginx-canary (Docker)');
+});
+
+test('readSeen finds the file from the mounts: a directory mount (our compose layout) reads conf.d/canary.conf', async () => {
+	const dirMounted = `${NGINX}-dir`;
+	await cli(['rm', '-f', dirMounted], {allowFail: true});
+	await cli(['run', '-d', '--name', dirMounted, '--network', 'canary-e2e', '-v', `${dir}:/etc/nginx/conf.d:ro`, NGINX_IMAGE]);
+	// The configured path is the guide's; the mounts say where the file really is.
+	const p = createDockerProxy(docker, {container: dirMounted, hostConfigPath: conf, containerConfigPath: CONTAINER_PATH});
+	assert.equal(await p.seenPath(), '/etc/nginx/conf.d/canary.conf');
+	assert.equal(await p.readSeen(), await p.readHost());
+	// The single-file container keeps its own mapping.
+	assert.equal(await proxy().seenPath(), CONTAINER_PATH);
+	await cli(['rm', '-f', dirMounted]);
 });

@@ -31,7 +31,7 @@ export interface Watch {
 }
 
 /** A Monitor over the lab; urls and proxy may be replaced to point an engine at a bad server. */
-export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?: ProxyControl; auditPath?: string; probeTimeoutMs?: number; config?: Record<string, unknown>} = {}): Watch {
+export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?: ProxyControl; auditPath?: string; probeTimeoutMs?: number; config?: Record<string, unknown>; start?: boolean} = {}): Watch {
 	const config: Config = {
 		...buildConfig([{...SHORT, ...options.config}]),
 		urls: {...lab.urls, ...options.urls},
@@ -47,7 +47,7 @@ export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?
 		proxy: options.proxy ?? lab.proxy,
 		runtime: lab.runtime,
 	});
-	monitor.start();
+	if (options.start !== false) monitor.start();
 	return {monitor, config, stop: () => monitor.stop()};
 }
 

@@ -1,6 +1,8 @@
 // Turning Docker's followed log bytes into lines: timestamp prefixes, chunk boundaries and the
 // resume cursor that makes a reattach neither repeat nor lose a line.
 
+import {StringDecoder} from 'node:string_decoder';
+
 /** Longest partial line kept while waiting for its newline; longer text is cut into a line. */
 export const MAX_PARTIAL = 64 * 1024;
 
@@ -37,11 +39,13 @@ export function nsToSince(ns: bigint): string {
  */
 export class LineSplitter {
 	private partial = '';
+	// Docker frames cut through multi-byte characters: decode across chunk boundaries.
+	private readonly decoder = new StringDecoder('utf8');
 
 	constructor(private readonly onLine: (line: string) => void) {}
 
 	push(chunk: Buffer | string): void {
-		let text = this.partial + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+		let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
 		let start = 0;
 		for (;;) {
 			const nl = text.indexOf('\n', start);
@@ -59,6 +63,7 @@ export class LineSplitter {
 
 	/** The stream ended: a last line without its newline is still a line. */
 	end(): void {
+		this.partial += this.decoder.end();
 		if (this.partial) this.onLine(stripCr(this.partial));
 		this.partial = '';
 	}

@@ -1,4 +1,5 @@
-import {open, readFile} from 'node:fs/promises';
+import {open, readFile, realpath} from 'node:fs/promises';
+import {basename, dirname, posix, resolve} from 'node:path';
 import type Docker from 'dockerode';
 import type {CommandResult, ProxyControl} from '../../core/types.ts';
 import {describeDockerError, endpointOf} from './connect.ts';
@@ -9,7 +10,10 @@ export interface DockerProxyOptions {
 	container: string;
 	/** Host path of the config with the upstream block (the guide's ops/nginx/canary.conf). */
 	hostConfigPath: string;
-	/** Where the container sees it (the guide's /etc/nginx/conf.d/default.conf). */
+	/**
+	 * Where the container sees it when its mounts do not tell (the guide's
+	 * /etc/nginx/conf.d/default.conf); normally detected from the container's bind mounts.
+	 */
 	containerConfigPath: string;
 	timeoutMs?: number;
 }
@@ -34,17 +38,89 @@ export async function writeInPlace(path: string, text: string): Promise<void> {
 	}
 }
 
-export function createDockerProxy(docker: Docker, options: DockerProxyOptions): ProxyControl {
+export interface BindMount {
+	type: string;
+	source: string;
+	destination: string;
+}
+
+/**
+ * Where a container sees a host file, from its mounts: a bind mount of the file itself (the
+ * engine's own compose file: canary.conf -> /etc/nginx/conf.d/default.conf) gives its
+ * destination; a bind mount of a directory above it (our compose file: ops/nginx ->
+ * /etc/nginx/conf.d) gives destination + the rest of the path; the deepest mount wins, as in the
+ * container. `hostPaths` are the spellings of the host file (as configured and with symlinks
+ * resolved), because Docker records a bind source as it was given. Null when no mount matches.
+ */
+export function containerPathFor(hostPaths: string[], mounts: BindMount[]): string | null {
+	let best: {depth: number; path: string} | null = null;
+	for (const mount of mounts) {
+		if (mount.type !== 'bind' || !mount.source || !mount.destination) continue;
+		const source = stripSlash(mount.source);
+		const prefix = source === '/' ? '/' : `${source}/`;
+		for (const host of hostPaths) {
+			let path: string | null = null;
+			if (host === source) path = mount.destination;
+			else if (host.startsWith(prefix)) path = posix.join(mount.destination, host.slice(prefix.length));
+			if (path === null) continue;
+			const depth = source.length;
+			if (!best || depth > best.depth) best = {depth, path};
+		}
+	}
+	return best?.path ?? null;
+}
+
+function stripSlash(path: string): string {
+	return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** The host file as configured (absolute) and with symlinks resolved, without duplicates. */
+export async function hostSpellings(hostConfigPath: string): Promise<string[]> {
+	const absolute = resolve(hostConfigPath);
+	const real = await realpath(absolute).catch(async () => {
+		// The file itself may be missing for a moment: resolve its directory at least.
+		const dir = await realpath(dirname(absolute)).catch(() => dirname(absolute));
+		return `${dir}/${basename(absolute)}`;
+	});
+	return [...new Set([real, absolute])];
+}
+
+export interface DockerProxy extends ProxyControl {
+	/** The path inside the container that readSeen reads, detected from the mounts. */
+	seenPath(): Promise<string>;
+}
+
+export function createDockerProxy(docker: Docker, options: DockerProxyOptions): DockerProxy {
 	const timeoutMs = options.timeoutMs ?? 10_000;
 	const exec = (argv: string[]) => dockerExec(docker, options.container, argv, {timeoutMs});
+	// Detected per container run: a restart or a recreate (new id) may bring other mounts.
+	let cached: {key: string; path: string} | null = null;
+	async function seenPath(): Promise<string> {
+		let info: Docker.ContainerInspectInfo;
+		try {
+			// One inspect per read (a few ms on a local socket) is what notices a recreated container.
+			info = await docker.getContainer(options.container).inspect();
+		} catch {
+			// exec reports why the container cannot be reached.
+			return cached?.path ?? options.containerConfigPath;
+		}
+		const key = `${info.Id} ${info.State.StartedAt}`;
+		if (cached?.key === key) return cached.path;
+		const mounts = (info.Mounts ?? []).map((m) => ({type: m.Type, source: m.Source, destination: m.Destination}));
+		const path = containerPathFor(await hostSpellings(options.hostConfigPath), mounts) ?? options.containerConfigPath;
+		cached = {key, path};
+		return path;
+	}
 	return {
 		describe: `${options.container} (Docker)`,
 		configPath: options.hostConfigPath,
+		seenPath,
 		readHost: () => readFile(options.hostConfigPath, 'utf8'),
 		writeHost: (text) => writeInPlace(options.hostConfigPath, text),
 		async readSeen() {
-			const result = await exec(['cat', options.containerConfigPath]);
-			if (!result.ok) throw new Error(`cannot read ${options.containerConfigPath} in ${options.container}: ${result.output.trim()}`);
+			const path = await seenPath();
+			const result = await exec(['cat', path]);
+			if (!result.ok) throw new Error(`cannot read ${path} in ${options.container}: ${result.output.trim()}`);
 			return result.output;
 		},
 		validate: () => exec(['nginx', '-t']),
@@ -52,6 +128,7 @@ export function createDockerProxy(docker: Docker, options: DockerProxyOptions): 
 		async restart(): Promise<CommandResult> {
 			const container = docker.getContainer(options.container);
 			try {
+				cached = null;
 				await container.restart({t: 5});
 				const deadline = Date.now() + timeoutMs;
 				for (;;) {

@@ -56,13 +56,15 @@ export function createDockerStatsSource(docker: Docker, names: Record<EngineRole
 	const pollers = new Map<EngineRole, Poller>();
 	let closed = false;
 
-	async function readOnce(name: string): Promise<ResourceReading> {
+	async function readOnce(name: string, first: boolean): Promise<ResourceReading> {
 		const container = docker.getContainer(name);
 		const info = await container.inspect();
 		const started = Date.parse(info.State.StartedAt);
 		const base = {startedAt: info.State.StartedAt.startsWith('0001-') || Number.isNaN(started) ? null : started, restarts: info.RestartCount ?? 0};
 		if (!info.State.Running) return {memUsed: 0, memLimit: 0, cpuPercent: null, ...base};
-		const stats = (await container.stats({stream: false})) as unknown as RawStats;
+		// The first reading is one-shot (about 1 s instead of 2, no CPU figure yet) so a short-lived
+		// `status` gets memory; later ones wait for the daemon's second sample and give CPU too.
+		const stats = (await container.stats({stream: false, ...(first ? {'one-shot': true} : {})} as {stream: false})) as unknown as RawStats;
 		return {memUsed: memoryUsed(stats), memLimit: stats.memory_stats?.limit ?? 0, cpuPercent: cpuPercent(stats), ...base};
 	}
 
@@ -70,7 +72,7 @@ export function createDockerStatsSource(docker: Docker, names: Record<EngineRole
 		while (!closed && Date.now() - poller.lastRead < idleMs) {
 			const began = Date.now();
 			try {
-				poller.latest = await readOnce(names[engine]);
+				poller.latest = await readOnce(names[engine], poller.latest === null);
 				poller.error = null;
 			} catch (error) {
 				poller.error = new Error(isNotFound(error) ? `no container named ${names[engine]}` : describeDockerError(error, endpoint));

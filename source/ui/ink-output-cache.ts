@@ -1,0 +1,92 @@
+import {createRequire} from 'node:module';
+import {dirname, join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+
+// Ink 6.8 tokenizes every line of the frame and measures every character again on every
+// frame: its caches live inside one Output object, which lives one frame. Profiling the
+// console put ANSI tokenizing and string-width at a third of its CPU. This swaps in caches
+// that live across frames and keep only what the last two frames used, so unique log lines
+// cannot grow them without bound.
+
+interface StyledChar {
+	value: string;
+}
+
+interface OutputLike {
+	caches: unknown;
+}
+
+type Compute<V> = (key: string) => V;
+
+/** Two generations: entries not used in the previous or the current frame are dropped. */
+class FrameCache<V> {
+	private current = new Map<string, V>();
+	private previous = new Map<string, V>();
+
+	get(key: string, compute: Compute<V>): V {
+		let value = this.current.get(key);
+		if (value !== undefined) return value;
+		value = this.previous.get(key);
+		if (value === undefined) value = compute(key);
+		this.current.set(key, value);
+		return value;
+	}
+
+	nextFrame(): void {
+		this.previous = this.current;
+		this.current = new Map();
+	}
+
+	get size(): number {
+		return this.current.size + this.previous.size;
+	}
+}
+
+export interface SharedCaches {
+	frames: number;
+	size(): number;
+}
+
+let installed: SharedCaches | null = null;
+
+/**
+ * Patches Ink's Output so every frame uses long-lived caches. Idempotent; resolves to null
+ * when this Ink has a different Output (the patch then does nothing and Ink works as shipped).
+ */
+export async function installOutputCache(): Promise<SharedCaches | null> {
+	if (installed) return installed;
+	const require = createRequire(import.meta.url);
+	const buildDir = dirname(require.resolve('ink'));
+	const outputModule = (await import(pathToFileURL(join(buildDir, 'output.js')).href)) as {default: {prototype: {get: (...args: unknown[]) => unknown}}};
+	const Output = outputModule.default;
+	const probe = Object.getOwnPropertyNames(new (Output as unknown as new (o: {width: number; height: number}) => OutputLike)({width: 1, height: 1}));
+	if (typeof Output?.prototype?.get !== 'function' || !probe.includes('caches')) return null;
+	const original = new (Output as unknown as new (o: {width: number; height: number}) => OutputLike)({width: 1, height: 1}).caches as {
+		getStyledChars(line: string): StyledChar[];
+		getStringWidth(text: string): number;
+		getWidestLine(text: string): number;
+	};
+	const styled = new FrameCache<StyledChar[]>();
+	const widths = new FrameCache<number>();
+	const blocks = new FrameCache<number>();
+	const shared = {
+		getStyledChars: (line: string) => styled.get(line, (key) => original.getStyledChars.call({styledChars: new Map()}, key)),
+		getStringWidth: (text: string) => widths.get(text, (key) => original.getStringWidth.call({widths: new Map()}, key)),
+		getWidestLine: (text: string) => blocks.get(text, (key) => original.getWidestLine.call({blockWidths: new Map(), getStringWidth: shared.getStringWidth}, key)),
+	};
+	const state: SharedCaches = {frames: 0, size: () => styled.size + widths.size + blocks.size};
+	const get = Output.prototype.get;
+	Output.prototype.get = function (this: OutputLike, ...args: unknown[]) {
+		this.caches = shared;
+		state.frames++;
+		try {
+			return get.apply(this, args);
+		} finally {
+			styled.nextFrame();
+			widths.nextFrame();
+			blocks.nextFrame();
+		}
+	};
+	installed = state;
+	return state;
+}

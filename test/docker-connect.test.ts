@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {test} from 'node:test';
+import {DEFAULT_SOCKET, describeDockerError, dockerEndpointFromEnv, isNotFound, isUnreachable} from '../source/adapters/docker/connect.ts';
+
+const errno = (code: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`connect ${code}`), {code, ...extra});
+
+test('unix: default socket, unix:// and a bare path', () => {
+	assert.deepEqual(dockerEndpointFromEnv({}), {options: {socketPath: DEFAULT_SOCKET}, describe: `unix://${DEFAULT_SOCKET}`, socketPath: DEFAULT_SOCKET});
+	const e = dockerEndpointFromEnv({DOCKER_HOST: 'unix:///run/e2e/docker.sock'});
+	assert.equal(e.socketPath, '/run/e2e/docker.sock');
+	assert.equal(e.describe, 'unix:///run/e2e/docker.sock');
+	assert.equal(dockerEndpointFromEnv({DOCKER_HOST: '/tmp/d.sock'}).socketPath, '/tmp/d.sock');
+	assert.equal(dockerEndpointFromEnv({DOCKER_HOST: '  '}).socketPath, DEFAULT_SOCKET);
+});
+
+test('tcp without TLS: port 2375, http', () => {
+	const e = dockerEndpointFromEnv({DOCKER_HOST: 'tcp://10.0.0.5:2375'});
+	assert.deepEqual(e.options, {host: '10.0.0.5', port: '2375', protocol: 'http'});
+	assert.equal(e.describe, 'tcp://10.0.0.5:2375');
+	assert.equal(dockerEndpointFromEnv({DOCKER_HOST: 'tcp://docker.example'}).options.port, '2375');
+});
+
+test('tcp with TLS: DOCKER_TLS_VERIFY and DOCKER_CERT_PATH load ca, cert and key', async () => {
+	const dir = await mkdtemp(join(tmpdir(), 'docker-certs-'));
+	try {
+		for (const name of ['ca', 'cert', 'key']) await writeFile(join(dir, `${name}.pem`), `${name}-bytes`);
+		const e = dockerEndpointFromEnv({DOCKER_HOST: 'tcp://build-host:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir});
+		assert.equal(e.options.protocol, 'https');
+		assert.equal(e.options.host, 'build-host');
+		assert.equal(String(e.options.ca), 'ca-bytes');
+		assert.equal(String(e.options.cert), 'cert-bytes');
+		assert.equal(String(e.options.key), 'key-bytes');
+		assert.equal(e.describe, 'tcp://build-host:2376 (TLS)');
+		// TLS on any port when DOCKER_TLS_VERIFY is set.
+		assert.equal(dockerEndpointFromEnv({DOCKER_HOST: 'tcp://h:4000', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: dir}).options.protocol, 'https');
+		// Missing certificates: a message that names the directory and the variable.
+		assert.throws(
+			() => dockerEndpointFromEnv({DOCKER_HOST: 'tcp://h:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(dir, 'none')}),
+			/TLS for tcp:\/\/h:2376: cannot read ca\.pem, cert\.pem and key\.pem in .*none.*set DOCKER_CERT_PATH/,
+		);
+	} finally {
+		await rm(dir, {recursive: true, force: true});
+	}
+});
+
+test('ssh://user@host[:port]: ssh protocol, user, port, agent', () => {
+	const e = dockerEndpointFromEnv({DOCKER_HOST: 'ssh://deploy@canary-host', SSH_AUTH_SOCK: '/tmp/agent.sock'});
+	const options = e.options as Record<string, unknown>;
+	assert.equal(options.protocol, 'ssh');
+	assert.equal(options.host, 'canary-host');
+	assert.equal(options.port, 22);
+	assert.equal(options.username, 'deploy');
+	assert.deepEqual(options.sshOptions, {agent: '/tmp/agent.sock'});
+	assert.equal(e.describe, 'ssh://deploy@canary-host');
+	const withPort = dockerEndpointFromEnv({DOCKER_HOST: 'ssh://ops@10.1.2.3:2222'});
+	assert.equal((withPort.options as Record<string, unknown>).port, 2222);
+	assert.equal(withPort.describe, 'ssh://ops@10.1.2.3:2222');
+});
+
+test('bad DOCKER_HOST values get a message that shows what is accepted', () => {
+	assert.throws(() => dockerEndpointFromEnv({DOCKER_HOST: 'npipe:////./pipe/docker_engine'}), /unsupported scheme npipe: \(use unix:\/\/, tcp:\/\/ or ssh:\/\/\)/);
+	assert.throws(() => dockerEndpointFromEnv({DOCKER_HOST: 'tcp://[bad'}), /not a valid address: use unix:\/\/\/path, tcp:\/\/host:port or ssh:\/\/user@host/);
+});
+
+test('describeDockerError: no socket, permission denied, daemon down', () => {
+	const endpoint = 'unix:///var/run/docker.sock';
+	const noSocket = describeDockerError(errno('ENOENT', {address: '/var/run/docker.sock'}), endpoint);
+	assert.match(noSocket, /^Docker socket \/var\/run\/docker\.sock not found: is the Docker daemon running\?/);
+	assert.match(noSocket, /DOCKER_HOST/);
+	const denied = describeDockerError(errno('EACCES', {address: '/var/run/docker.sock'}), endpoint);
+	assert.match(denied, /^Permission denied on \/var\/run\/docker\.sock: add your user to the docker group/);
+	assert.match(denied, /usermod -aG docker/);
+	assert.match(describeDockerError(errno('EPERM'), endpoint), /^Permission denied on \/var\/run\/docker\.sock/);
+	assert.equal(describeDockerError(errno('ECONNREFUSED'), 'tcp://h:2375'), 'Docker daemon at tcp://h:2375 refused the connection: it is down or restarting.');
+	assert.match(describeDockerError(errno('ECONNRESET'), endpoint), /closed the connection: it stopped or restarted/);
+	assert.match(describeDockerError(new Error('socket hang up'), endpoint), /closed the connection/);
+	assert.match(describeDockerError(errno('ENOTFOUND'), 'tcp://nowhere:2375'), /does not resolve \(ENOTFOUND\): check DOCKER_HOST/);
+});
+
+test('describeDockerError: API errors keep Docker\'s message without the HTTP preamble', () => {
+	const notFound = Object.assign(new Error('(HTTP code 404) no such container - No such container: engine-canry '), {
+		statusCode: 404,
+		json: {message: 'No such container: engine-canry'},
+	});
+	assert.equal(describeDockerError(notFound), 'Docker API error 404: No such container: engine-canry');
+	assert.equal(isNotFound(notFound), true);
+	assert.equal(isUnreachable(notFound), false);
+});
+
+test('isUnreachable: connection failures yes, API answers no', () => {
+	for (const code of ['ENOENT', 'EACCES', 'ECONNREFUSED', 'ECONNRESET']) assert.equal(isUnreachable(errno(code)), true, code);
+	assert.equal(isUnreachable(new Error('socket hang up')), true);
+	assert.equal(isUnreachable(Object.assign(new Error('conflict'), {statusCode: 409})), false);
+	assert.equal(isUnreachable(null), false);
+});
