@@ -1,7 +1,7 @@
 import type {EngineRole, LogGap, LogSink, RawLine} from './types.ts';
 import {Ring} from '../domain/ring.ts';
 import {MultilineJoiner} from '../domain/multiline.ts';
-import {parseLogLine, type LogEvent} from '../domain/log-parse.ts';
+import {formatTime, parseLogLine, type LogEvent} from '../domain/log-parse.ts';
 import {sanitizeForTerminal} from '../domain/sanitize.ts';
 import {TemplateMiner} from '../domain/drain.ts';
 import {ErrorPatternTable} from '../domain/error-diff.ts';
@@ -118,7 +118,7 @@ export class LogStore {
 
 	private addGap(gap: LogGap): void {
 		const seconds = gap.gapMs === null ? '' : `, ${(gap.gapMs / 1000).toFixed(1)} s gap`;
-		const text = `${sanitizeForTerminal(gap.reason)} ${new Date(gap.at).toISOString().slice(11, 19)}${seconds}`;
+		const text = `${sanitizeForTerminal(gap.reason)} ${formatTime(gap.at).slice(0, 8)}${seconds}`;
 		this.rings[gap.engine].push({
 			engine: gap.engine,
 			stream: 'stderr',

@@ -1,0 +1,38 @@
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {LogStore} from '../source/core/log-store.ts';
+import type {RawLine} from '../source/core/types.ts';
+
+// A flood: the store keeps the newest lines up to its capacity per engine, and the dropped
+// counter says exactly how many it let go.
+
+const line = (engine: 'stable' | 'canary', n: number): RawLine => ({engine, stream: 'stdout', time: 1_700_000_000_000 + n, text: JSON.stringify({timestamp: new Date(1_700_000_000_000 + n).toISOString(), level: n % 100 === 0 ? 'ERROR' : 'INFO', message: `request ${n} served`, request_id: `r-${n}`})});
+
+test('under a flood the rings stay at capacity and the dropped counter matches what was dropped', () => {
+	let changes = 0;
+	const store = new LogStore(1000, () => changes++);
+	const total = 50_000;
+	for (let start = 0; start < total; start += 500) {
+		store.sink.lines(Array.from({length: 500}, (_, i) => line('stable', start + i)));
+		store.sink.lines(Array.from({length: 50}, (_, i) => line('canary', start + i)));
+	}
+	store.close();
+	assert.equal(store.rings.stable.length, 1000);
+	assert.equal(store.dropped('stable'), total - 1000);
+	assert.equal(store.rings.canary.length, 1000);
+	assert.equal(store.dropped('canary'), total / 10 - 1000);
+	assert.equal(store.received, total + total / 10);
+	const newest = store.rings.stable.at(store.rings.stable.length - 1)!;
+	assert.equal(newest.message, `request ${total - 1} served`, 'the newest line is kept');
+	assert.ok(changes <= 200, 'one change notice per batch, not per line');
+	assert.ok(store.patterns.size >= 1 && store.patterns.size <= 500, 'errors were mined into a bounded table');
+});
+
+test('a gap marker lands in the engine ring with its length', () => {
+	const store = new LogStore(100, () => {});
+	const at = new Date(2026, 10, 27, 12, 1, 3).getTime();
+	store.sink.gap({engine: 'canary', at, gapMs: 2100, reason: 'engine-canary restarted'});
+	const marker = store.rings.canary.at(0)!;
+	assert.equal(marker.gap, 'engine-canary restarted 12:01:03, 2.1 s gap');
+	store.close();
+});
