@@ -50,6 +50,8 @@ const cli = meow(
     --audit FILE         audit log (JSON lines), default canary-console-audit.jsonl
     --demo               status/promote/rollback/weights against a fresh lab
     --balancer KIND      lab balancer: auto (nginx when installed), nginx or lab
+    --lab-ports B,S,C    lab ports for balancer, stable, canary (default 9100,9101,9102;
+                         a taken port is replaced by a free one)
     --auto-rollback      roll back by itself after the failure budget of failed windows
     --auto-promote       promote by itself once the soak has passed and the last windows passed
     --webhook URL        POST stage changes, failures and rollbacks there (repeatable)
@@ -78,6 +80,7 @@ const cli = meow(
 			audit: {type: 'string'},
 			demo: {type: 'boolean', default: false},
 			balancer: {type: 'string', default: 'auto'},
+			labPorts: {type: 'string'},
 			json: {type: 'boolean', default: false},
 			yes: {type: 'boolean', default: false},
 			color: {type: 'boolean', default: true},
@@ -144,7 +147,7 @@ async function startDemoRuntime(config: Config, options: {analysisTimer?: boolea
 	]);
 	const balancer = cli.flags.balancer;
 	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
-	const lab = await startLab({balancer});
+	const lab = await startLab({balancer, ports: labPorts()});
 	const labConfig: Config = {
 		...config,
 		urls: lab.urls,
@@ -162,6 +165,16 @@ async function startDemoRuntime(config: Config, options: {analysisTimer?: boolea
 		analysisTimer: options.analysisTimer,
 	});
 	return {monitor, shutdown: () => lab.stop()};
+}
+
+function labPorts(): {balancer: number; stable: number; canary: number} | undefined {
+	if (!cli.flags.labPorts) return undefined;
+	const ports = cli.flags.labPorts.split(',').map((part) => Number(part.trim()));
+	if (ports.length !== 3 || ports.some((port) => !Number.isInteger(port) || port < 1 || port > 65_535)) {
+		fail(`--lab-ports needs three ports, balancer,stable,canary (got ${cli.flags.labPorts})`);
+	}
+	const [balancer, stable, canary] = ports as [number, number, number];
+	return {balancer, stable, canary};
 }
 
 async function startDockerRuntime(config: Config, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {

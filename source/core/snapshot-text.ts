@@ -61,6 +61,13 @@ export function snapshotToJson(snapshot: Snapshot) {
 	};
 }
 
+/** "91.5/8.5": one decimal when the share is not whole, and the two always sum to 100. */
+export function observedText(observed: {stable: number; canary: number}): string {
+	const canary = Math.round(observed.canary * 10) / 10;
+	const stable = Math.round((100 - canary) * 10) / 10;
+	return `${stable}/${canary}`;
+}
+
 const cell = (value: number | null, unit: string) => (value === null || !Number.isFinite(value) ? '-' : `${Number(value.toFixed(2))}${unit}`);
 
 export function renderStatusText(snapshot: Snapshot): string {
@@ -69,7 +76,7 @@ export function renderStatusText(snapshot: Snapshot): string {
 	lines.push(`canary-console status at ${new Date(snapshot.at).toISOString()}  (${snapshot.runtime.describe}; proxy ${snapshot.proxy})`);
 	lines.push(
 		`split: configured ${split.configured ? formatSplit(split.configured) : '?'}` +
-			(split.observed ? `, sampled ${split.observed.observed.stable.toFixed(0)}/${split.observed.observed.canary.toFixed(0)} (N=${split.observed.stable + split.observed.canary} by ${split.observed.method})` : ', not sampled') +
+			(split.observed ? `, sampled ${observedText(split.observed.observed)} (N=${split.observed.stable + split.observed.canary} by ${split.observed.method})` : ', not sampled') +
 			(split.configError ? `  config: ${split.configError}` : ''),
 	);
 	lines.push(`verdict: ${verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet (need two scrapes of both engines)'}`);

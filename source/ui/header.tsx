@@ -6,7 +6,7 @@ import {clock, duration} from './format.ts';
 import {Line, Panel} from './line.tsx';
 import {theme} from './theme.ts';
 import {overallColour} from './verdict-panel.tsx';
-import {observedText} from './split-panel.tsx';
+import {observedText} from '../core/snapshot-text.ts';
 
 // Two lines: where the rollout stands and what the console thinks of it.
 

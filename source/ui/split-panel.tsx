@@ -3,17 +3,11 @@ import {Box} from 'ink';
 import type {Snapshot} from '../core/snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {clock} from './format.ts';
+import {observedText} from '../core/snapshot-text.ts';
 import {Line, Panel, Title} from './line.tsx';
 
 // Configured weights against the split the balancer really serves, with sample size and
 // a 99 % interval, and the split seen in the engines' own request counters.
-
-/** "91.5/8.5": one decimal when the share is not whole, and the two always sum to 100. */
-export function observedText(observed: {stable: number; canary: number}): string {
-	const canary = Math.round(observed.canary * 10) / 10;
-	const stable = Math.round((100 - canary) * 10) / 10;
-	return `${stable}/${canary}`;
-}
 
 export function SplitPanel({snapshot, width, height}: {snapshot: Snapshot; width: number; height: number}) {
 	const {split} = snapshot;

@@ -1,32 +1,79 @@
-// A console process for the signal tests: the demo composition (lab + Monitor) running one
-// headless weight change 90/10 -> 50/50, printing each step as it starts and pausing there
-// (the event loop blocked, as a slow disk would) so a signal lands inside that step.
-// Usage: node --import tsx test/faults/weight-driver.ts DIR AUDIT_PATH
+// A console process for the signal tests: the headless `weights 50/50 --yes` command
+// (runHeadless, with its own SIGTERM/SIGINT/SIGHUP handlers) over a small deployment whose
+// balancer lives in the test process, as nginx lives outside the console. It prints every step
+// as it starts and holds the named step for a moment (the event loop blocked, as a slow disk
+// would) so a signal sent on reading that line lands inside that step.
+// Usage: node --import tsx test/faults/weight-driver.ts '<DriverSetup as JSON>'
 
-import {join} from 'node:path';
-import {startLabForFaults, watch} from './harness.ts';
-import type {ActionState} from '../../source/core/snapshot.ts';
+import {buildConfig} from '../../source/config.ts';
+import {Monitor} from '../../source/core/monitor.ts';
+import {createHttpProbe} from '../../source/adapters/http-probe.ts';
+import {createLabProxy} from '../../source/lab/lab-proxy.ts';
 import {runHeadless} from '../../source/headless.ts';
+import type {ActionState} from '../../source/core/snapshot.ts';
+import type {LogSource, StatsSource} from '../../source/core/types.ts';
+import type {Roles} from '../../source/domain/upstream.ts';
 
-const [dir, auditPath] = process.argv.slice(2) as [string, string];
-const lab = await startLabForFaults({dir});
-process.stdout.write(`PIDS ${lab.pids().join(' ')}\nROLES ${lab.roles.stable} ${lab.roles.canary}\nCONFIG ${join(dir, 'canary.conf')}\n`);
-// Not started here: runHeadless starts it, as the CLI does.
-const {monitor} = watch(lab, {auditPath, start: false});
-const actions = monitor.actions as unknown as {set(state: ActionState): void};
-const set = actions.set.bind(actions);
+export interface DriverSetup {
+	configPath: string;
+	auditPath: string;
+	roles: Roles;
+	urls: {balancer: string; stable: string; canary: string};
+	/** POST here asks the balancer in the test process to re-read the file (the lab's SIGHUP). */
+	reloadUrl: string;
+	/** The step to hold, and for how long. */
+	hold: string;
+	holdMs: number;
+}
+
+const setup = JSON.parse(process.argv[2] ?? '{}') as DriverSetup;
+
+const config = buildConfig([
+	{
+		urls: setup.urls,
+		roles: setup.roles,
+		auditPath: setup.auditPath,
+		pollIntervalMs: 100,
+		windowSec: 5,
+		analysisIntervalSec: 1,
+		sampleSize: 40,
+		verifyTimeoutMs: 4000,
+	},
+]);
+
+const proxy = createLabProxy({
+	configPath: setup.configPath,
+	upstream: config.upstream,
+	roles: setup.roles,
+	async reload() {
+		const response = await fetch(setup.reloadUrl, {method: 'POST'});
+		return (await response.json()) as {ok: boolean; message: string};
+	},
+});
+
+const logs: LogSource = {follow: () => {}};
+const stats: StatsSource = {read: async () => ({memUsed: 100 << 20, memLimit: 512 << 20, cpuPercent: 1, startedAt: Date.now() - 60_000, restarts: 0})};
+const monitor = new Monitor({config, http: createHttpProbe(), logs, stats, proxy, runtime: {kind: 'lab', describe: 'signal test deployment'}});
+
+// Every step the flow starts goes through the public `state` field: watch its assignments.
+const actions = monitor.actions;
+let state: ActionState = actions.state;
 const seen = new Set<string>();
 const pause = new Int32Array(new SharedArrayBuffer(4));
-actions.set = (state: ActionState) => {
-	set(state);
-	if (state.phase !== 'applying') return;
-	const step = state.steps.at(-1);
-	if (step && step.state === 'running' && !seen.has(step.name)) {
+Object.defineProperty(actions, 'state', {
+	get: () => state,
+	set: (next: ActionState) => {
+		state = next;
+		if (next.phase !== 'applying') return;
+		const step = next.steps.at(-1);
+		if (!step || step.state !== 'running' || seen.has(step.name)) return;
 		seen.add(step.name);
+		// Pipes are written synchronously on Linux: the line is out before the pause.
 		process.stdout.write(`STEP ${step.name}\n`);
-		Atomics.wait(pause, 0, 0, 300);
-	}
-};
-const code = await runHeadless(monitor as never, {command: 'weights', args: ['50/50'], json: false, yes: true, shutdown: () => lab.stop()});
+		if (step.name === setup.hold) Atomics.wait(pause, 0, 0, setup.holdMs);
+	},
+});
+
+const code = await runHeadless(monitor, {command: 'weights', args: ['50/50'], json: false, yes: true, shutdown: async () => {}});
 process.stdout.write(`EXIT ${code}\n`);
 process.exit(code);
