@@ -41,7 +41,7 @@ const monitor = new Monitor({
 	proxy: lab.proxy,
 	runtime: lab.runtime,
 });
-const stopStats = statsPath ? startStatsFile(statsPath, counter, () => ({received: monitor.logStore.received})) : () => {};
+const stopStats = statsPath ? startStatsFile(statsPath, counter, () => ({received: monitor.logStore.received, memory: process.memoryUsage()})) : () => {};
 const code = await runScreen({
 	monitor,
 	colour: true,

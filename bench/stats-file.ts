@@ -11,6 +11,8 @@ export interface ReaderStats {
 	engines: Record<EngineRole, EngineCount>;
 	/** Lines the console's log store received (console only). */
 	received?: number;
+	/** process.memoryUsage() of the console, to tell heap from the rest of its RSS. */
+	memory?: NodeJS.MemoryUsage;
 }
 
 export function startStatsFile(path: string, counter: BackgroundCounter, extra: () => Partial<ReaderStats> = () => ({})): () => void {

@@ -128,3 +128,18 @@ test('thresholds come from the input', () => {
 	assert.equal(verdict.overall, 'ROLL BACK');
 	assert.match(verdict.reason, /canary p95 150 ms > 140 ms/);
 });
+
+test('a cache hit rate drop must beat chance: 10 points on 40 lookups is noise, on 4,000 it is a warning', () => {
+	const small = evaluate(
+		input({window: win({cacheHitRatio: 0.5, cacheOps: 40, requests: 60})}, {stable: {window: win({cacheHitRatio: 0.6, cacheOps: 100}), health: healthy, memory: mem}}),
+		EMPTY_BUDGET,
+	).verdict.checks.find((row) => row.id === 'cache')!;
+	assert.equal(small.state, 'PASS');
+	assert.match(small.reason, /within chance/);
+	const large = evaluate(
+		input({window: win({cacheHitRatio: 0.5, cacheOps: 4000})}, {stable: {window: win({cacheHitRatio: 0.6, cacheOps: 10_000}), health: healthy, memory: mem}}),
+		EMPTY_BUDGET,
+	).verdict.checks.find((row) => row.id === 'cache')!;
+	assert.equal(large.state, 'WARN');
+	assert.match(large.reason, /10\.0 points lower > 5/);
+});

@@ -24,6 +24,8 @@ export interface WindowFigures {
 	p99: Quantile | null;
 	/** hits / (hits + misses) in the window; null when there were none. */
 	cacheHitRatio: number | null;
+	/** hits + misses in the window: the sample size behind cacheHitRatio. */
+	cacheOps?: number;
 	/** A counter went down inside the window (the engine restarted). */
 	reset: boolean;
 }

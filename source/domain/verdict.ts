@@ -202,8 +202,13 @@ function checkCache(input: VerdictInput, windowSec: number): Row {
 	if (!pair) return row;
 	const [sp, cp] = [pair[0] * 100, pair[1] * 100];
 	const drop = sp - cp;
-	const state: CheckState = drop > t.cacheDropWarnPts ? 'WARN' : 'PASS';
-	const limit = state === 'WARN' ? ` > ${t.cacheDropWarnPts}` : '';
+	// A few hundred lookups swing the hit rate by several points: the drop must also beat chance.
+	const sOps = s.window?.cacheOps ?? 0;
+	const cOps = c.window?.cacheOps ?? 0;
+	const z = sOps > 0 && cOps > 0 ? twoProportionZ(Math.round(pair[1] * cOps), cOps, Math.round(pair[0] * sOps), sOps) : null;
+	const chance = z !== null && z > -t.zWarn;
+	const state: CheckState = drop > t.cacheDropWarnPts && !chance ? 'WARN' : 'PASS';
+	const limit = state === 'WARN' ? ` > ${t.cacheDropWarnPts}` : drop > t.cacheDropWarnPts ? ` (within chance: z ${z!.toFixed(2)})` : '';
 	const how = drop >= 0 ? `${drop.toFixed(1)} points lower${limit}` : `${(-drop).toFixed(1)} points higher`;
 	return {...row, stable: sp, canary: cp, state, reason: `canary cache hit ${cp.toFixed(1)} % vs stable ${sp.toFixed(1)} %: ${how} over ${windowSec} s${row.n !== null ? ` (N=${row.n})` : ''}`};
 }

@@ -155,6 +155,7 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 	if (!Number.isFinite(latencyCount)) latencyCount = 0;
 
 	let cacheHitRatio: number | null = null;
+	let cacheOps = 0;
 	let cacheReset = false;
 	if (profile.cacheOps) {
 		const {opLabel, hit, miss, metric} = profile.cacheOps;
@@ -163,7 +164,8 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 		const sum = (op: string) => ops.series.filter((s) => s.labels[opLabel] === op).reduce((t, s) => t + s.delta, 0);
 		const hits = sum(hit);
 		const total = hits + sum(miss);
-		cacheHitRatio = total > 0 ? hits / total : null;
+		cacheHitRatio = total > 0 && Number.isFinite(total) ? hits / total : null;
+		cacheOps = Number.isFinite(total) ? total : 0;
 	}
 	return {
 		windowSec: seconds,
@@ -176,6 +178,7 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 		p95: histogramQuantile(0.95, hist.buckets),
 		p99: histogramQuantile(0.99, hist.buckets),
 		cacheHitRatio,
+		cacheOps,
 		reset: req.reset || hist.reset || cacheReset,
 	};
 }
