@@ -15,6 +15,9 @@ export interface ConsoleRun {
 	firstFrameMs: number | null;
 	cpuPercent: number;
 	peakRssMb: number | null;
+	/** JS heap in use and reserved at the end of the phase (what of the RSS is V8's heap). */
+	heapUsedMb: number | null;
+	heapTotalMb: number | null;
 	rssAt2MinMb: number | null;
 	rssAt5MinMb: number | null;
 	bytesPerSec: number;
@@ -134,6 +137,8 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 			firstFrameMs,
 			cpuPercent: cpuPercent(cpu0, cpu1, t1 - t0),
 			peakRssMb: mb(mem.hwm),
+			heapUsedMb: mb(stats1?.memory?.heapUsed ?? null),
+			heapTotalMb: mb(stats1?.memory?.heapTotal ?? null),
 			rssAt2MinMb,
 			rssAt5MinMb,
 			bytesPerSec: ((bytes1 - bytes0) * 1000) / (t1 - t0),

@@ -89,6 +89,8 @@ for (const rate of rates) {
 	rows.push({figure: 'console CPU', load, unit: '% of a core', values: pick(c, (x) => x.cpuPercent), budget: b.cpu});
 	rows.push({figure: 'raw reader CPU (baseline)', load, unit: '% of a core', values: pick(r, (x) => x.cpuPercent), budget: null});
 	rows.push({figure: flags.long ? 'peak RSS after 5 min' : `peak RSS after ${phaseSec + 5} s`, load, unit: 'MB', values: pick(c, (x) => x.peakRssMb), budget: b.rss});
+	rows.push({figure: 'JS heap used at the end', load, unit: 'MB', values: pick(c, (x) => x.heapUsedMb), budget: null});
+	rows.push({figure: 'JS heap reserved at the end', load, unit: 'MB', values: pick(c, (x) => x.heapTotalMb), budget: null});
 	if (flags.long) {
 		rows.push({figure: 'RSS at 2 min', load, unit: 'MB', values: pick(c, (x) => x.rssAt2MinMb), budget: null});
 		rows.push({figure: 'RSS at 5 min', load, unit: 'MB', values: pick(c, (x) => x.rssAt5MinMb), budget: null});

@@ -184,7 +184,7 @@ test('summarizeWindow over two fuzzed pages never shows NaN, Infinity or a negat
 		fc.property(page, page, seconds, (a, b, s) => {
 			summarize(parse(a), parse(b), s);
 		}),
-		{numRuns: runs(3000), includeErrorInReport: true},
+		{numRuns: runs(5000), includeErrorInReport: true},
 	);
 	recordFuzz(t, 'window (summarizeWindow, 2 profiles)', summarized - before);
 });
