@@ -41,7 +41,18 @@ const monitor = new Monitor({
 	proxy: lab.proxy,
 	runtime: lab.runtime,
 });
-const stopStats = statsPath ? startStatsFile(statsPath, counter, () => ({received: monitor.logStore.received, memory: process.memoryUsage()})) : () => {};
+// Snapshots the monitor publishes: each one re-renders the screen.
+let publishes = 0;
+monitor.subscribe(() => publishes++);
+// Diagnostic (BENCH_GC=1 with node --expose-gc): collect before reading memory, so the heap
+// figure is what is retained rather than garbage not yet collected.
+const gc = process.env.BENCH_GC ? (globalThis as {gc?: () => void}).gc : undefined;
+const stopStats = statsPath
+	? startStatsFile(statsPath, counter, () => {
+			gc?.();
+			return {received: monitor.logStore.received, memory: process.memoryUsage(), publishes};
+		})
+	: () => {};
 const code = await runScreen({
 	monitor,
 	colour: true,

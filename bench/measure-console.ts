@@ -26,6 +26,8 @@ export interface ConsoleRun {
 	lost: number | null;
 	expected: number | null;
 	linesPerSec: number;
+	/** Snapshots published per second (each one re-renders the screen). */
+	publishesPerSec: number | null;
 	keyMs: number | null;
 	phaseSec: number;
 }
@@ -108,7 +110,9 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		let lost: number | null = null;
 		let expected: number | null = null;
 		let linesPerSec = 0;
+		let publishesPerSec: number | null = null;
 		if (stats0 && stats1) {
+			if (stats0.publishes !== undefined && stats1.publishes !== undefined) publishesPerSec = ((stats1.publishes - stats0.publishes) * 1000) / Math.max(1, stats1.at - stats0.at);
 			const rate = options.logRate / 2;
 			if (rate > 0) {
 				const parts = (['stable', 'canary'] as const).map((e) => linesLost(stats0.engines[e], stats1.engines[e], rate));
@@ -147,6 +151,7 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 			lost,
 			expected,
 			linesPerSec,
+			publishesPerSec,
 			keyMs: spread(keyTimes)?.median ?? null,
 			phaseSec: (t1 - t0) / 1000,
 		};

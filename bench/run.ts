@@ -103,6 +103,7 @@ for (const rate of rates) {
 		rows.push({figure: 'lines lost by ingestion', load, unit: 'lines', values: pick(c, (x) => x.lost), budget: 0});
 		rows.push({figure: 'lines lost, raw reader', load, unit: 'lines', values: pick(r, (x) => x.lost), budget: null});
 	}
+	rows.push({figure: 'screen updates (snapshots published)', load, unit: 'per s', values: pick(c, (x) => x.publishesPerSec), budget: null});
 	rows.push({figure: 'lines received (all kinds)', load, unit: 'lines/s', values: pick(c, (x) => x.linesPerSec), budget: null});
 	rows.push({figure: 'start to first complete frame', load, unit: 'ms', values: pick(c, (x) => x.firstFrameMs), budget: 1000});
 	rows.push({figure: 'key press to changed frame', load, unit: 'ms', values: pick(c, (x) => x.keyMs), budget: is10k ? 100 : null});

@@ -13,6 +13,8 @@ export interface ReaderStats {
 	received?: number;
 	/** process.memoryUsage() of the console, to tell heap from the rest of its RSS. */
 	memory?: NodeJS.MemoryUsage;
+	/** Snapshots the monitor published so far (console only). */
+	publishes?: number;
 }
 
 export function startStatsFile(path: string, counter: BackgroundCounter, extra: () => Partial<ReaderStats> = () => ({})): () => void {

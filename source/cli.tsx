@@ -228,6 +228,9 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 	}
 	const colour = cli.flags.color && !process.env.NO_COLOR;
 	if (!colour) process.env.FORCE_COLOR = '0';
+	// Before Ink loads: its text caches must be bounded for a console that runs all day.
+	const {registerInkPatches} = await import('./ui/ink-patches.ts');
+	registerInkPatches();
 	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation.ts')]);
 	// The automation loop owns the analysis clock: verdicts are recorded once per window.
 	const runtime = await startRuntime(config, demo, {analysisTimer: false});

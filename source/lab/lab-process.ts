@@ -8,7 +8,9 @@ import {fileURLToPath} from 'node:url';
 import type {LabChildMessage} from './run.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const RUN_PATH = join(here, 'run.ts');
+// From the sources the children run through tsx; from the build (dist/) they run as plain JS.
+const compiled = import.meta.url.endsWith('.js');
+export const RUN_PATH = join(here, compiled ? 'run.js' : 'run.ts');
 const PROJECT_ROOT = join(here, '..', '..');
 
 export interface LabChild {
@@ -20,8 +22,8 @@ export interface LabChild {
 export function spawnLabChild(args: string[], options: {onSpawn?: (child: ChildProcess) => void; timeoutMs?: number} = {}): Promise<LabChild> {
 	const timeoutMs = options.timeoutMs ?? 15_000;
 	// An absolute URL for the loader, so the child does not depend on its working directory.
-	const tsx = import.meta.resolve('tsx');
-	const child = spawn(process.execPath, ['--import', tsx, RUN_PATH, ...args], {
+	const loader = compiled ? [] : ['--import', import.meta.resolve('tsx')];
+	const child = spawn(process.execPath, [...loader, RUN_PATH, ...args], {
 		cwd: PROJECT_ROOT,
 		stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
 		env: {...process.env, NODE_OPTIONS: ''},

@@ -237,6 +237,42 @@ test('the audit log: one outcome line per action with time, user, host, from, to
 	}
 });
 
+test('nginx-canary stopped: status shows the balancer unhealthy, a weight change fails and says why; started again, the next change verifies', async () => {
+	const before = (await auditLines()).length;
+	const text = await readFile(conf, 'utf8');
+	assert.deepEqual(weightsOf(text), ['stable weight=50', 'canary weight=50'], 'the earlier tests left 50/50');
+	await cli(['stop', NGINX]);
+	try {
+		const status = await console_(['status']);
+		assert.equal(status.code, 0, describe(status));
+		const health = status.json.balancer.health;
+		assert.equal(health?.status, 'unhealthy', JSON.stringify(status.json.balancer));
+		assert.match(health.error, /refused/i, JSON.stringify(status.json.balancer));
+		assert.equal(status.json.split.configured, '50/50', 'the file is still read');
+
+		// The change needs the container (it reads back what nginx sees): it fails before writing.
+		const change = await console_(['weights', '90/10', '--yes']);
+		assert.notEqual(change.code, 0, describe(change));
+		assert.equal(change.json.outcome, 'failed', describe(change));
+		assert.match(change.json.message, /nginx-canary/, describe(change));
+		assert.match(change.json.message, /not running/i, describe(change));
+		assert.equal(await readFile(conf, 'utf8'), text, 'nothing written');
+		const failed = await outcomesSince(before);
+		assert.deepEqual(failed.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '50/50', '90/10', 'failed']]);
+		assert.match(failed[0]!.reason, /not running/i);
+	} finally {
+		await cli(['start', NGINX]);
+	}
+	const nginxPort = await hostPort(NGINX, 80);
+	await waitFor('nginx-canary answering again', async () => (await get(nginxPort, '/healthz', 'e2e-console')).status === 200, 20_000);
+	const again = await console_(['weights', '90/10', '--yes']);
+	assert.equal(again.code, 0, describe(again));
+	assert.equal(again.json.outcome, 'verified');
+	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=90', 'canary weight=10']);
+	const outcomes = await outcomesSince(before);
+	assert.deepEqual(outcomes.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '50/50', '90/10', 'failed'], ['set', '50/50', '90/10', 'verified']]);
+});
+
 test('the Docker daemon stopped: status --json still answers (exit 0) and says Docker is unreachable', async () => {
 	await engineCommand(engineScript, 'stop');
 	try {

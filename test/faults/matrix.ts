@@ -16,6 +16,7 @@ const WEIGHT = 'test/faults/weight-faults.test.ts';
 const SIGNALS = 'test/faults/signals.test.ts';
 const TERMINAL = 'test/faults/terminal.test.ts';
 const DOCKER_LOGS = 'test/e2e/docker-logs.test.ts';
+const CONSOLE = 'test/e2e/console.test.ts';
 
 export const MATRIX: MatrixRow[] = [
 	{fault: 'engine refuses connections (crash)', expected: 'probe refused + health unhealthy; stable polled; engine back; log gap marked', file: ENGINE, test: 'engine crashes (connection refused): refused shown, stable polled, engine back, log gap marked'},
@@ -28,7 +29,7 @@ export const MATRIX: MatrixRow[] = [
 	{fault: 'container restarts', expected: 'logs reattached, gap marked, nothing lost', file: DOCKER_LOGS, test: 'docker restart engine-canary: reattached within 2 s, gap marked, no duplicate and no lost line', note: 'Docker: runs in npm run test:e2e'},
 	{fault: 'container removed and recreated', expected: 'logs reattached to the new container', file: DOCKER_LOGS, test: 'docker rm -f then a new container with the same name: reattached', note: 'Docker: runs in npm run test:e2e'},
 	{fault: 'Docker daemon stops and returns', expected: 'reported unreachable, then recovered', file: DOCKER_LOGS, test: 'Docker daemon stopped mid-run: reported unreachable, then recovered when it returns', note: 'Docker: runs in npm run test:e2e'},
-	{fault: 'nginx-canary stops', expected: 'balancer unhealthy shown; weight change refused/failed with reason', file: null, test: null, note: 'pending: no test in test/e2e/ stops nginx-canary yet'},
+	{fault: 'nginx-canary stops', expected: 'balancer unhealthy (refused) shown; weight change fails with reason, nothing written; after start the next change verifies', file: CONSOLE, test: 'nginx-canary stopped: status shows the balancer unhealthy, a weight change fails and says why; started again, the next change verifies', note: 'Docker: runs in npm run test:e2e'},
 	{fault: 'nginx -t fails mid-change', expected: 'file restored byte for byte; outcome failed; audit says failed', file: WEIGHT, test: 'nginx -t fails (someone wrote weight=0 mid-change): file restored byte for byte, reported failed'},
 	{fault: 'config changed by someone else mid-action', expected: 'refused, nothing written, the outside change shown', file: WEIGHT, test: 'config changed by someone else between request and confirm: refused, nothing written, the outside change shown'},
 	{fault: 'audit log read-only', expected: 'change completes; screen shows the audit failure', file: WEIGHT, test: 'audit log read-only (its directory cannot be created): the change still completes and the screen shows the audit failure'},
@@ -36,10 +37,11 @@ export const MATRIX: MatrixRow[] = [
 	{fault: 'webhook receiver down', expected: 'never blocks; failure kept, receiver redacted', file: WEIGHT, test: 'webhook receiver down: notify returns at once, the failure is kept (receiver redacted) for the screen'},
 	...(['SIGTERM', 'SIGINT', 'SIGHUP'] as const).map((signal) => ({
 		fault: `${signal} during a weight change`,
-		expected: 'at every step: config complete (old or new), audit last line says which',
+		expected: 'at every step: the change finishes (verified), then exit; file, balancer and audit agree',
 		file: SIGNALS,
 		test: `${signal} at each step of a weight change leaves a complete config and an audit log that says which`,
 	})),
+	{fault: 'SIGKILL during a weight change', expected: 'at every step: config complete (old or new); audit ends on started or an outcome', file: SIGNALS, test: 'SIGKILL at each step of a weight change leaves a complete config and an audit log that started or ended'},
 	{fault: 'terminal shrinks to 40x10', expected: '"needs 80x24" message, no line wider than 40', file: TERMINAL, test: 'the terminal shrinks to 40x10: the console says it needs 80x24 and draws nothing wider'},
 ];
 

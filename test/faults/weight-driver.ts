@@ -1,10 +1,11 @@
 // A console process for the signal tests: the headless `weights 50/50 --yes` command
 // (runHeadless, with its own SIGTERM/SIGINT/SIGHUP handlers) over a small deployment whose
 // balancer lives in the test process, as nginx lives outside the console. It prints every step
-// as it starts and holds the named step for a moment (the event loop blocked, as a slow disk
-// would) so a signal sent on reading that line lands inside that step.
+// as it starts and holds the named step (the event loop blocked, as a slow disk would) until
+// the test, having sent its signal, writes a byte to stdin: the signal lands inside that step.
 // Usage: node --import tsx test/faults/weight-driver.ts '<DriverSetup as JSON>'
 
+import {readSync} from 'node:fs';
 import {buildConfig} from '../../source/config.ts';
 import {Monitor} from '../../source/core/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
@@ -21,9 +22,8 @@ export interface DriverSetup {
 	urls: {balancer: string; stable: string; canary: string};
 	/** POST here asks the balancer in the test process to re-read the file (the lab's SIGHUP). */
 	reloadUrl: string;
-	/** The step to hold, and for how long. */
+	/** The step to hold until a byte arrives on stdin. */
 	hold: string;
-	holdMs: number;
 }
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as DriverSetup;
@@ -60,6 +60,21 @@ const actions = monitor.actions;
 let state: ActionState = actions.state;
 const seen = new Set<string>();
 const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks until stdin has a byte or is closed (the test gone). */
+function hold(): void {
+	const byte = Buffer.alloc(1);
+	for (;;) {
+		try {
+			readSync(0, byte, 0, 1, null);
+			return;
+		} catch (error) {
+			const code = (error as NodeJS.ErrnoException).code;
+			if (code !== 'EAGAIN' && code !== 'EINTR') return;
+			Atomics.wait(pause, 0, 0, 5);
+		}
+	}
+}
 Object.defineProperty(actions, 'state', {
 	get: () => state,
 	set: (next: ActionState) => {
@@ -70,7 +85,7 @@ Object.defineProperty(actions, 'state', {
 		seen.add(step.name);
 		// Pipes are written synchronously on Linux: the line is out before the pause.
 		process.stdout.write(`STEP ${step.name}\n`);
-		if (step.name === setup.hold) Atomics.wait(pause, 0, 0, setup.holdMs);
+		if (step.name === setup.hold) hold();
 	},
 });
 

@@ -1,0 +1,33 @@
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+
+// The module hook must reach Ink's own modules and keep their caches bounded; checked in a
+// fresh process, since a hook only applies to modules loaded after it is registered.
+
+const script = `
+import {registerInkPatches, INK_CACHE_LIMIT} from './source/ui/ink-patches.ts';
+import {createRequire} from 'node:module';
+import {dirname, join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+registerInkPatches();
+const build = dirname(createRequire(import.meta.url).resolve('ink'));
+const measure = await import(pathToFileURL(join(build, 'measure-text.js')).href);
+const wrap = await import(pathToFileURL(join(build, 'wrap-text.js')).href);
+for (let i = 0; i < 3 * INK_CACHE_LIMIT; i++) {
+	const text = 'request ' + i + ' served 世界';
+	if (measure.default(text).width !== text.length + 2) throw new Error('wrong width for ' + text);
+	wrap.default(text + ' and a long tail', 20, 'truncate-end');
+}
+if (wrap.default('abcdefghij', 5, 'truncate-end') !== 'abcd…') throw new Error('wrong cut');
+await import('ink');
+console.log(JSON.stringify({measure: measure.cacheSize(), wrap: wrap.cacheSize(), limit: INK_CACHE_LIMIT}));
+`;
+
+test("Ink's text caches are replaced by bounded ones that measure and cut the same", () => {
+	const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {encoding: 'utf8', timeout: 60_000});
+	assert.equal(result.status, 0, result.stderr);
+	const sizes = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {measure: number; wrap: number; limit: number};
+	assert.ok(sizes.measure > 0 && sizes.measure <= sizes.limit, `measure cache ${sizes.measure}`);
+	assert.ok(sizes.wrap > 0 && sizes.wrap <= sizes.limit, `wrap cache ${sizes.wrap}`);
+});
