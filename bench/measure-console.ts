@@ -1,15 +1,18 @@
-import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {mkdtempSync, rmSync, statSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {readConsoleStats, type ConsoleStats} from './console-stats.ts';
+import {engineTotals, freePorts, setLogRate} from './engine-stats.ts';
+import {lostBetween, offsetAt, type Offset, type Reading} from './loss.ts';
 import {cpuPercent, cpuSeconds, memory} from './proc.ts';
-import {linesLost} from './line-counter.ts';
 import {sleep, until} from './poll.ts';
 import {isCompleteFrame, isHelpShown, newestLogTime} from './screen.ts';
-import type {ReaderStats} from './stats-file.ts';
 import {TmuxSession} from './tmux.ts';
 import {quantile, spread} from './stats.ts';
 
-// One run of the real console in tmux at 120x40 against the bench lab at one log rate.
+// One run of the real CLI, as a user starts it (`canary-console demo --balancer lab ...`,
+// dist/ through bin/canary-console.js), in tmux at 120x40 against lab engines logging at one rate.
 
 export interface ConsoleRun {
 	firstFrameMs: number | null;
@@ -23,8 +26,12 @@ export interface ConsoleRun {
 	bytesPerSec: number;
 	lagMedianMs: number | null;
 	lagP95Ms: number | null;
+	/** Lines the engines wrote in the phase that the console never received. */
 	lost: number | null;
-	expected: number | null;
+	lostExact: boolean;
+	/** Lines the engines dropped in the phase because the console did not read fast enough. */
+	engineDropped: number | null;
+	written: number | null;
 	linesPerSec: number;
 	/** Snapshots published per second (each one re-renders the screen). */
 	publishesPerSec: number | null;
@@ -41,14 +48,6 @@ export interface ConsoleRunOptions {
 	long: boolean;
 }
 
-function readStats(path: string): ReaderStats | null {
-	try {
-		return JSON.parse(readFileSync(path, 'utf8')) as ReaderStats;
-	} catch {
-		return null;
-	}
-}
-
 function size(path: string): number {
 	try {
 		return statSync(path).size;
@@ -59,33 +58,85 @@ function size(path: string): number {
 
 const mb = (bytes: number | null) => (bytes === null ? null : bytes / (1024 * 1024));
 
+/** The console process in the pane: the pane's own process when it is the CLI (bin/ imports dist/ in-process). */
+async function consolePid(panePid: number): Promise<number> {
+	const title = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0];
+	const found = await until(async () => ((await title(panePid)).startsWith('canary-console') ? panePid : null), 10_000, 50);
+	if (found === null) throw new Error(`the pane's process ${panePid} never took the title canary-console (cmdline: ${await title(panePid)})`);
+	return found;
+}
+
+interface Quiet {
+	offset: Offset;
+	engineDropped: number;
+	stats: ConsoleStats;
+}
+
+/**
+ * With the background logging stopped, brackets written - received around the console's
+ * once-a-second record until no line was written inside the bracket (or `timeoutMs` passes).
+ */
+async function quietOffset(ports: number[], statsPath: string, timeoutMs: number): Promise<Quiet> {
+	const settleMs = 300;
+	const readings: Reading[] = [];
+	const records: ConsoleStats[] = [];
+	let best: Quiet | null = null;
+	let dropped = 0;
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		const from = Date.now();
+		const totals = await engineTotals(ports);
+		readings.push({from, to: Date.now(), written: totals.linesWritten});
+		dropped = totals.linesDropped;
+		const record = readConsoleStats(statsPath);
+		if (record && (records.length === 0 || records.at(-1)!.at !== record.at)) records.push(record);
+		for (const r of records) {
+			const offset = offsetAt(readings, r, settleMs);
+			if (!offset) continue;
+			if (best === null || offset.high - offset.low < best.offset.high - best.offset.low) best = {offset, engineDropped: dropped, stats: r};
+			if (offset.exact) return {offset, engineDropped: dropped, stats: r};
+		}
+		await sleep(30);
+	}
+	if (!best) throw new Error('no console stats record to measure loss against');
+	return best;
+}
+
 export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun> {
 	const dir = mkdtempSync(join(tmpdir(), 'canary-bench-'));
-	const statsPath = join(dir, 'stats.json');
+	const statsPath = join(dir, 'stats.jsonl');
 	const ttyPath = join(dir, 'tty.bytes');
-	const env: NodeJS.ProcessEnv = {...process.env, TZ: 'UTC', BENCH_LOG_RATE: String(options.logRate), BENCH_RPS: String(options.rps), BENCH_STATS_FILE: statsPath, TERM: 'xterm-256color'};
+	const [balancer, stable, canary] = await freePorts(3);
+	const enginePorts = [stable, canary];
+	const env: NodeJS.ProcessEnv = {...process.env, TZ: 'UTC', CANARY_CONSOLE_STATS_FILE: statsPath, TERM: 'xterm-256color'};
 	// Ink renders only the final frame when CI is set (FACTS.md §4).
 	delete env.CI;
 	delete env.TMUX;
+	delete env.NODE_OPTIONS;
+	const argv = [process.execPath, join(options.root, 'bin', 'canary-console.js'), 'demo', '--balancer', 'lab', '--rps', String(options.rps), '--log-rate', String(options.logRate), '--lab-ports', `${balancer},${stable},${canary}`];
 	const started = Date.now();
-	const tmux = await TmuxSession.start({socket: `canary-bench-${process.pid}-${started}`, argv: [process.execPath, '--import', 'tsx', join(options.root, 'bench', 'console.ts')], env, cwd: options.root});
+	const tmux = await TmuxSession.start({socket: `canary-bench-${process.pid}-${started}`, argv, env, cwd: options.root});
+	const perEngine = options.logRate / 2;
 	try {
 		await tmux.pipeTo(ttyPath);
-		const pid = await tmux.panePid();
+		const pid = await consolePid(await tmux.panePid());
 		const framed = await until(async () => isCompleteFrame(await tmux.capture()), 30_000, 10);
 		const firstFrameMs = framed ? Date.now() - started : null;
 		if (!framed) throw new Error(`the console showed no complete frame within 30 s:\n${await tmux.capture()}`);
-		const counting = await until(() => {
-			const s = readStats(statsPath);
-			return s && s.engines.stable.completeTs !== null && s.engines.canary.completeTs !== null ? s : null;
-		}, 20_000, 100);
-		if (!counting && options.logRate > 0) throw new Error('the console counted no background lines within 20 s');
+		if (!(await until(() => readConsoleStats(statsPath), 5000, 50))) throw new Error('the console wrote no CANARY_CONSOLE_STATS_FILE record within 5 s');
 		await sleep(options.warmupMs);
+
+		// Loss is counted from a quiet point before the phase to one after it (the startup replay
+		// of the engines' recent lines makes received and written differ from the start).
+		await Promise.all(enginePorts.map((port) => setLogRate(port, 0)));
+		const before = await quietOffset(enginePorts, statsPath, 8000);
+		await Promise.all(enginePorts.map((port) => setLogRate(port, perEngine)));
+		await sleep(1000);
 
 		const t0 = Date.now();
 		const cpu0 = cpuSeconds(pid);
 		const bytes0 = size(ttyPath);
-		const stats0 = readStats(statsPath);
+		const stats0 = readConsoleStats(statsPath);
 		const lags: number[] = [];
 		let rssAt2MinMb: number | null = null;
 		let rssAt5MinMb: number | null = null;
@@ -103,29 +154,24 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		const t1 = Date.now();
 		const cpu1 = cpuSeconds(pid);
 		const bytes1 = size(ttyPath);
-		const stats1 = readStats(statsPath);
+		const stats1 = readConsoleStats(statsPath);
 		const mem = memory(pid);
 		if (options.long && rssAt5MinMb === null) rssAt5MinMb = mb(mem.rss);
 
-		let lost: number | null = null;
-		let expected: number | null = null;
+		await Promise.all(enginePorts.map((port) => setLogRate(port, 0)));
+		const after = await quietOffset(enginePorts, statsPath, 15_000);
+		const loss = lostBetween(before.offset, after.offset);
+
 		let linesPerSec = 0;
 		let publishesPerSec: number | null = null;
-		if (stats0 && stats1) {
-			if (stats0.publishes !== undefined && stats1.publishes !== undefined) publishesPerSec = ((stats1.publishes - stats0.publishes) * 1000) / Math.max(1, stats1.at - stats0.at);
-			const rate = options.logRate / 2;
-			if (rate > 0) {
-				const parts = (['stable', 'canary'] as const).map((e) => linesLost(stats0.engines[e], stats1.engines[e], rate));
-				if (parts.every((p) => p !== null)) {
-					lost = parts.reduce((sum, p) => sum + Math.max(0, p!.lost), 0);
-					expected = parts.reduce((sum, p) => sum + p!.expected, 0);
-				}
-			}
-			const total = (s: ReaderStats) => s.engines.stable.total + s.engines.canary.total;
-			linesPerSec = ((total(stats1) - total(stats0)) * 1000) / Math.max(1, stats1.at - stats0.at);
+		if (stats0 && stats1 && stats1.at > stats0.at) {
+			publishesPerSec = ((stats1.publishes - stats0.publishes) * 1000) / (stats1.at - stats0.at);
+			linesPerSec = ((stats1.received - stats0.received) * 1000) / (stats1.at - stats0.at);
 		}
 
-		// Key press to changed frame: '?' opens the help, escape closes it.
+		// Key press to changed frame, with the load back on: '?' opens the help, escape closes it.
+		await Promise.all(enginePorts.map((port) => setLogRate(port, perEngine)));
+		await sleep(1000);
 		const keyTimes: number[] = [];
 		for (let i = 0; i < 3; i++) {
 			const k0 = performance.now();
@@ -148,8 +194,10 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 			bytesPerSec: ((bytes1 - bytes0) * 1000) / (t1 - t0),
 			lagMedianMs: spread(lags)?.median ?? null,
 			lagP95Ms: quantile(lags, 0.95),
-			lost,
-			expected,
+			lost: loss.lost,
+			lostExact: loss.exact,
+			engineDropped: after.engineDropped - before.engineDropped,
+			written: after.stats.received - before.stats.received + loss.lost,
 			linesPerSec,
 			publishesPerSec,
 			keyMs: spread(keyTimes)?.median ?? null,

@@ -130,6 +130,7 @@ const info = {
 notes.unshift(
 	`CPU is the console process's own utime+stime from /proc (the lab engines are its children and not counted); the raw reader runs the same lab with a sink that only counts.`,
 	`Each console run: start in tmux 120x40, wait for the first complete frame, ${3} s warm-up, then a ${phaseSec} s phase on the overview${flags.long ? '' : ' (short mode: RSS after 5 minutes needs --long)'}; lab load ${RPS} req/s; the node balancer.`,
+	`Start to first complete frame counts from launching the process (node + tsx loading the sources, then the lab's three child processes, which the console awaits before it renders) to header and both cards on screen.`,
 	`Lines lost: background lines the engines stamped in the phase vs lines counted on arrival (exact to one line); an engine stalled for over a second skips lines, which counts as lost too.`,
 	`Highest sustained rate without loss among the tested rates: ${info.highestLosslessRate === null ? 'none' : `${info.highestLosslessRate.toLocaleString('en-US')} lines/s`}; the ingestion capacity row is the in-memory ceiling of the console's log store on one core.`,
 );

@@ -52,6 +52,8 @@ const cli = meow(
     --balancer KIND      lab balancer: auto (nginx when installed), nginx or lab
     --lab-ports B,S,C    lab ports for balancer, stable, canary (default 9100,9101,9102;
                          a taken port is replaced by a free one)
+    --rps N              lab load in requests/s (default 20)
+    --log-rate N         extra lab log lines/s, split between the engines (for load tests)
     --auto-rollback      roll back by itself after the failure budget of failed windows
     --auto-promote       promote by itself once the soak has passed and the last windows passed
     --webhook URL        POST stage changes, failures and rollbacks there (repeatable)
@@ -81,6 +83,8 @@ const cli = meow(
 			demo: {type: 'boolean', default: false},
 			balancer: {type: 'string', default: 'auto'},
 			labPorts: {type: 'string'},
+			rps: {type: 'number'},
+			logRate: {type: 'number'},
 			json: {type: 'boolean', default: false},
 			yes: {type: 'boolean', default: false},
 			color: {type: 'boolean', default: true},
@@ -147,7 +151,16 @@ async function startDemoRuntime(config: Config, options: {analysisTimer?: boolea
 	]);
 	const balancer = cli.flags.balancer;
 	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
-	const lab = await startLab({balancer, ports: labPorts()});
+	const {MILD_CANARY_FAULT} = await import('./lab/faults.ts');
+	const logRate = cli.flags.logRate ?? 0;
+	if (!(logRate >= 0) || (cli.flags.rps !== undefined && !(cli.flags.rps >= 0))) fail('--rps and --log-rate must be numbers, 0 or more');
+	const lab = await startLab({
+		balancer,
+		ports: labPorts(),
+		rps: cli.flags.rps,
+		stableFaults: logRate > 0 ? {logRate: logRate / 2} : undefined,
+		canaryFaults: logRate > 0 ? {...MILD_CANARY_FAULT, logRate: logRate / 2} : undefined,
+	});
 	const labConfig: Config = {
 		...config,
 		urls: lab.urls,

@@ -28,7 +28,11 @@ export async function runHeadless(monitor: Monitor, options: HeadlessOptions): P
 	const onSignal = (signal: NodeJS.Signals) => {
 		if (interrupted) process.exit(SIGNAL_CODES[signal] ?? 1);
 		interrupted = signal;
-		if (monitor.actions.busy) process.stderr.write(`${signal}: finishing the weight change in progress first (send it again to stop at once)\n`);
+		if (monitor.actions.busy) {
+			// The change runs to its end and the command exits with the change's own code.
+			process.stderr.write(`${signal}: finishing the weight change in progress first (send it again to stop at once)\n`);
+			return;
+		}
 		void monitor.actions.settle(SETTLE_MS).then(async () => {
 			await monitor.stop().catch(() => {});
 			await options.shutdown().catch(() => {});

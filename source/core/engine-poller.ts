@@ -44,6 +44,8 @@ export class EnginePoller {
 	readonly series: SeriesPoint[] = [];
 	/** Requests served since the console started watching (self-polling excluded). */
 	requestsSeen = 0;
+	/** Bumped by every poll: snapshots reuse an engine's view while it is unchanged. */
+	version = 0;
 	private readonly scrapes: Scrape[] = [];
 
 	constructor(
@@ -125,6 +127,7 @@ export class EnginePoller {
 	}
 
 	private record(): void {
+		this.version++;
 		this.figures = this.windowFigures(this.deps.windowSec);
 		// Sparklines use a short window so a change shows within a few polls.
 		const recent = this.windowFigures(Math.min(10, this.deps.windowSec));

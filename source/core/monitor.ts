@@ -65,7 +65,8 @@ export class Monitor {
 	private sampledAt: number | null = null;
 	private sampling = false;
 	private stageEnteredAt: number;
-	private readonly weightChanges: number[] = [];
+	/** Replaced, never mutated: the charts compare it by reference. */
+	private weightChanges: readonly number[] = [];
 	private readonly notices: Notice[] = [];
 	private readonly startedAt: number;
 	private running = false;
@@ -99,6 +100,7 @@ export class Monitor {
 			now: () => this.clock.now(),
 			current: () => this.configured,
 			verdict: () => this.verdict,
+			observed: () => this.observed,
 			sample: (split) => this.verifySample(split),
 			onChange: () => this.changed(),
 			onApplied: (to) => this.weightsChanged(to),
@@ -120,6 +122,7 @@ export class Monitor {
 		}
 		// The first observed split as soon as the balancer answers.
 		void this.resample();
+		void this.actions.interrupted().then((message) => message && this.notice('error', message));
 	}
 
 	async stop(): Promise<void> {
@@ -273,7 +276,7 @@ export class Monitor {
 		const at = this.clock.now();
 		this.configured = to;
 		this.stageEnteredAt = at;
-		this.weightChanges.push(at);
+		this.weightChanges = [...this.weightChanges, at];
 		// A new stage starts a new budget: failures of the old split say nothing about the new one.
 		this.budget = EMPTY_BUDGET;
 		this.changed();
@@ -341,9 +344,26 @@ export class Monitor {
 		}, wait);
 	}
 
+	private readonly reused = new Map<string, object>();
+
+	/** The previous object when every field is the same value (shallow), else the new one. */
+	private reuse<T extends object>(name: string, next: T): T {
+		const previous = this.reused.get(name) as T | undefined;
+		if (previous && shallowEqual(previous, next)) return previous;
+		this.reused.set(name, next);
+		return next;
+	}
+
+	private readonly views: Partial<Record<EngineRole, {key: string; view: EngineView}>> = {};
+
+	/** The same object while nothing in it changed, so the screen can skip unchanged panels. */
 	private engineView(role: EngineRole): EngineView {
 		const poller = this.pollers[role];
-		return {
+		const stream = this.logStore.streams[role];
+		const key = `${poller.version}|${stream.state}|${stream.message}|${this.logStore.dropped(role)}`;
+		const cached = this.views[role];
+		if (cached && cached.key === key) return cached.view;
+		const view: EngineView = {
 			role,
 			url: poller.url,
 			probe: poller.probe,
@@ -352,8 +372,10 @@ export class Monitor {
 			resources: poller.resources,
 			resourcesError: poller.resourcesError,
 			series: poller.series.slice(),
-			logs: {...this.logStore.streams[role], dropped: this.logStore.dropped(role)},
+			logs: {...stream, dropped: this.logStore.dropped(role)},
 		};
+		this.views[role] = {key, view};
+		return view;
 	}
 
 	private build(): Snapshot {
@@ -363,6 +385,15 @@ export class Monitor {
 		const canaryShare = total > 0 ? Math.round(((canary?.requests ?? 0) / total) * 100) : null;
 		const stageIndex = this.configured ? this.config.stages.findIndex((stage) => splitEquals(stage, this.configured!)) : -1;
 		const action: ActionState = this.actions.state;
+		const engines = this.reuse('engines', {stable: this.engineView('stable'), canary: this.engineView('canary')});
+		const split = this.reuse('split', {
+			configured: this.configured,
+			configError: this.configError,
+			observed: this.observed,
+			sampledAt: this.sampledAt,
+			sampling: this.sampling,
+			fromMetrics: canaryShare === null ? null : {stable: 100 - canaryShare, canary: canaryShare},
+		});
 		return {
 			at: this.clock.now(),
 			startedAt: this.startedAt,
@@ -370,16 +401,9 @@ export class Monitor {
 			services: this.services,
 			servicesError: this.servicesError,
 			proxy: this.deps.proxy.describe,
-			engines: {stable: this.engineView('stable'), canary: this.engineView('canary')},
+			engines,
 			balancer: {url: this.config.urls.balancer, health: this.balancerHealth},
-			split: {
-				configured: this.configured,
-				configError: this.configError,
-				observed: this.observed,
-				sampledAt: this.sampledAt,
-				sampling: this.sampling,
-				fromMetrics: canaryShare === null ? null : {stable: 100 - canaryShare, canary: canaryShare},
-			},
+			split,
 			stage: {
 				index: stageIndex >= 0 ? stageIndex : null,
 				of: this.config.stages.length,
@@ -394,10 +418,24 @@ export class Monitor {
 			logVersion: this.logStore.version,
 			action,
 			notices: this.notices.slice(),
-			weightChanges: this.weightChanges.slice(),
+			weightChanges: this.weightChanges,
 			auditPath: this.config.auditPath,
 			windowSec: this.config.windowSec,
 			historyMinutes: this.config.historyMinutes,
 		};
 	}
+}
+
+function shallowEqual(a: object, b: object): boolean {
+	const keys = Object.keys(a);
+	if (keys.length !== Object.keys(b).length) return false;
+	return keys.every((key) => {
+		const x = (a as Record<string, unknown>)[key];
+		const y = (b as Record<string, unknown>)[key];
+		// Split-like values ({stable, canary}) compare by content.
+		if (x && y && typeof x === 'object' && typeof y === 'object' && 'stable' in x && 'canary' in x && Object.keys(x).length === 2) {
+			return (x as {stable: unknown}).stable === (y as {stable: unknown}).stable && (x as {canary: unknown}).canary === (y as {canary: unknown}).canary;
+		}
+		return Object.is(x, y);
+	});
 }

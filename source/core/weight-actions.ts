@@ -5,7 +5,8 @@ import type {Verdict} from '../domain/figures.ts';
 import {formatSplit, renderSplit, upstreamDiff, type Split} from '../domain/upstream.ts';
 import {applySplit, planChange, restartProxy, type ApplyResult, type ApplyStep} from './apply-weights.ts';
 import {createAuditLog, type AuditLog} from './audit.ts';
-import type {VerifyResult} from './split-sampler.ts';
+import {splitMatches, type SplitSample, type VerifyResult} from './split-sampler.ts';
+import {readFile} from 'node:fs/promises';
 
 // The one flow every weight change follows (lazydocker's confirm -> busy -> result):
 // request -> confirm with the upstream diff -> applying, every step visible -> done.
@@ -16,6 +17,8 @@ export interface WeightActionDeps {
 	now: () => number;
 	current: () => Split | null;
 	verdict: () => Verdict | null;
+	/** The last split sample, to tell whether the traffic follows the file. */
+	observed: () => SplitSample | null;
 	sample: (split: Split) => Promise<VerifyResult>;
 	onChange: () => void;
 	onApplied: (to: Split) => void;
@@ -66,7 +69,9 @@ export class WeightActions {
 			this.deps.notice('warn', `cannot change weights: the upstream ${this.deps.config.upstream} in ${this.deps.proxy.configPath} could not be read`);
 			return this.state;
 		}
-		const plan = planChange(kind, current, this.deps.config.stages, this.history, to);
+		const observed = this.deps.observed();
+		const unapplied = observed !== null && observed.stable + observed.canary >= 20 && !splitMatches(observed, current);
+		const plan = planChange(kind, current, this.deps.config.stages, this.history, to, unapplied);
 		if ('refusal' in plan) {
 			this.deps.notice('warn', plan.refusal);
 			return this.state;
@@ -89,6 +94,28 @@ export class WeightActions {
 		const diff = upstreamDiff(hostText, rendered.text, this.deps.config.upstream, this.deps.config.roles);
 		this.set({phase: 'confirm', kind, from: current, to: plan.to, diff, automatic: this.automatic});
 		return this.state;
+	}
+
+	/**
+	 * An audit log that ends on 'started' means a change was cut short (the console was
+	 * killed): the file may be ahead of what nginx runs. Returns what to tell the user, or null.
+	 */
+	async interrupted(): Promise<string | null> {
+		let text: string;
+		try {
+			text = await readFile(this.audit.path, 'utf8');
+		} catch {
+			return null;
+		}
+		const last = text.trimEnd().split('\n').at(-1);
+		if (!last) return null;
+		try {
+			const entry = JSON.parse(last) as {outcome?: string; from?: string; to?: string; time?: string; user?: string};
+			if (entry.outcome !== 'started') return null;
+			return `the last weight change (${entry.from} -> ${entry.to} by ${entry.user} at ${entry.time}) did not finish: nginx may still run the old weights. Check the sampled split (s) and set ${entry.to} again (w) to re-apply it.`;
+		} catch {
+			return null;
+		}
 	}
 
 	cancel(): void {

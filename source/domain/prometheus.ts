@@ -31,7 +31,7 @@ const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'summary', 'unty
 // Sample-name suffixes that belong to a family declared under the shorter name.
 const SUFFIXES = ['_bucket', '_count', '_sum', '_created', '_total', '_info', '_gcount', '_gsum'];
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
+const LABEL_NAME_AT = /[a-zA-Z_][a-zA-Z0-9_]*/y;
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const MAX_ERRORS = 50;
 
@@ -58,7 +58,9 @@ function parseLabels(text: string): {labels: Record<string, string>; end: number
 	for (;;) {
 		skipSpace();
 		if (text[i] === '}') return {labels, end: i + 1};
-		const name = LABEL_NAME.exec(text.slice(i));
+		// Sticky: matches at i without copying the rest of the line for every label.
+		LABEL_NAME_AT.lastIndex = i;
+		const name = LABEL_NAME_AT.exec(text);
 		if (!name) return `bad label name at column ${i + 1}`;
 		i += name[0].length;
 		skipSpace();
@@ -67,16 +69,25 @@ function parseLabels(text: string): {labels: Record<string, string>; end: number
 		skipSpace();
 		if (text[i] !== '"') return `expected " for label ${name[0]}`;
 		let value = '';
-		for (i++; i < text.length && text[i] !== '"'; i++) {
-			if (text[i] === '\\' && i + 1 < text.length) {
-				i++;
-				value += text[i] === 'n' ? '\n' : text[i];
-			} else value += text[i];
+		const close = text.indexOf('"', i + 1);
+		const slash = text.indexOf('\\', i + 1);
+		if (close >= 0 && (slash < 0 || slash > close)) {
+			// The common case: no escapes, one slice.
+			value = text.slice(i + 1, close);
+			i = close;
+		} else {
+			for (i++; i < text.length && text[i] !== '"'; i++) {
+				if (text[i] === '\\' && i + 1 < text.length) {
+					i++;
+					value += text[i] === 'n' ? '\n' : text[i];
+				} else value += text[i];
+			}
 		}
 		if (i >= text.length) return `unterminated value for label ${name[0]}`;
 		i++;
-		// defineProperty: a label called __proto__ must stay a label, not become a prototype.
-		Object.defineProperty(labels, name[0], {value, enumerable: true, writable: true, configurable: true});
+		// A label called __proto__ must stay a label, not become a prototype.
+		if (name[0] === '__proto__') Object.defineProperty(labels, name[0], {value, enumerable: true, writable: true, configurable: true});
+		else labels[name[0]] = value;
 		skipSpace();
 		if (text[i] === ',') i++;
 		else if (text[i] !== '}') return `expected , or } after label ${name[0]}`;

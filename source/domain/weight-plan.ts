@@ -9,8 +9,10 @@ export const ALL_STABLE: Split = {stable: 100, canary: 0};
 /**
  * `history` holds the split before each change applied in this session, oldest first;
  * undo goes back to the last of them. `requested` is the split chosen for 'set'.
+ * `unapplied`: the traffic does not follow the file (an interrupted change left the file ahead
+ * of nginx); setting the file's own split again then re-applies it instead of refusing.
  */
-export function planChange(kind: ChangeKind, current: Split, stages: Split[], history: readonly Split[], requested?: Split): {to: Split} | {refusal: string} {
+export function planChange(kind: ChangeKind, current: Split, stages: Split[], history: readonly Split[], requested?: Split, unapplied = false): {to: Split} | {refusal: string} {
 	switch (kind) {
 		case 'promote': {
 			const next = nextStage(current, stages);
@@ -22,7 +24,7 @@ export function planChange(kind: ChangeKind, current: Split, stages: Split[], hi
 			return {to: ALL_STABLE};
 		case 'set': {
 			if (!requested) return {refusal: 'choose a split first, e.g. 50/50'};
-			if (splitEquals(requested, current)) return {refusal: `already at ${formatSplit(current)}: nothing to change`};
+			if (splitEquals(requested, current) && !unapplied) return {refusal: `already at ${formatSplit(current)}: nothing to change`};
 			return {to: requested};
 		}
 		case 'undo': {

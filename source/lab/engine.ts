@@ -24,6 +24,8 @@ export interface EngineOptions {
 	/** Called by the crash fault; process.exit by default. */
 	exit?: (code: number) => void;
 	random?: () => number;
+	/** The process's own log line counts, served at GET /__lab/stats (so a reader's loss can be measured). */
+	lineStats?: () => {linesWritten: number; linesDropped: number};
 }
 
 export interface EngineHandle {
@@ -164,6 +166,11 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 			return {status: 200, body: null, text: await metrics.registry.metrics(), type: metrics.registry.contentType};
 		}
 		if (path === '/v1/positions' && req.method === 'POST') return positions(req, requestId);
+		if (path === '/__lab/stats' && req.method === 'GET' && options.lineStats) {
+			// Lab control like /__lab/faults: neither counted nor logged, so reading it adds no line.
+			send(res, requestId, 200, options.lineStats());
+			return null;
+		}
 		if (path === '/__lab/faults') {
 			// The lab's own control endpoint: not part of the engine, so neither counted nor logged.
 			if (req.method === 'POST') {

@@ -9,6 +9,8 @@ export interface LineWriter {
 	write(line: string): void;
 	/** Lines dropped because the reader was too slow. */
 	dropped(): number;
+	/** Lines handed to the stream or queued for it (every line not dropped). */
+	written(): number;
 	/** Waits until queued lines are handed to the stream (bounded by timeoutMs). */
 	flush(timeoutMs?: number): Promise<void>;
 }
@@ -18,6 +20,7 @@ export function createLineWriter(stream: Writable, maxQueuedBytes = 1 << 20): Li
 	let queue: string[] = [];
 	let queuedBytes = 0;
 	let droppedCount = 0;
+	let writtenCount = 0;
 	const flushWaiters: Array<() => void> = [];
 
 	const onDrain = () => {
@@ -44,8 +47,10 @@ export function createLineWriter(stream: Writable, maxQueuedBytes = 1 << 20): Li
 				}
 				queue.push(text);
 				queuedBytes += text.length;
+				writtenCount++;
 				return;
 			}
+			writtenCount++;
 			try {
 				if (!stream.write(text)) {
 					blocked = true;
@@ -56,6 +61,7 @@ export function createLineWriter(stream: Writable, maxQueuedBytes = 1 << 20): Li
 			}
 		},
 		dropped: () => droppedCount,
+		written: () => writtenCount,
 		flush(timeoutMs = 1000) {
 			if (!blocked) return Promise.resolve();
 			return new Promise<void>((resolve) => {

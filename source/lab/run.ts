@@ -119,6 +119,8 @@ async function runEngine(args: string[]): Promise<void> {
 		log: (line) => out.write(line),
 		stderr: (line) => err.write(line),
 		exit: (code) => void out.flush(300).finally(() => process.exit(code)),
+		// stdout and stderr together: a reader receives both.
+		lineStats: () => ({linesWritten: out.written() + err.written(), linesDropped: out.dropped() + err.dropped()}),
 	});
 	onStop(async () => {
 		err.write('INFO:     Shutting down');

@@ -63,6 +63,9 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	const [state, dispatchState] = useReducer(viewReducer, snapshot.historyMinutes, initialViewState);
 	const logModel = useMemo(() => createLogModel(), []);
 	const needsLogs = state.view === 'logs';
+	const second = Math.floor(snapshot.at / 1000) * 1000;
+	const tailRows = overviewLayout(rows).logs;
+	const tailEvents = useMemo(() => tail(snapshot.logs, tailRows), [snapshot.logs, snapshot.logVersion, tailRows]);
 	const model = needsLogs ? logModel(snapshot.logs, snapshot.logVersion, state.logs) : null;
 	// Keys can arrive faster than React re-renders (a paste into the split prompt): the input
 	// handler reads and advances this ref, so every key sees the state its predecessor left.
@@ -232,7 +235,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	} else if (snapshot.action.phase !== 'idle') {
 		body = (
 			<Box flexDirection="column">
-				<EngineCards engines={snapshot.engines} width={width} now={snapshot.at} />
+				<EngineCards engines={snapshot.engines} width={width} now={second} />
 				<ActionDialog action={snapshot.action} width={width} height={bodyHeight - CARD_HEIGHT} />
 			</Box>
 		);
@@ -268,14 +271,25 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 		const dropped = snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped;
 		body = (
 			<Box flexDirection="column">
-				<EngineCards engines={snapshot.engines} width={width} now={snapshot.at} />
-				{layout.charts > 0 ? <ChartsPanel snapshot={snapshot} width={width} height={layout.charts} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} /> : null}
+				<EngineCards engines={snapshot.engines} width={width} now={second} />
+				{layout.charts > 0 ? (
+					<ChartsPanel
+						engines={snapshot.engines}
+						weightChanges={snapshot.weightChanges}
+						startedAt={snapshot.startedAt}
+						width={width}
+						height={layout.charts}
+						zoomMin={state.zoomMin}
+						colour={colour}
+						thresholdMs={monitor.config.thresholds.p95FailMs}
+					/>
+				) : null}
 				<Box flexDirection="row">
-					<SplitPanel snapshot={snapshot} width={splitWidth} height={layout.verdict} />
+					<SplitPanel split={snapshot.split} width={splitWidth} height={layout.verdict} />
 					<VerdictPanel verdict={snapshot.verdict} width={width - splitWidth} height={layout.verdict} />
 				</Box>
 				{layout.patterns > 0 ? <PatternsPanel rows={snapshot.patterns} width={width} height={layout.patterns} /> : null}
-				{layout.logs > 0 ? <LogTail events={tail(snapshot.logs, layout.logs)} width={width} height={layout.logs} dropped={dropped} title="log tail (2: logs view)" /> : null}
+				{layout.logs > 0 ? <LogTail events={tailEvents} width={width} height={layout.logs} dropped={dropped} title="log tail (2: logs view)" /> : null}
 			</Box>
 		);
 	}

@@ -19,10 +19,23 @@ function markers(changes: readonly number[], from: number, to: number, columns: 
 	return row.join('');
 }
 
-export function ChartsPanel({snapshot, width, height, zoomMin, colour, thresholdMs}: {snapshot: Snapshot; width: number; height: number; zoomMin: number; colour: boolean; thresholdMs: number}) {
-	const to = snapshot.at;
+interface ChartsProps {
+	engines: Snapshot['engines'];
+	weightChanges: Snapshot['weightChanges'];
+	startedAt: number;
+	width: number;
+	height: number;
+	zoomMin: number;
+	colour: boolean;
+	thresholdMs: number;
+}
+
+/** Redrawn only when a poll added points (or the size or zoom changed), not on every log line. */
+export const ChartsPanel = React.memo(function ChartsPanel({engines, weightChanges, startedAt, width, height, zoomMin, colour, thresholdMs}: ChartsProps) {
+	// The charts end at the newest point, so they stay put between polls.
+	const to = Math.max(engines.stable.series.at(-1)?.at ?? startedAt, engines.canary.series.at(-1)?.at ?? startedAt);
 	// Until the console has watched for the whole span, the charts cover what it has seen.
-	const from = Math.max(to - zoomMin * 60_000, snapshot.startedAt);
+	const from = Math.max(to - zoomMin * 60_000, startedAt);
 	const span = to - from >= zoomMin * 60_000 ? `${zoomMin}m` : duration(to - from);
 	const chartHeight = Math.max(2, height - 2);
 	const mainWidth = Math.floor(width * 0.5);
@@ -30,7 +43,7 @@ export function ChartsPanel({snapshot, width, height, zoomMin, colour, threshold
 	const columns = (w: number) => Math.max(4, w - 10);
 	const series = (role: 'stable' | 'canary', key: 'p95Ms' | 'ratio5xx' | 'memPercent', w: number, scale = 1) =>
 		bucket(
-			snapshot.engines[role].series.map((point) => ({at: point.at, value: point[key] === null ? null : point[key]! * scale})),
+			engines[role].series.map((point) => ({at: point.at, value: point[key] === null ? null : point[key]! * scale})),
 			from,
 			to,
 			columns(w),
@@ -65,7 +78,7 @@ export function ChartsPanel({snapshot, width, height, zoomMin, colour, threshold
 					{line || ' '}
 				</Text>
 			))}
-			<Line colour={theme.text.dim}>{markers(snapshot.weightChanges, from, to, columns(w), 9)}</Line>
+			<Line colour={theme.text.dim}>{markers(weightChanges, from, to, columns(w), 9)}</Line>
 		</Panel>
 	);
 	return (
@@ -75,4 +88,4 @@ export function ChartsPanel({snapshot, width, height, zoomMin, colour, threshold
 			{column('memory % of limit', memory, width - mainWidth - sideWidth, 'mem')}
 		</Box>
 	);
-}
+});

@@ -52,7 +52,8 @@ function Card({engine, width, now}: {engine: EngineView; width: number; now: num
 	);
 }
 
-export function EngineCards({engines, width, now}: {engines: {stable: EngineView; canary: EngineView}; width: number; now: number}) {
+/** `now` only moves the ages and uptimes: pass it rounded to the second. */
+export const EngineCards = React.memo(function EngineCards({engines, width, now}: {engines: {stable: EngineView; canary: EngineView}; width: number; now: number}) {
 	const half = Math.floor(width / 2);
 	return (
 		<Box flexDirection="row" width={width}>
@@ -60,4 +61,4 @@ export function EngineCards({engines, width, now}: {engines: {stable: EngineView
 			<Card engine={engines.canary} width={width - half} now={now} />
 		</Box>
 	);
-}
+});

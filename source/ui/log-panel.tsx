@@ -50,7 +50,7 @@ function EventLine({event, width, timestamps, regex, selected}: {event: StoredEv
 }
 
 /** The newest lines, bottom-aligned (the overview's tail). */
-export function LogTail({events, width, height, dropped, title}: {events: StoredEvent[]; width: number; height: number; dropped: number; title: string}) {
+export const LogTail = React.memo(function LogTail({events, width, height, dropped, title}: {events: StoredEvent[]; width: number; height: number; dropped: number; title: string}) {
 	const visible = events.slice(-(height - 1));
 	return (
 		<Panel width={width} height={height}>
@@ -60,7 +60,7 @@ export function LogTail({events, width, height, dropped, title}: {events: Stored
 			))}
 		</Panel>
 	);
-}
+});
 
 /** The scrollable log view: `offset` lines up from the newest; wrap and expand on request. */
 export function LogView(props: {

@@ -23,7 +23,7 @@ function flagColour(row: PatternRow): string | undefined {
 
 const per1k = (value: number | null) => (value === null ? '-' : value < 10 ? value.toFixed(2) : value.toFixed(0));
 
-export function PatternsPanel({rows, width, height, selected, detail}: {rows: readonly PatternRow[]; width: number; height: number; selected?: number; detail?: boolean}) {
+export const PatternsPanel = React.memo(function PatternsPanel({rows, width, height, selected, detail}: {rows: readonly PatternRow[]; width: number; height: number; selected?: number; detail?: boolean}) {
 	const fixed = 8 + 7 + 7 + 8 + 8 + 9 + (detail ? 18 : 0);
 	const templateWidth = Math.max(10, width - fixed - 2);
 	const body = Math.max(0, height - 2);
@@ -46,4 +46,4 @@ export function PatternsPanel({rows, width, height, selected, detail}: {rows: re
 			))}
 		</Panel>
 	);
-}
+});

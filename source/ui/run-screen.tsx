@@ -1,4 +1,5 @@
 import React from 'react';
+import {writeFileSync} from 'node:fs';
 import {render} from 'ink';
 import type {Monitor} from '../core/monitor.ts';
 import {App, type Size} from './app.tsx';
@@ -19,6 +20,27 @@ export interface ScreenOptions {
 	onStart?: () => void;
 	stdin?: NodeJS.ReadStream;
 	stdout?: NodeJS.WriteStream;
+}
+
+/**
+ * For measurements (npm run bench): with CANARY_CONSOLE_STATS_FILE set, the console writes
+ * what it received, dropped and drew, and its memory, once a second.
+ */
+function writeStats(monitor: Monitor, writer: FrameWriter): () => void {
+	const path = process.env.CANARY_CONSOLE_STATS_FILE;
+	if (!path) return () => {};
+	let publishes = 0;
+	const unsubscribe = monitor.subscribe(() => publishes++);
+	const timer = setInterval(() => {
+		const store = monitor.logStore;
+		const stats = {at: Date.now(), received: store.received, dropped: {stable: store.dropped('stable'), canary: store.dropped('canary')}, publishes, bytes: writer.bytesWritten, memory: process.memoryUsage()};
+		writeFileSync(path, `${JSON.stringify(stats)}\n`);
+	}, 1000);
+	timer.unref();
+	return () => {
+		clearInterval(timer);
+		unsubscribe();
+	};
 }
 
 export async function runScreen(options: ScreenOptions): Promise<number> {
@@ -95,7 +117,9 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	);
 	options.monitor.start();
 	options.onStart?.();
+	const stopStats = writeStats(options.monitor, writer);
 	const code = await exited;
+	stopStats();
 	process.off('SIGTERM', onSignal);
 	process.off('SIGHUP', onSignal);
 	process.off('SIGINT', onSignal);

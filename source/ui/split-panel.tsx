@@ -9,8 +9,7 @@ import {Line, Panel, Title} from './line.tsx';
 // Configured weights against the split the balancer really serves, with sample size and
 // a 99 % interval, and the split seen in the engines' own request counters.
 
-export function SplitPanel({snapshot, width, height}: {snapshot: Snapshot; width: number; height: number}) {
-	const {split} = snapshot;
+export const SplitPanel = React.memo(function SplitPanel({split, width, height}: {split: Snapshot['split']; width: number; height: number}) {
 	const sample = split.observed;
 	const answered = sample ? sample.stable + sample.canary : 0;
 	const interval = sample?.interval ? `canary ${sample.interval.low.toFixed(1)}-${sample.interval.high.toFixed(1)}% (99%)` : '';
@@ -29,4 +28,4 @@ export function SplitPanel({snapshot, width, height}: {snapshot: Snapshot; width
 		</Panel>
 		</Box>
 	);
-}
+});

@@ -30,7 +30,7 @@ export function formatValue(value: number | null, unit: CheckRow['unit']): strin
 	return String(value);
 }
 
-export function VerdictPanel({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected?: number}) {
+export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected?: number}) {
 	const rows = verdict?.checks ?? [];
 	const fixed = 9 + 9 + 9 + 6 + 7 + 8 + 6;
 	const thresholdWidth = Math.max(10, Math.min(34, width - fixed - 14));
@@ -53,7 +53,7 @@ export function VerdictPanel({verdict, width, height, selected}: {verdict: Verdi
 			))}
 		</Panel>
 	);
-}
+});
 
 /** Verdict detail: every row with its reason in full. */
 export function VerdictDetail({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected: number}) {
