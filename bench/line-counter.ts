@@ -1,4 +1,4 @@
-import type {EngineRole, LogSink, LogSource, RawLine} from '../source/core/types.ts';
+import type {EngineRole} from '../source/core/types.ts';
 
 // Counts the lab engines' background log lines (the logRate fault) as they reach a reader, so
 // lines lost between the engine and the reader can be computed from the lines' own timestamps:
@@ -76,21 +76,4 @@ export function linesLost(a: EngineCount, b: EngineCount, rate: number): {expect
 	const diff = expected - received;
 	// floor() on both ends of the window allows one line either way.
 	return {expected, received, lost: Math.abs(diff) <= 1 ? 0 : diff};
-}
-
-/** A LogSource that counts every line on its way to the real sink. */
-export function countingSource(source: LogSource, counter: BackgroundCounter): LogSource {
-	return {
-		follow(engine, sink, signal) {
-			const counting: LogSink = {
-				lines(batch: RawLine[]) {
-					for (const line of batch) counter.add(line.engine, line.text);
-					sink.lines(batch);
-				},
-				gap: (gap) => sink.gap(gap),
-				status: (e, state, message) => sink.status(e, state, message),
-			};
-			source.follow(engine, counting, signal);
-		},
-	};
 }

@@ -90,11 +90,16 @@ async function quietOffset(ports: number[], statsPath: string, timeoutMs: number
 		dropped = totals.linesDropped;
 		const record = readConsoleStats(statsPath);
 		if (record && (records.length === 0 || records.at(-1)!.at !== record.at)) records.push(record);
+		// Two exact brackets (of different records) that agree: a backlog the console was still
+		// reading would make the later one smaller, so agreement means it has caught up.
+		let exact: Quiet | null = null;
 		for (const r of records) {
 			const offset = offsetAt(readings, r, settleMs);
 			if (!offset) continue;
-			if (best === null || offset.high - offset.low < best.offset.high - best.offset.low) best = {offset, engineDropped: dropped, stats: r};
-			if (offset.exact) return {offset, engineDropped: dropped, stats: r};
+			if (best === null || offset.high - offset.low < best.offset.high - best.offset.low || (offset.exact && best.offset.exact)) best = {offset, engineDropped: dropped, stats: r};
+			if (!offset.exact) continue;
+			if (exact && exact.offset.low === offset.low) return {offset, engineDropped: dropped, stats: r};
+			exact = {offset, engineDropped: dropped, stats: r};
 		}
 		await sleep(30);
 	}
@@ -129,7 +134,7 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		// Loss is counted from a quiet point before the phase to one after it (the startup replay
 		// of the engines' recent lines makes received and written differ from the start).
 		await Promise.all(enginePorts.map((port) => setLogRate(port, 0)));
-		const before = await quietOffset(enginePorts, statsPath, 8000);
+		const before = await quietOffset(enginePorts, statsPath, 10_000);
 		await Promise.all(enginePorts.map((port) => setLogRate(port, perEngine)));
 		await sleep(1000);
 

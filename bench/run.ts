@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {ensureBuilt} from './dist.ts';
 import {runConsole, type ConsoleRun} from './measure-console.ts';
 import {runRaw, type RawRun} from './measure-raw.ts';
 import {ingestionLinesPerSec, parseMetricsMs, splitSampleMs} from './micro.ts';
@@ -50,6 +51,11 @@ const RPS = 2;
 const log = (text: string) => {
 	if (!flags.json) process.stderr.write(`${text}\n`);
 };
+
+// The console runs as users run it: bin/canary-console.js, which takes dist/ only when fresh.
+log('checking that dist/ is newer than every source file ...');
+const build = await ensureBuilt(root);
+if (build === 'rebuilt') log('dist/ was older than the sources: ran npm run build');
 
 const loadBefore = loadAverage();
 const started = Date.now();
@@ -101,6 +107,8 @@ for (const rate of rates) {
 	rows.push({figure: 'newest line on screen, lag p95', load, unit: 'ms', values: pick(c, (x) => x.lagP95Ms), budget: null});
 	if (rate > 0) {
 		rows.push({figure: 'lines lost by ingestion', load, unit: 'lines', values: pick(c, (x) => x.lost), budget: 0});
+		rows.push({figure: 'lines dropped by the engines (backpressure)', load, unit: 'lines', values: pick(c, (x) => x.engineDropped), budget: 0});
+		rows.push({figure: 'lines written by the engines in the phase', load, unit: 'lines', values: pick(c, (x) => x.written), budget: null});
 		rows.push({figure: 'lines lost, raw reader', load, unit: 'lines', values: pick(r, (x) => x.lost), budget: null});
 	}
 	rows.push({figure: 'screen updates (snapshots published)', load, unit: 'per s', values: pick(c, (x) => x.publishesPerSec), budget: null});
@@ -113,7 +121,7 @@ rows.push({figure: 'parse a 10,000-series /metrics page', load: '-', unit: 'ms',
 rows.push({figure: 'ingestion capacity, in memory, one core', load: '-', unit: 'lines/s', values: ingestion, budget: null});
 const lossless = rates.filter((rate) => {
 	const c = consoleRuns.get(rate)!;
-	return c.length > 0 && c.every((x) => x.lost === 0);
+	return c.length > 0 && c.every((x) => x.lost === 0 && x.engineDropped === 0);
 });
 
 const report = toReportRows(rows);
@@ -125,13 +133,16 @@ const info = {
 	phaseSec,
 	long: flags.long,
 	minutes: Math.round((Date.now() - started) / 6000) / 10,
+	build,
 	highestLosslessRate: lossless.length ? Math.max(...lossless) : null,
 };
+const inexact = [...consoleRuns.values()].flat().filter((x) => !x.lostExact).length;
 notes.unshift(
-	`CPU is the console process's own utime+stime from /proc (the lab engines are its children and not counted); the raw reader runs the same lab with a sink that only counts.`,
-	`Each console run: start in tmux 120x40, wait for the first complete frame, ${3} s warm-up, then a ${phaseSec} s phase on the overview${flags.long ? '' : ' (short mode: RSS after 5 minutes needs --long)'}; lab load ${RPS} req/s; the node balancer.`,
-	`Start to first complete frame counts from launching the process (node + tsx loading the sources, then the lab's three child processes, which the console awaits before it renders) to header and both cards on screen.`,
-	`Lines lost: background lines the engines stamped in the phase vs lines counted on arrival (exact to one line); an engine stalled for over a second skips lines, which counts as lost too.`,
+	`The console is the real CLI as a user starts it: \`node bin/canary-console.js demo --balancer lab --rps ${RPS} --log-rate RATE --lab-ports B,S,C\` (free ports), in tmux at 120x40 with CI unset, running dist/ (${build === 'rebuilt' ? 'dist/ was stale, so the bench ran npm run build first' : 'dist/ was already newer than every source file'}).`,
+	`CPU and memory are the console process's own (its title is canary-console; utime+stime and VmHWM from /proc; the lab engines are its children and not counted); the raw reader runs the same lab from the sources with a sink that only counts.`,
+	`Each console run: wait for the first complete frame, ${3} s warm-up, then a ${phaseSec} s phase on the overview${flags.long ? '' : ' (short mode: RSS after 5 minutes needs --long)'}; lab load ${RPS} req/s; the node balancer.`,
+	`Start to first complete frame counts from launching the process (node loading the build, then the lab's three child processes, which the console awaits before it renders) to header and both cards on screen.`,
+	`Lines lost by ingestion: lines the engines wrote (GET /__lab/stats, stdout and stderr) minus lines the console received (CANARY_CONSOLE_STATS_FILE), from a quiet point before the phase to one after it (background logging paused; two agreeing brackets around the console's once-a-second record, 300 ms settle), ${inexact === 0 ? 'exact in every run' : `exact in all but ${inexact} run(s), where request lines written during the bracket leave it within a few lines`}; lines the engines dropped because the console did not read fast enough are the backpressure row.`,
 	`Highest sustained rate without loss among the tested rates: ${info.highestLosslessRate === null ? 'none' : `${info.highestLosslessRate.toLocaleString('en-US')} lines/s`}; the ingestion capacity row is the in-memory ceiling of the console's log store on one core.`,
 );
 if (flags.json) {

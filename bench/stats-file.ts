@@ -2,19 +2,13 @@ import {renameSync, writeFileSync} from 'node:fs';
 import type {BackgroundCounter, EngineCount} from './line-counter.ts';
 import type {EngineRole} from '../source/core/types.ts';
 
-// The launched console and the raw reader report their line counts through a small JSON file,
+// The raw reader reports its line counts through a small JSON file,
 // rewritten (atomically) twice a second; the bench reads it at the edges of each phase.
 
 export interface ReaderStats {
 	pid: number;
 	at: number;
 	engines: Record<EngineRole, EngineCount>;
-	/** Lines the console's log store received (console only). */
-	received?: number;
-	/** process.memoryUsage() of the console, to tell heap from the rest of its RSS. */
-	memory?: NodeJS.MemoryUsage;
-	/** Snapshots the monitor published so far (console only). */
-	publishes?: number;
 }
 
 export function startStatsFile(path: string, counter: BackgroundCounter, extra: () => Partial<ReaderStats> = () => ({})): () => void {

@@ -1,10 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {backgroundLine, record} from '../source/lab/engine-output.ts';
-import {BackgroundCounter, countingSource, isBackgroundLine, lineTimestampMs, linesLost} from '../bench/line-counter.ts';
-import {PassThrough} from 'node:stream';
-import {createLabLogs} from '../source/lab/lab-logs.ts';
-import type {RawLine} from '../source/core/types.ts';
+import {BackgroundCounter, isBackgroundLine, lineTimestampMs, linesLost} from '../bench/line-counter.ts';
 
 test('isBackgroundLine recognises every background template and nothing else', () => {
 	for (let n = 0; n < 10; n++) assert.equal(isBackgroundLine(backgroundLine(n, Date.now())), true, backgroundLine(n, Date.now()));
@@ -57,25 +54,4 @@ test('linesLost needs two complete ticks', () => {
 	counter.add('canary', record('INFO', 'HTTP request processed'));
 	assert.equal(counter.snapshot().canary.total, 1);
 	assert.equal(counter.snapshot().canary.countThrough, 0);
-});
-
-test('countingSource counts lines on their way and passes everything through', async () => {
-	const logs = createLabLogs();
-	const counter = new BackgroundCounter();
-	const got: RawLine[] = [];
-	const controller = new AbortController();
-	countingSource(logs, counter).follow('canary', {lines: (b) => got.push(...b), gap: () => {}, status: () => {}}, controller.signal);
-	const stdout = new PassThrough();
-	logs.attach('canary', {stdout, stderr: null});
-	const now = Date.now();
-	stdout.write(`${backgroundLine(0, now)}\n${backgroundLine(1, now)}\n${record('INFO', 'HTTP request processed')}\n${backgroundLine(2, now + 10)}\n`);
-	const deadline = Date.now() + 2000;
-	while (got.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-	controller.abort();
-	assert.equal(got.length, 4);
-	const seen = counter.snapshot().canary;
-	assert.equal(seen.total, 4);
-	// The tick at `now` is complete (a later one began): its two lines are counted through.
-	assert.equal(seen.countThrough, 2);
-	assert.equal(seen.completeTs, now);
 });
