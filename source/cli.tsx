@@ -1,4 +1,4 @@
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import meow from 'meow';
 import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
 import type {Monitor} from './core/monitor.ts';
@@ -123,6 +123,8 @@ function loadConfig(): Config {
 interface Runtime {
 	monitor: Monitor;
 	shutdown: () => Promise<void>;
+	/** Resolves when the monitor may start (the lab is up); the screen draws before that. */
+	ready?: Promise<unknown>;
 }
 
 type Notifier = import('./adapters/webhook.ts').Notifier;
@@ -144,8 +146,8 @@ async function createNotifierFromFlags(monitor: Monitor): Promise<Notifier | und
 }
 
 async function startDemoRuntime(config: Config, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {
-	const [{startLab}, {Monitor}, {createHttpProbe}] = await Promise.all([
-		import('./lab/lab.ts'),
+	const [{startLabBehind}, {Monitor}, {createHttpProbe}] = await Promise.all([
+		import('./lab/lab-behind.ts'),
 		import('./core/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 	]);
@@ -154,7 +156,7 @@ async function startDemoRuntime(config: Config, options: {analysisTimer?: boolea
 	const {MILD_CANARY_FAULT} = await import('./lab/faults.ts');
 	const logRate = cli.flags.logRate ?? 0;
 	if (!(logRate >= 0) || (cli.flags.rps !== undefined && !(cli.flags.rps >= 0))) fail('--rps and --log-rate must be numbers, 0 or more');
-	const lab = await startLab({
+	const lab = await startLabBehind({
 		balancer,
 		ports: labPorts(),
 		rps: cli.flags.rps,
@@ -166,7 +168,7 @@ async function startDemoRuntime(config: Config, options: {analysisTimer?: boolea
 		urls: lab.urls,
 		roles: lab.roles,
 		upstream: lab.upstream,
-		auditPath: cli.flags.audit ?? join(dirname(lab.proxy.configPath), "audit.jsonl"),
+		auditPath: cli.flags.audit ?? join(lab.dir, 'audit.jsonl'),
 	};
 	const monitor = new Monitor({
 		config: labConfig,
@@ -177,7 +179,7 @@ async function startDemoRuntime(config: Config, options: {analysisTimer?: boolea
 		runtime: lab.runtime,
 		analysisTimer: options.analysisTimer,
 	});
-	return {monitor, shutdown: () => lab.stop()};
+	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};
 }
 
 function labPorts(): {balancer: number; stable: number; canary: number} | undefined {
@@ -255,6 +257,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		monitor,
 		colour,
 		maxFps: config.maxFps,
+		ready: runtime.ready,
 		onStart: () => automation.start(),
 		shutdown: async () => {
 			await automation.stop();
@@ -279,6 +282,7 @@ async function gate(config: Config): Promise<number> {
 	const forMs = parseDuration(cli.flags.for);
 	if (typeof forMs !== 'number') fail(`--for: ${forMs.error}`);
 	const runtime = await startRuntime(config, cli.flags.demo, {analysisTimer: false});
+	await runtime.ready;
 	const notifier = await createNotifierFromFlags(runtime.monitor);
 	try {
 		const result = await runGate(runtime.monitor, {forMs, autoRollback: cli.flags.autoRollback, json: cli.flags.json, notifier});
@@ -294,6 +298,7 @@ async function gate(config: Config): Promise<number> {
 
 async function report(config: Config): Promise<number> {
 	const runtime = await startRuntime(config, cli.flags.demo);
+	await runtime.ready;
 	try {
 		runtime.monitor.start();
 		await runtime.monitor.until((snapshot) => snapshot.verdict !== null, Math.max(config.pollIntervalMs * 3, 6000));
@@ -331,6 +336,7 @@ async function main(): Promise<number> {
 		case 'restart-proxy': {
 			const {runHeadless} = await import('./headless.ts');
 			const runtime = await startRuntime(config, cli.flags.demo);
+			await runtime.ready;
 			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, shutdown: runtime.shutdown});
 		}
 		default:

@@ -15,7 +15,7 @@ export const HEADER_HEIGHT = 2;
 export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 	const {split, stage, verdict} = snapshot;
 	const configured = split.configured ? formatSplit(split.configured) : '?/?';
-	const stageText = stage.index === null ? 'custom split' : `stage ${stage.index + 1}/${stage.of}`;
+	const stageText = !split.configured ? 'weights not read yet' : stage.index === null ? 'custom split' : `stage ${stage.index + 1}/${stage.of}`;
 	const observed = split.observed && split.observed.stable + split.observed.canary > 0 ? observedText(split.observed.observed) : '-';
 	const inStage = snapshot.at - stage.enteredAt;
 	const soakLeft = stage.soakMs - inStage;

@@ -18,6 +18,8 @@ export interface ScreenOptions {
 	shutdown: () => Promise<void>;
 	/** Runs once the monitor has started (the automation loop). */
 	onStart?: () => void;
+	/** The monitor starts when this resolves (the lab is up); the screen is drawn before. */
+	ready?: Promise<unknown>;
 	stdin?: NodeJS.ReadStream;
 	stdout?: NodeJS.WriteStream;
 }
@@ -115,9 +117,20 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			patchConsole: false,
 		},
 	);
-	options.monitor.start();
-	options.onStart?.();
-	const stopStats = writeStats(options.monitor, writer);
+	let stopStats = () => {};
+	Promise.resolve(options.ready).then(
+		() => {
+			if (quitting) return;
+			options.monitor.start();
+			options.onStart?.();
+			stopStats = writeStats(options.monitor, writer);
+		},
+		(error: Error) => {
+			restore();
+			process.stderr.write(`canary-console: could not start: ${error.message}\n`);
+			void quit(1);
+		},
+	);
 	const code = await exited;
 	stopStats();
 	process.off('SIGTERM', onSignal);
