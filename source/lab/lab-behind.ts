@@ -2,15 +2,13 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {LogSource, ProxyControl, RuntimeInfo, StatsSource} from '../core/types.ts';
-import {startLab, type Lab, type LabOptions} from './lab.ts';
-import {pickPort} from './lab-process.ts';
+import {DEFAULT_PORTS, startLab, type Lab, type LabOptions} from './lab.ts';
+import {pickPorts} from './lab-process.ts';
 
 // The lab takes a second or two to start (three processes). The screen should not wait for
 // it: the ports are picked first, so the console knows every address at once and draws its
 // first frame while the lab comes up behind it. Nothing calls these adapters before `ready`
 // resolves (the Monitor starts then); until then they only describe themselves.
-
-const DEFAULT_PORTS = {balancer: 9100, stable: 9101, canary: 9102};
 
 export interface LabBehind {
 	ready: Promise<Lab>;
@@ -28,15 +26,7 @@ export interface LabBehind {
 export async function startLabBehind(options: LabOptions = {}): Promise<LabBehind> {
 	const ownDir = options.dir === undefined;
 	const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
-	const used = new Set<number>();
-	const pick = async (preferred: number) => {
-		let port = await pickPort(preferred);
-		while (used.has(port)) port = await pickPort(0);
-		used.add(port);
-		return port;
-	};
-	const wanted = {...DEFAULT_PORTS, ...options.ports};
-	const ports = {stable: await pick(wanted.stable), canary: await pick(wanted.canary), balancer: await pick(wanted.balancer)};
+	const ports = await pickPorts({...DEFAULT_PORTS, ...options.ports});
 	const upstream = options.upstream ?? 'involution_engine';
 	let lab: Lab | null = null;
 	const ready = startLab({...options, dir, ports, upstream}).then((started) => {

@@ -98,3 +98,19 @@ export async function pickPort(preferred: number | undefined): Promise<number> {
 	if (port === null) throw new Error('no free port on 127.0.0.1');
 	return port;
 }
+
+/**
+ * Free ports for several parts, each the preferred one when it is free. Each pick is released
+ * before the next, so the kernel could hand out one twice: the set guards against that.
+ */
+export async function pickPorts<K extends string>(preferred: Record<K, number>): Promise<Record<K, number>> {
+	const used = new Set<number>();
+	const out = {} as Record<K, number>;
+	for (const key of Object.keys(preferred) as K[]) {
+		let port = await pickPort(preferred[key]);
+		while (used.has(port)) port = await pickPort(0);
+		used.add(port);
+		out[key] = port;
+	}
+	return out;
+}

@@ -11,7 +11,7 @@ import {findNginx, startLocalNginx} from '../adapters/nginx-local.ts';
 import {MILD_CANARY_FAULT, type Faults} from './faults.ts';
 import {renderLabConfig} from './lab-config.ts';
 import {createLabLogs} from './lab-logs.ts';
-import {hasExited, pickPort, spawnLabChild, stopChild} from './lab-process.ts';
+import {hasExited, pickPorts, spawnLabChild, stopChild} from './lab-process.ts';
 import {createLabProxy} from './lab-proxy.ts';
 import {createLabStats} from './lab-stats.ts';
 import {startLoad, type Load} from './load.ts';
@@ -62,7 +62,7 @@ interface EngineState {
 	intentional: boolean;
 }
 
-const DEFAULT_PORTS = {stable: 9101, canary: 9102, balancer: 9100};
+export const DEFAULT_PORTS = {stable: 9101, canary: 9102, balancer: 9100};
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	const upstream = options.upstream ?? 'involution_engine';
@@ -173,17 +173,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	}
 
 	try {
-		const ports = options.ports ?? {};
-		const used = new Set<number>();
-		// Each pick is released before the next, so the kernel could hand out one twice: guard.
-		const pick = async (preferred: number) => {
-			let port = await pickPort(preferred);
-			while (used.has(port)) port = await pickPort(0);
-			used.add(port);
-			return port;
-		};
-		for (const role of ENGINE_ROLES) engines[role].port = await pick(ports[role] ?? DEFAULT_PORTS[role]);
-		const balancerPort = await pick(ports.balancer ?? DEFAULT_PORTS.balancer);
+		const ports = await pickPorts({...DEFAULT_PORTS, ...options.ports});
+		for (const role of ENGINE_ROLES) engines[role].port = ports[role];
+		const balancerPort = ports.balancer;
 		const roles = {stable: `127.0.0.1:${engines.stable.port}`, canary: `127.0.0.1:${engines.canary.port}`};
 		const configText = renderLabConfig({upstream, stable: roles.stable, canary: roles.canary, split, listenPort: balancerPort});
 		const want = options.balancer ?? 'auto';

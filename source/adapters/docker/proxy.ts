@@ -1,4 +1,5 @@
-import {open, readFile, realpath} from 'node:fs/promises';
+import {writeInPlace} from '../../core/in-place-write.ts';
+import {readFile, realpath} from 'node:fs/promises';
 import {basename, dirname, posix, resolve} from 'node:path';
 import type Docker from 'dockerode';
 import type {CommandResult, ProxyControl} from '../../core/types.ts';
@@ -18,25 +19,8 @@ export interface DockerProxyOptions {
 	timeoutMs?: number;
 }
 
-/**
- * Writes in place: open r+, write from offset 0, truncate, fsync. The same inode stays, so a
- * single-file bind mount keeps showing the file; a rename would leave the container on the old one.
- */
-export async function writeInPlace(path: string, text: string): Promise<void> {
-	const handle = await open(path, 'r+');
-	try {
-		const bytes = Buffer.from(text, 'utf8');
-		let offset = 0;
-		while (offset < bytes.length) {
-			const {bytesWritten} = await handle.write(bytes, offset, bytes.length - offset, offset);
-			offset += bytesWritten;
-		}
-		await handle.truncate(bytes.length);
-		await handle.sync();
-	} finally {
-		await handle.close();
-	}
-}
+// The host file is written in place (same inode), crash-safe: see core/in-place-write.ts.
+export {writeInPlace};
 
 export interface BindMount {
 	type: string;
