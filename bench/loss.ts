@@ -30,10 +30,13 @@ export function offsetAt(readings: Reading[], record: {at: number; received: num
 	return {low: before.written - record.received, high: after.written - record.received, exact: before.written === after.written};
 }
 
-/** Lines lost between two offsets (the first taken before the phase, the second after it). */
-export function lostBetween(start: Offset, end: Offset): {lost: number; exact: boolean} {
-	// The widest possible loss is end.high - start.low; the narrowest end.low - start.high.
+/**
+ * Lines lost between two offsets (the first taken before the phase, the second after it):
+ * exact when both are; otherwise the lines certainly lost (the bracket's low end), with the
+ * most that could have been lost beside it.
+ */
+export function lostBetween(start: Offset, end: Offset): {lost: number; most: number; exact: boolean} {
 	const low = end.low - start.high;
 	const high = end.high - start.low;
-	return {lost: Math.max(0, low === high ? low : Math.round((low + high) / 2)), exact: low === high};
+	return {lost: Math.max(0, low), most: Math.max(0, high), exact: low === high};
 }

@@ -29,6 +29,8 @@ export interface ConsoleRun {
 	/** Lines the engines wrote in the phase that the console never received. */
 	lost: number | null;
 	lostExact: boolean;
+	/** The most lines that could have been lost (equals `lost` when exact). */
+	lostMost: number | null;
 	/** Lines the engines dropped in the phase because the console did not read fast enough. */
 	engineDropped: number | null;
 	written: number | null;
@@ -77,7 +79,8 @@ interface Quiet {
  * once-a-second record until no line was written inside the bracket (or `timeoutMs` passes).
  */
 async function quietOffset(ports: number[], statsPath: string, timeoutMs: number): Promise<Quiet> {
-	const settleMs = 300;
+	// The console is idle once the background logging stops; two agreeing brackets catch a backlog.
+	const settleMs = 150;
 	const readings: Reading[] = [];
 	const records: ConsoleStats[] = [];
 	let best: Quiet | null = null;
@@ -134,7 +137,7 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		// Loss is counted from a quiet point before the phase to one after it (the startup replay
 		// of the engines' recent lines makes received and written differ from the start).
 		await Promise.all(enginePorts.map((port) => setLogRate(port, 0)));
-		const before = await quietOffset(enginePorts, statsPath, 10_000);
+		const before = await quietOffset(enginePorts, statsPath, 20_000);
 		await Promise.all(enginePorts.map((port) => setLogRate(port, perEngine)));
 		await sleep(1000);
 
@@ -164,7 +167,7 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		if (options.long && rssAt5MinMb === null) rssAt5MinMb = mb(mem.rss);
 
 		await Promise.all(enginePorts.map((port) => setLogRate(port, 0)));
-		const after = await quietOffset(enginePorts, statsPath, 15_000);
+		const after = await quietOffset(enginePorts, statsPath, 20_000);
 		const loss = lostBetween(before.offset, after.offset);
 
 		let linesPerSec = 0;
@@ -201,6 +204,7 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 			lagP95Ms: quantile(lags, 0.95),
 			lost: loss.lost,
 			lostExact: loss.exact,
+			lostMost: loss.most,
 			engineDropped: after.engineDropped - before.engineDropped,
 			written: after.stats.received - before.stats.received + loss.lost,
 			linesPerSec,

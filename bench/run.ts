@@ -136,13 +136,15 @@ const info = {
 	build,
 	highestLosslessRate: lossless.length ? Math.max(...lossless) : null,
 };
-const inexact = [...consoleRuns.values()].flat().filter((x) => !x.lostExact).length;
+const inexactRuns = [...consoleRuns.values()].flat().filter((x) => !x.lostExact);
+const inexact = inexactRuns.length;
+const mostLost = Math.max(0, ...inexactRuns.map((x) => x.lostMost ?? 0));
 notes.unshift(
 	`The console is the real CLI as a user starts it: \`node bin/canary-console.js demo --balancer lab --rps ${RPS} --log-rate RATE --lab-ports B,S,C\` (free ports), in tmux at 120x40 with CI unset, running dist/ (${build === 'rebuilt' ? 'dist/ was stale, so the bench ran npm run build first' : 'dist/ was already newer than every source file'}).`,
 	`CPU and memory are the console process's own (its title is canary-console; utime+stime and VmHWM from /proc; the lab engines are its children and not counted); the raw reader runs the same lab from the sources with a sink that only counts.`,
 	`Each console run: wait for the first complete frame, ${3} s warm-up, then a ${phaseSec} s phase on the overview${flags.long ? '' : ' (short mode: RSS after 5 minutes needs --long)'}; lab load ${RPS} req/s; the node balancer.`,
 	`Start to first complete frame counts from launching the process (node loading the build, then the lab's three child processes, which the console awaits before it renders) to header and both cards on screen.`,
-	`Lines lost by ingestion: lines the engines wrote (GET /__lab/stats, stdout and stderr) minus lines the console received (CANARY_CONSOLE_STATS_FILE), from a quiet point before the phase to one after it (background logging paused; two agreeing brackets around the console's once-a-second record, 300 ms settle), ${inexact === 0 ? 'exact in every run' : `exact in all but ${inexact} run(s), where request lines written during the bracket leave it within a few lines`}; lines the engines dropped because the console did not read fast enough are the backpressure row.`,
+	`Lines lost by ingestion: lines the engines wrote (GET /__lab/stats, stdout and stderr) minus lines the console received (CANARY_CONSOLE_STATS_FILE), from a quiet point before the phase to one after it (background logging paused; two agreeing brackets around the console's once-a-second record, 150 ms settle), ${inexact === 0 ? 'exact in every run' : `exact in all but ${inexact} run(s); there request lines written inside the bracket leave some doubt, the row shows the lines certainly lost and at most ${mostLost} could have been`}; lines the engines dropped because the console did not read fast enough are the backpressure row.`,
 	`Highest sustained rate without loss among the tested rates: ${info.highestLosslessRate === null ? 'none' : `${info.highestLosslessRate.toLocaleString('en-US')} lines/s`}; the ingestion capacity row is the in-memory ceiling of the console's log store on one core.`,
 );
 if (flags.json) {

@@ -24,10 +24,12 @@ test('offsetAt brackets written - received around a console record, exact when n
 	assert.equal(offsetAt([readings[0]], record, 300), null);
 });
 
-test('lostBetween subtracts the offsets and never reports a negative loss', () => {
-	assert.deepEqual(lostBetween({low: 100, high: 100, exact: true}, {low: 130, high: 130, exact: true}), {lost: 30, exact: true});
-	assert.deepEqual(lostBetween({low: 100, high: 100, exact: true}, {low: 100, high: 100, exact: true}), {lost: 0, exact: true});
-	assert.deepEqual(lostBetween({low: 100, high: 102, exact: false}, {low: 99, high: 99, exact: true}), {lost: 0, exact: false});
+test('lostBetween subtracts the offsets, gives certain and possible loss, never negative', () => {
+	assert.deepEqual(lostBetween({low: 100, high: 100, exact: true}, {low: 130, high: 130, exact: true}), {lost: 30, most: 30, exact: true});
+	assert.deepEqual(lostBetween({low: 100, high: 100, exact: true}, {low: 100, high: 100, exact: true}), {lost: 0, most: 0, exact: true});
+	// Inexact: what is certainly lost, and the most that could be.
+	assert.deepEqual(lostBetween({low: 100, high: 102, exact: false}, {low: 99, high: 101, exact: false}), {lost: 0, most: 1, exact: false});
+	assert.deepEqual(lostBetween({low: 100, high: 101, exact: false}, {low: 110, high: 111, exact: false}), {lost: 9, most: 11, exact: false});
 });
 
 test('parseConsoleStats reads the last complete record and ignores a half-written one', () => {
