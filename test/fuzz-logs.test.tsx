@@ -109,7 +109,7 @@ test('the log tail drawn by Ink over hostile lines holds no ESC but SGR, no BEL,
 			const plain = frame.replace(/\u001b\[[0-9;]*m/g, '');
 			for (const line of plain.split('\n')) assert.ok(visibleWidth(line) <= width, `line wider than ${width}: ${JSON.stringify(line)}`);
 		}),
-		{numRuns: runs(60), includeErrorInReport: true},
+		{numRuns: runs(250), includeErrorInReport: true},
 	);
 	view.unmount();
 	recordFuzz(t, 'log-tail render (lines)', drawn);
