@@ -97,3 +97,11 @@ test('the confirm dialog shows the diff of the upstream block and how to answer'
 	assert.match(text, /\+ server a weight=50;/);
 	assert.match(text, /y \/ enter: apply/);
 });
+
+test('on a narrow screen the verdict keeps state and budget and lets the threshold go', () => {
+	const {lastFrame} = render(<VerdictPanel verdict={verdict} width={56} height={6} />);
+	const p95 = lines(lastFrame()).find((line) => line.startsWith('p95'))!;
+	assert.match(p95, /FAIL\s+1\/3$/);
+	assert.doesNotMatch(p95, /warn > 200/);
+	assert.ok(p95.length <= 56, p95);
+});

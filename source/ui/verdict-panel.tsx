@@ -32,23 +32,25 @@ export function formatValue(value: number | null, unit: CheckRow['unit']): strin
 
 export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected?: number}) {
 	const rows = verdict?.checks ?? [];
-	const fixed = 9 + 9 + 9 + 6 + 7 + 8 + 6;
-	const thresholdWidth = Math.max(10, Math.min(34, width - fixed - 14));
-	const labelWidth = Math.max(8, width - fixed - thresholdWidth - 2);
+	// State and budget never give way: on a narrow screen the threshold column does (the
+	// verdict view, 4, shows it in full).
+	const fixed = 9 + 9 + 7 + 7 + 10 + 6;
+	const room = width - 1 - fixed;
+	const thresholdWidth = room >= 12 + 14 ? Math.min(34, room - 12) : 0;
+	const labelWidth = Math.max(8, room - thresholdWidth);
+	const threshold = (text: string) => (thresholdWidth > 0 ? fit(` ${text}`, thresholdWidth) : '');
 	return (
 		<Panel width={width} height={height}>
 			<Title width={width - 1}>verdict</Title>
-			<Line dim>
-				{`${fit('check', labelWidth)} ${fitLeft('stable', 8)} ${fitLeft('canary', 8)} ${fit(' threshold', thresholdWidth)} ${fitLeft('window', 6)} ${fitLeft('N', 6)} ${fit('state', 7)} budget`}
-			</Line>
+			<Line dim>{`${fit('check', labelWidth)}${fitLeft('stable', 9)}${fitLeft('canary', 9)}${threshold('threshold')}${fitLeft('window', 7)}${fitLeft('N', 7)}  ${fit('state', 8)}budget`}</Line>
 			{rows.length === 0 ? <Line dim>waiting for two scrapes of both engines</Line> : null}
 			{rows.map((row, index) => (
 				<Line key={row.id} inverse={selected === index}>
-					{`${fit(row.label, labelWidth)} ${fitLeft(formatValue(row.stable, row.unit), 8)} ${fitLeft(formatValue(row.canary, row.unit), 8)} ${fit(` ${row.threshold}`, thresholdWidth)} ${fitLeft(`${Math.round(row.windowSec)}s`, 6)} ${fitLeft(row.n === null ? '-' : String(row.n), 6)} `}
+					{`${fit(row.label, labelWidth)}${fitLeft(formatValue(row.stable, row.unit), 9)}${fitLeft(formatValue(row.canary, row.unit), 9)}${threshold(row.threshold)}${fitLeft(`${Math.round(row.windowSec)}s`, 7)}${fitLeft(row.n === null ? '-' : String(row.n), 7)}  `}
 					<Text color={stateColour(row.state)} bold>
-						{fit(row.state, 7)}
+						{fit(row.state, 8)}
 					</Text>
-					{` ${row.budget.used}/${row.budget.of}`}
+					{`${row.budget.used}/${row.budget.of}`}
 				</Line>
 			))}
 		</Panel>
