@@ -246,6 +246,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 	// Before Ink loads: its text caches must be bounded for a console that runs all day.
 	const {registerInkPatches} = await import('./ui/ink-patches.ts');
 	registerInkPatches();
+	// Ink first: the lab's three processes would compete with its loading for the CPU.
 	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation.ts')]);
 	// The automation loop owns the analysis clock: verdicts are recorded once per window.
 	const runtime = await startRuntime(config, demo, {analysisTimer: false});

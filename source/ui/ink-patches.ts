@@ -1,16 +1,21 @@
-import {register} from 'node:module';
+import {readFileSync, writeFileSync} from 'node:fs';
+import {createRequire, register} from 'node:module';
+import {dirname, join} from 'node:path';
 
 // Ink 6.8 keeps two module-level caches that never drop an entry: measure-text.js (a Map of
 // every text it measured) and wrap-text.js (an object of every text it cut). A console that
 // shows log lines with request ids feeds them a new string many times a second, so they grow
 // for as long as it runs. And render-node-to-output.js measures every text node on every
 // frame without any cache (widest-line), a fifth of the console's CPU when profiled.
-// A module hook swaps these three modules for versions with bounded caches when they load.
+// `npm ci` (the prepare script, ops/patch-ink.ts) writes versions of these three modules with
+// bounded caches over the installed ones; where that did not happen, a module hook swaps them
+// in as they load (it slows loading Ink by about half a second, so it is only the fallback).
 // The replacements keep the originals' exports and behaviour.
 
 const LIMIT = 4096;
+const MARKER = '// canary-console: bounded caches';
 
-const PATCHES: Record<string, string> = {
+export const PATCHES: Record<string, string> = {
 	'/widest-line/index.js': `
 import stringWidth from 'string-width';
 const cache = new Map();
@@ -69,13 +74,52 @@ export async function load(url, context, nextLoad) {
 	return nextLoad(url, context);
 }`;
 
+/** The installed files the patches replace, by their suffix. */
+export function patchTargets(): Record<string, string> {
+	const require = createRequire(import.meta.url);
+	const inkBuild = dirname(require.resolve('ink'));
+	// widest-line is Ink's dependency: resolve it from Ink's own folder.
+	const widest = createRequire(join(inkBuild, 'index.js')).resolve('widest-line');
+	return {
+		'/widest-line/index.js': widest,
+		'/ink/build/measure-text.js': join(inkBuild, 'measure-text.js'),
+		'/ink/build/wrap-text.js': join(inkBuild, 'wrap-text.js'),
+	};
+}
+
+/** Writes the bounded modules over the installed ones; returns what it did per file. */
+export function patchInstalledInk(): string[] {
+	const done: string[] = [];
+	for (const [suffix, path] of Object.entries(patchTargets())) {
+		const current = readFileSync(path, 'utf8');
+		if (current.startsWith(MARKER)) {
+			done.push(`${path}: already patched`);
+			continue;
+		}
+		writeFileSync(path, `${MARKER}\n${PATCHES[suffix]!.trimStart()}\n`);
+		done.push(`${path}: patched`);
+	}
+	return done;
+}
+
+function installedPatched(): boolean {
+	try {
+		return Object.values(patchTargets()).every((path) => readFileSync(path, 'utf8').startsWith(MARKER));
+	} catch {
+		return false;
+	}
+}
+
 let registered = false;
 
-/** Call before Ink is first imported. */
-export function registerInkPatches(): void {
-	if (registered) return;
-	registered = true;
-	register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
+/** Call before Ink is first imported: makes sure the bounded modules are the ones that load. */
+export function registerInkPatches(): 'installed' | 'hook' {
+	if (installedPatched()) return 'installed';
+	if (!registered) {
+		registered = true;
+		register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
+	}
+	return 'hook';
 }
 
 export const INK_CACHE_LIMIT = LIMIT;
