@@ -1,3 +1,4 @@
+import {NODE_FLAGS} from '../source/node-flags.ts';
 import {mkdtempSync, rmSync, statSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
@@ -121,7 +122,8 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 	delete env.CI;
 	delete env.TMUX;
 	delete env.NODE_OPTIONS;
-	const argv = [process.execPath, join(options.root, 'bin', 'canary-console.js'), 'demo', '--balancer', 'lab', '--rps', String(options.rps), '--log-rate', String(options.logRate), '--lab-ports', `${balancer},${stable},${canary}`];
+	// The node flags of `npm run demo` and the bin's shebang (package.json NODE_FLAGS).
+	const argv = [process.execPath, ...NODE_FLAGS, join(options.root, 'bin', 'canary-console.js'), 'demo', '--balancer', 'lab', '--rps', String(options.rps), '--log-rate', String(options.logRate), '--lab-ports', `${balancer},${stable},${canary}`];
 	const started = Date.now();
 	const tmux = await TmuxSession.start({socket: `canary-bench-${process.pid}-${started}`, argv, env, cwd: options.root});
 	const perEngine = options.logRate / 2;
