@@ -8,12 +8,13 @@ import {getProfile, INVOLUTION_PROFILE} from '../domain/profiles.ts';
 import {evaluate, EMPTY_BUDGET, type BudgetState} from '../domain/verdict.ts';
 import type {HealthReading, Verdict} from '../domain/figures.ts';
 import {parseHealth, healthFromFailure} from '../domain/health.ts';
-import {findUpstream, readSplit, splitEquals, type Split} from '../domain/upstream.ts';
-import {sampleSplit, type SplitSample} from './split-sampler.ts';
+import {WeightsWatch} from './weights-watch.ts';
+import {SplitWatch} from './split-watch.ts';
 import {verdictPatterns, type PatternRow} from '../domain/error-diff.ts';
 import {ProbeError} from './types.ts';
 import {WeightActions} from './weight-actions.ts';
 import {setMaxListeners} from 'node:events';
+import {Reuse} from './reuse.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -59,14 +60,8 @@ export class Monitor {
 	private readonly verdictHistory: {at: number; overall: Verdict['overall']}[] = [];
 	private patterns: PatternRow[] = [];
 	private balancerHealth: HealthReading | null = null;
-	private configured: Split | null = null;
-	private configError: string | null = null;
-	private observed: SplitSample | null = null;
-	private sampledAt: number | null = null;
-	private sampling = false;
-	private stageEnteredAt: number;
-	/** Replaced, never mutated: the charts compare it by reference. */
-	private weightChanges: readonly number[] = [];
+	private readonly weights: WeightsWatch;
+	private readonly split: SplitWatch;
 	private readonly notices: Notice[] = [];
 	private readonly startedAt: number;
 	private running = false;
@@ -80,7 +75,16 @@ export class Monitor {
 		this.config = deps.config;
 		this.clock = deps.clock ?? systemClock;
 		this.startedAt = this.clock.now();
-		this.stageEnteredAt = this.startedAt;
+		this.weights = new WeightsWatch({
+			config: this.config,
+			proxy: deps.proxy,
+			now: () => this.clock.now(),
+			// A new stage starts a new budget: failures of the old split say nothing about the new one.
+			onChange: () => {
+				this.budget = EMPTY_BUDGET;
+				this.changed();
+			},
+		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
 		const make = (role: EngineRole) =>
 			new EnginePoller(role, this.config.urls[role], {
@@ -94,16 +98,24 @@ export class Monitor {
 		this.pollers = {stable: make('stable'), canary: make('canary')};
 		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
 		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS));
+		this.split = new SplitWatch({
+			config: this.config,
+			aliases: deps.aliases,
+			signal: this.abort.signal,
+			now: () => this.clock.now(),
+			changed: () => this.changed(),
+			notice: (level, text) => this.notice(level, text),
+		});
 		this.actions = new WeightActions({
 			config: this.config,
 			proxy: deps.proxy,
 			now: () => this.clock.now(),
-			current: () => this.configured,
+			current: () => this.weights.configured,
 			verdict: () => this.verdict,
-			observed: () => this.observed,
-			sample: (split) => this.verifySample(split),
+			observed: () => this.split.observed,
+			sample: (split) => this.split.verify(split),
 			onChange: () => this.changed(),
-			onApplied: (to) => this.weightsChanged(to),
+			onApplied: (to) => this.weights.changed(to),
 			notice: (level, text) => this.notice(level, text),
 		});
 		this.snapshot = this.build();
@@ -158,22 +170,8 @@ export class Monitor {
 		return predicate(this.current());
 	}
 
-	async resample(): Promise<void> {
-		if (this.sampling) return;
-		this.sampling = true;
-		this.changed();
-		try {
-			this.observed = await sampleSplit(this.samplerOptions());
-			this.sampledAt = this.clock.now();
-			if (this.observed.errors === this.observed.n) {
-				this.notice('warn', `split sample failed: ${this.observed.firstError ?? 'no answer from the balancer'}`);
-			}
-		} catch (error) {
-			this.notice('warn', `split sample failed: ${(error as Error).message}`);
-		} finally {
-			this.sampling = false;
-			this.changed();
-		}
+	resample(): Promise<void> {
+		return this.split.resample();
 	}
 
 	/** Records a verdict against the failure budget (every analysis interval). */
@@ -216,7 +214,7 @@ export class Monitor {
 			this.pollers.stable.poll(signal),
 			this.pollers.canary.poll(signal),
 			this.pollBalancer(signal),
-			this.readConfigured(),
+			this.weights.read(),
 		]);
 		if (signal.aborted) return;
 		this.patterns = this.logStore.patterns.rows({
@@ -251,59 +249,6 @@ export class Monitor {
 			if (signal.aborted) return;
 			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
 			this.balancerHealth = healthFromFailure(failure.kind, failure.message);
-		}
-	}
-
-	private async readConfigured(): Promise<void> {
-		try {
-			const text = await this.deps.proxy.readHost();
-			const block = findUpstream(text, this.config.upstream, this.config.roles);
-			const split = 'error' in block ? block : readSplit(block);
-			if ('error' in split) {
-				this.configError = split.error;
-				return;
-			}
-			this.configError = null;
-			if (this.configured && !splitEquals(this.configured, split)) this.weightsChanged(split);
-			this.configured = split;
-		} catch (error) {
-			this.configError = `cannot read ${this.deps.proxy.configPath}: ${(error as Error).message}`;
-		}
-	}
-
-	private weightsChanged(to: Split): void {
-		if (this.configured && splitEquals(this.configured, to)) return;
-		const at = this.clock.now();
-		this.configured = to;
-		this.stageEnteredAt = at;
-		this.weightChanges = [...this.weightChanges, at];
-		// A new stage starts a new budget: failures of the old split say nothing about the new one.
-		this.budget = EMPTY_BUDGET;
-		this.changed();
-	}
-
-	private samplerOptions() {
-		return {
-			url: this.config.urls.balancer,
-			n: this.config.sampleSize,
-			roles: this.config.roles,
-			aliases: this.deps.aliases,
-			signal: this.abort.signal,
-		};
-	}
-
-	private async verifySample(split: Split) {
-		const {verifySplit} = await import('./split-sampler.ts');
-		this.sampling = true;
-		this.changed();
-		try {
-			const result = await verifySplit({...this.samplerOptions(), split, timeoutMs: this.config.verifyTimeoutMs});
-			this.observed = result.sample;
-			this.sampledAt = this.clock.now();
-			return result;
-		} finally {
-			this.sampling = false;
-			this.changed();
 		}
 	}
 
@@ -344,15 +289,7 @@ export class Monitor {
 		}, wait);
 	}
 
-	private readonly reused = new Map<string, object>();
-
-	/** The previous object when every field is the same value (shallow), else the new one. */
-	private reuse<T extends object>(name: string, next: T): T {
-		const previous = this.reused.get(name) as T | undefined;
-		if (previous && shallowEqual(previous, next)) return previous;
-		this.reused.set(name, next);
-		return next;
-	}
+	private readonly reused = new Reuse();
 
 	private readonly views: Partial<Record<EngineRole, {key: string; view: EngineView}>> = {};
 
@@ -383,15 +320,15 @@ export class Monitor {
 		const canary = this.pollers.canary.figures;
 		const total = (stable?.requests ?? 0) + (canary?.requests ?? 0);
 		const canaryShare = total > 0 ? Math.round(((canary?.requests ?? 0) / total) * 100) : null;
-		const stageIndex = this.configured ? this.config.stages.findIndex((stage) => splitEquals(stage, this.configured!)) : -1;
+		const stageIndex = this.weights.stageIndex(this.config.stages);
 		const action: ActionState = this.actions.state;
-		const engines = this.reuse('engines', {stable: this.engineView('stable'), canary: this.engineView('canary')});
-		const split = this.reuse('split', {
-			configured: this.configured,
-			configError: this.configError,
-			observed: this.observed,
-			sampledAt: this.sampledAt,
-			sampling: this.sampling,
+		const engines = this.reused.get('engines', {stable: this.engineView('stable'), canary: this.engineView('canary')});
+		const split = this.reused.get('split', {
+			configured: this.weights.configured,
+			configError: this.weights.error,
+			observed: this.split.observed,
+			sampledAt: this.split.sampledAt,
+			sampling: this.split.sampling,
 			fromMetrics: canaryShare === null ? null : {stable: 100 - canaryShare, canary: canaryShare},
 		});
 		return {
@@ -405,9 +342,9 @@ export class Monitor {
 			balancer: {url: this.config.urls.balancer, health: this.balancerHealth},
 			split,
 			stage: {
-				index: stageIndex >= 0 ? stageIndex : null,
+				index: stageIndex,
 				of: this.config.stages.length,
-				enteredAt: this.stageEnteredAt,
+				enteredAt: this.weights.enteredAt,
 				soakMs: this.config.soakMinutes * 60_000,
 			},
 			verdict: this.verdict,
@@ -418,24 +355,10 @@ export class Monitor {
 			logVersion: this.logStore.version,
 			action,
 			notices: this.notices.slice(),
-			weightChanges: this.weightChanges,
+			weightChanges: this.weights.changes,
 			auditPath: this.config.auditPath,
 			windowSec: this.config.windowSec,
 			historyMinutes: this.config.historyMinutes,
 		};
 	}
-}
-
-function shallowEqual(a: object, b: object): boolean {
-	const keys = Object.keys(a);
-	if (keys.length !== Object.keys(b).length) return false;
-	return keys.every((key) => {
-		const x = (a as Record<string, unknown>)[key];
-		const y = (b as Record<string, unknown>)[key];
-		// Split-like values ({stable, canary}) compare by content.
-		if (x && y && typeof x === 'object' && typeof y === 'object' && 'stable' in x && 'canary' in x && Object.keys(x).length === 2) {
-			return (x as {stable: unknown}).stable === (y as {stable: unknown}).stable && (x as {canary: unknown}).canary === (y as {canary: unknown}).canary;
-		}
-		return Object.is(x, y);
-	});
 }

@@ -126,7 +126,11 @@ export class WeightActions {
 
 	/** Runs the confirmed change; resolves with the result when every step has run. */
 	confirm(): Promise<ApplyResult | null> {
-		const run = this.apply();
+		return this.track(this.apply());
+	}
+
+	/** Remembers the flow in flight, so settle() can wait for it. */
+	private track(run: Promise<ApplyResult | null>): Promise<ApplyResult | null> {
 		this.running = run;
 		void run.finally(() => {
 			if (this.running === run) this.running = null;
@@ -194,12 +198,7 @@ export class WeightActions {
 	}
 
 	confirmRestart(): Promise<ApplyResult | null> {
-		const run = this.restart();
-		this.running = run;
-		void run.finally(() => {
-			if (this.running === run) this.running = null;
-		});
-		return run;
+		return this.track(this.restart());
 	}
 
 	private async restart(): Promise<ApplyResult | null> {

@@ -1,0 +1,68 @@
+import type {EngineRole} from './types.ts';
+import type {Config} from '../config.ts';
+import type {Split} from '../domain/upstream.ts';
+import {sampleSplit, verifySplit, type SplitSample, type VerifyResult} from './split-sampler.ts';
+
+// The split the balancer really serves: sampled at start, on `s`, and after every change
+// (then until it matches the new weights, or the timeout).
+
+export class SplitWatch {
+	observed: SplitSample | null = null;
+	sampledAt: number | null = null;
+	sampling = false;
+
+	constructor(
+		private readonly deps: {
+			config: Config;
+			aliases?: Record<string, EngineRole>;
+			signal: AbortSignal;
+			now: () => number;
+			changed: () => void;
+			notice: (level: 'warn', text: string) => void;
+		},
+	) {}
+
+	async resample(): Promise<void> {
+		if (this.sampling) return;
+		await this.run(async () => {
+			try {
+				this.record(await sampleSplit(this.options()));
+				if (this.observed!.errors === this.observed!.n) {
+					this.deps.notice('warn', `split sample failed: ${this.observed!.firstError ?? 'no answer from the balancer'}`);
+				}
+			} catch (error) {
+				this.deps.notice('warn', `split sample failed: ${(error as Error).message}`);
+			}
+		});
+	}
+
+	/** Samples until the traffic follows `split` or the verify timeout passes. */
+	verify(split: Split): Promise<VerifyResult> {
+		return this.run(async () => {
+			const result = await verifySplit({...this.options(), split, timeoutMs: this.deps.config.verifyTimeoutMs});
+			this.record(result.sample);
+			return result;
+		});
+	}
+
+	private record(sample: SplitSample): void {
+		this.observed = sample;
+		this.sampledAt = this.deps.now();
+	}
+
+	private async run<T>(work: () => Promise<T>): Promise<T> {
+		this.sampling = true;
+		this.deps.changed();
+		try {
+			return await work();
+		} finally {
+			this.sampling = false;
+			this.deps.changed();
+		}
+	}
+
+	private options() {
+		const {config} = this.deps;
+		return {url: config.urls.balancer, n: config.sampleSize, roles: config.roles, aliases: this.deps.aliases, signal: this.deps.signal};
+	}
+}
