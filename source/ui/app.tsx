@@ -1,4 +1,4 @@
-import React, {useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore} from 'react';
+import React, {useMemo, useReducer, useRef, useSyncExternalStore} from 'react';
 import {Box, Text, useInput} from 'ink';
 import type {Monitor} from '../core/monitor.ts';
 import type {Snapshot} from '../core/snapshot.ts';
@@ -302,14 +302,4 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			<StatusLine snapshot={snapshot} width={width} message={state.message} prompt={state.prompt} />
 		</Box>
 	);
-}
-
-/** Re-renders on a timer too, so clocks and ages move when no data changes. */
-export function useTick(ms: number): number {
-	const [tick, setTick] = useState(0);
-	useEffect(() => {
-		const timer = setInterval(() => setTick((value) => value + 1), ms);
-		return () => clearInterval(timer);
-	}, [ms]);
-	return tick;
 }

@@ -11,11 +11,6 @@ export function ms(seconds: Quantile | null | undefined): string {
 	return `${seconds.atLeast ? '>=' : ''}${text}ms`;
 }
 
-export function msValue(value: number | null | undefined): string {
-	if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
-	return value >= 100 ? `${value.toFixed(0)}ms` : `${value.toFixed(1)}ms`;
-}
-
 export function percent(ratio: number | null | undefined, digits = 1): string {
 	if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return DASH;
 	return `${(ratio * 100).toFixed(digits)}%`;
