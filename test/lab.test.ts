@@ -5,6 +5,7 @@ import type {EngineRole, LogGap, LogSink, RawLine} from '../source/core/types.ts
 import {startLab} from '../source/lab/lab.ts';
 import {createLabLogs, createLineSplitter} from '../source/lab/lab-logs.ts';
 import {parseCpuTicks, parseVmRss} from '../source/lab/lab-stats.ts';
+import {alive} from './helpers/processes.ts';
 
 async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
@@ -16,14 +17,6 @@ async function until<T>(what: string, check: () => T | undefined | false | Promi
 	}
 }
 
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 function collector() {
 	const lines: Record<EngineRole, RawLine[]> = {stable: [], canary: []};

@@ -3,6 +3,7 @@ import {buildConfig, type Config} from '../../source/config.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {Monitor} from '../../source/core/monitor.ts';
 import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
+import {alive} from './processes.ts';
 
 // A real lab (two engine processes, the node balancer, the load generator) watched by the real
 // Monitor, composed the way the CLI's demo runtime composes them, with a short clock for tests.
@@ -46,15 +47,6 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	};
 }
 
-export function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		// ESRCH: gone. EPERM: the pid was reused by another user's process: not ours either.
-		return false;
-	}
-}
 
 /** Waits until every pid is gone (a stopped child may take a moment to be reaped). */
 export async function survivors(pids: Iterable<number>, timeoutMs = 3000): Promise<number[]> {

@@ -92,11 +92,3 @@ export function descendants(pid: number): number[] {
 	return out;
 }
 
-export function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}

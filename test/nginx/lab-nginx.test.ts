@@ -4,15 +4,8 @@ import assert from 'node:assert/strict';
 import {findNginx} from '../../source/adapters/nginx-local.ts';
 import {startLab} from '../../source/lab/lab.ts';
 import {findUpstream, readSplit, renderSplit} from '../../source/domain/upstream.ts';
+import {alive} from '../helpers/processes.ts';
 
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 async function until(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;

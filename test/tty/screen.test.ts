@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import {mkdtempSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {alive, descendants, requireTmux, Tmux} from '../helpers/tmux.ts';
+import {descendants, requireTmux, Tmux} from '../helpers/tmux.ts';
+import {alive} from '../helpers/processes.ts';
 import {KEYMAP} from '../../source/keymap.ts';
 
 // The demo in a real terminal (tmux), as a newcomer runs it. CI sets CI=true, which makes Ink
