@@ -11,6 +11,7 @@ import type {AutomationView, Snapshot} from './snapshot.ts';
 import type {Overall, Verdict} from '../domain/figures.ts';
 import {formatSplit, nextStage} from '../domain/upstream.ts';
 import type {NotifyEvent} from '../adapters/webhook.ts';
+import {RolloutEvents} from './rollout-events.ts';
 
 export interface AutomationOptions {
 	autoRollback?: boolean;
@@ -92,10 +93,7 @@ export class Automation {
 	private readyAnnouncedFor: string | null = null;
 	private lastAnalysedAt = 0;
 	private doubleCountWarned = false;
-	private seenSplit: string | null = null;
-	private seenAction: unknown = null;
-	private wasFailing = false;
-	private wasRollBack = false;
+	private readonly events: RolloutEvents;
 
 	constructor(
 		private readonly monitor: Monitor,
@@ -113,6 +111,7 @@ export class Automation {
 			notifier: options.notifier,
 		};
 		this.now = options.now ?? Date.now;
+		this.events = new RolloutEvents(options.notifier);
 		if (!(this.options.intervalMs > 0)) {
 			// A Monitor built with analysisIntervalSec 0 (its own timer off) passes that config here.
 			throw new Error(`automation needs an analysis interval: pass intervalMs (got ${this.options.intervalMs})`);
@@ -198,7 +197,7 @@ export class Automation {
 		this.lastAnalysedAt = verdict.at;
 		const snapshot = this.monitor.current();
 		const record = this.record(verdict, snapshot);
-		this.notifyVerdict(record, verdict);
+		this.events.verdict(verdict, record);
 		this.observe(snapshot);
 		if (!this.acting && !this.monitor.actions.busy) {
 			if (record.overall === 'ROLL BACK') this.onRollBack(record);
@@ -310,40 +309,9 @@ export class Automation {
 		if (action.outcome === 'refused') this.monitor.notice('error', `automatic ${action.kind} refused: ${action.message}`);
 	}
 
-	private notifyVerdict(record: WindowRecord, verdict: Verdict): void {
-		const failing = record.failed.length > 0;
-		const rollBack = record.overall === 'ROLL BACK';
-		if ((failing && !this.wasFailing) || (rollBack && !this.wasRollBack)) {
-			this.options.notifier?.notify({
-				type: 'verdict-fail',
-				text: `${verdict.overall}: ${verdict.reason}`,
-				details: {overall: verdict.overall, reason: verdict.reason, failed: record.failed, budgetUsed: record.budgetUsed, split: record.split},
-			});
-		}
-		this.wasFailing = failing;
-		this.wasRollBack = rollBack;
-	}
-
-	/** Stage changes (from any source) and the outcome of weight changes, for the webhooks. */
+	/** Stage changes (from any source) and change outcomes go to the webhooks. */
 	private observe(snapshot: Snapshot): void {
-		const split = snapshot.split.configured ? formatSplit(snapshot.split.configured) : null;
-		if (split !== null) {
-			if (this.seenSplit !== null && split !== this.seenSplit) {
-				this.options.notifier?.notify({type: 'stage-change', text: `weights changed ${this.seenSplit} -> ${split}`, details: {from: this.seenSplit, to: split}});
-				this.readyAnnouncedFor = null;
-			}
-			this.seenSplit = split;
-		}
-		const action = snapshot.action;
-		if (action.phase === 'done' && action !== this.seenAction) {
-			this.seenAction = action;
-			const outcome = action.outcome;
-			if (outcome === 'verified' || outcome === 'not-verified' || outcome === 'failed') {
-				const type = outcome === 'verified' ? 'change-verified' : 'change-not-verified';
-				const change = `${formatSplit(action.from)} -> ${formatSplit(action.to)}`;
-				this.options.notifier?.notify({type, text: `${action.kind} ${change}: ${outcome}: ${action.message}`, details: {kind: action.kind, from: formatSplit(action.from), to: formatSplit(action.to), outcome}});
-			}
-		}
+		if (this.events.observe(snapshot)) this.readyAnnouncedFor = null;
 	}
 
 	/** Verdicts recorded since our last window that we did not record: the Monitor's own timer runs too. */
