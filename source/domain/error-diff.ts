@@ -3,7 +3,7 @@
 import type {EngineRole} from '../core/types.ts';
 import type {Level, LogEvent} from './log-parse.ts';
 import {exceptionSummary} from './log-parse.ts';
-import {rateExcessZ, Z99} from './proportions.ts';
+import {rateExcessZ} from './proportions.ts';
 
 /** FEW: seen on the canary only, but too few times to tell it from chance. */
 export type PatternFlag = 'NEW' | 'UP' | 'GONE' | 'SAME' | 'DOWN' | 'FEW';
@@ -59,6 +59,11 @@ const TRACKED = new Set<Level>(['WARN', 'ERROR', 'FATAL']);
 // GONE needs a canary sample large enough that the pattern, at stable's rate, would have
 // shown up about three times (P(zero) ~ 5 %); less than that is no evidence.
 const GONE_EXPECTED = 3;
+// NEW and UP are re-judged on every poll for as long as the console runs, so a line drawn at
+// 99 % would flag a pattern both engines share now and then by chance alone. 3.29 standard
+// deviations (one-sided 0.05 %) keeps a long watch quiet and still flags a canary-only
+// message after 2 events at 90/10 and after 11 at 50/50.
+export const FLAG_Z = 3.29;
 
 interface Entry {
 	id: string;
@@ -128,8 +133,8 @@ export class ErrorPatternTable {
 			// NEW and UP must beat chance: at 50/50 a pattern both engines share often shows up
 			// on the canary first, and a few events say nothing about the rates.
 			const z = rateExcessZ(e.canary, e.stable, input.canaryRequests, input.stableRequests);
-			// Without request counts on both sides there is nothing to test against: flag naively.
-			const significant = z === null || z >= Z99;
+			// Without request counts on both sides there is nothing to test against: no claim yet.
+			const significant = z !== null && z >= FLAG_Z;
 			let flag: PatternFlag = 'SAME';
 			if (e.canary > 0 && e.stable === 0) flag = significant ? 'NEW' : 'FEW';
 			else if (e.stable > 0 && e.canary === 0) {
