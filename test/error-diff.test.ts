@@ -7,7 +7,7 @@ import {ErrorPatternTable, verdictPatterns} from '../source/domain/error-diff.ts
 
 let t = 0;
 const ev = (engine: EngineRole, message: string, level: Level = 'ERROR', exception: string | null = null): LogEvent => ({
-	engine, stream: 'stdout', time: ++t, level, message, fields: {}, exception, raw: JSON.stringify({level, message, exception}),
+	engine, stream: 'stdout', time: ++t, level, message, detail: '', exception, raw: JSON.stringify({level, message, exception}),
 });
 
 function feed(table: ErrorPatternTable, miner: TemplateMiner, events: LogEvent[]): void {

@@ -13,7 +13,7 @@ import type {StoredEvent} from '../source/core/log-store.ts';
 // every frame is rendered both ways and compared byte for byte.
 
 const event = (seq: number, message: string, level: StoredEvent['level']): StoredEvent => ({
-	seq, engine: seq % 2 ? 'canary' : 'stable', stream: 'stdout', time: 1_700_000_000_000 + seq, level, message, fields: {request_id: `r-${seq}`}, exception: null, raw: message,
+	seq, engine: seq % 2 ? 'canary' : 'stable', stream: 'stdout', time: 1_700_000_000_000 + seq, level, message, detail: `request_id=r-${seq}`, exception: null, raw: message,
 });
 
 const scenes: Array<[string, React.ReactElement]> = [

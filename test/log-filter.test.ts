@@ -4,7 +4,7 @@ import type {EngineRole} from '../source/core/types.ts';
 import type {Level, LogEvent} from '../source/domain/log-parse.ts';
 import {applyFilter, compileSearch, isErrorEvent, matchRanges, mergeByTime, nextIndex, NO_FILTER, type LogFilter} from '../source/domain/log-filter.ts';
 
-const ev = (engine: EngineRole, time: number, level: Level | null, message: string): LogEvent => ({engine, stream: 'stdout', time, level, message, fields: {}, exception: null, raw: message});
+const ev = (engine: EngineRole, time: number, level: Level | null, message: string): LogEvent => ({engine, stream: 'stdout', time, level, message, detail: '', exception: null, raw: message});
 const EVENTS: LogEvent[] = [
 	ev('stable', 1, 'INFO', 'request ok'),
 	ev('canary', 2, 'ERROR', 'Kernel failed'),

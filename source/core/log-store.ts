@@ -102,10 +102,19 @@ export class LogStore {
 
 	private store(line: RawLine): void {
 		const parsed = parseLogLine(line);
+		// A literal with every field, not a spread: a spread copy costs about 350 B more per
+		// event (measured), and the rings hold 40,000 of them.
 		const event: StoredEvent = {
-			...parsed,
-			message: sanitizeForTerminal(parsed.message),
 			seq: ++this.seq,
+			engine: parsed.engine,
+			stream: parsed.stream,
+			time: parsed.time,
+			level: parsed.level,
+			message: sanitizeForTerminal(parsed.message),
+			detail: parsed.detail,
+			exception: parsed.exception,
+			raw: parsed.raw,
+			templateId: undefined,
 		};
 		if (event.level && WARN_LEVELS.has(event.level)) {
 			const key = event.exception ? `${event.message} ${lastLine(event.exception)}` : event.message;
@@ -125,10 +134,11 @@ export class LogStore {
 			time: gap.at,
 			level: null,
 			message: text,
-			fields: {},
+			detail: '',
 			exception: null,
 			raw: text,
 			seq: ++this.seq,
+			templateId: undefined,
 			gap: text,
 		});
 		this.changed();

@@ -15,8 +15,11 @@ export interface LogEvent {
 	time: number;
 	level: Level | null;
 	message: string;
-	/** The other JSON keys, values stringified (logger included). */
-	fields: Record<string, string>;
+	/**
+	 * The other JSON keys as the view shows them, `key=value` joined by spaces (logger
+	 * included); '' for plain text. One string, not an object: the rings hold 40,000 events.
+	 */
+	detail: string;
 	/** A traceback or stack trace, when the event carries one. */
 	exception: string | null;
 	/** The original text, cut at MAX_RAW characters. */
@@ -119,11 +122,13 @@ function fromJson(raw: RawLine, object: Record<string, unknown>): LogEvent {
 	const levelKey = pick(object, LEVEL_KEYS);
 	const messageKey = pick(object, MESSAGE_KEYS);
 	const exceptionKey = pick(object, EXCEPTION_KEYS);
-	const fields: Record<string, string> = {};
-	for (const [key, value] of Object.entries(object)) {
+	// join() gives one flat string; += would keep a rope of every piece.
+	const parts: string[] = [];
+	for (const key in object) {
 		if (key === timeKey || key === levelKey || key === messageKey || key === exceptionKey) continue;
-		fields[key] = stringify(value);
+		parts.push(`${key}=${formatValue(stringify(object[key]))}`);
 	}
+	const detail = parts.join(' ');
 	const exceptionValue = exceptionKey ? object[exceptionKey] : null;
 	const exception = exceptionValue === null || exceptionValue === undefined || exceptionValue === false || exceptionValue === '' ? null : stringify(exceptionValue);
 	return {
@@ -132,7 +137,7 @@ function fromJson(raw: RawLine, object: Record<string, unknown>): LogEvent {
 		time: parseTime(timeKey ? object[timeKey] : undefined, raw.time),
 		level: normalizeLevel(levelKey ? object[levelKey] : undefined) ?? (exception ? 'ERROR' : null),
 		message: messageKey ? stringify(object[messageKey]) : '',
-		fields,
+		detail,
 		exception,
 		raw: cutRaw(raw.text),
 	};
@@ -184,7 +189,7 @@ function fromPlain(raw: RawLine): LogEvent {
 			message = `${message} ${rest.replace(/\n/g, ' ')}`;
 		}
 	}
-	return {engine: raw.engine, stream: raw.stream, time: raw.time, level, message, fields: {}, exception, raw: cutRaw(raw.text)};
+	return {engine: raw.engine, stream: raw.stream, time: raw.time, level, message, detail: '', exception, raw: cutRaw(raw.text)};
 }
 
 /**
@@ -228,7 +233,7 @@ export function formatEvent(event: LogEvent, options: FormatOptions): string {
 	if (options.timestamps) parts.push(formatTime(event.time, options.utc));
 	parts.push((event.level ?? '-').padEnd(5));
 	if (event.message !== '') parts.push(event.message);
-	for (const [key, value] of Object.entries(event.fields)) parts.push(`${key}=${formatValue(value)}`);
+	if (event.detail !== '') parts.push(event.detail);
 	if (event.exception) parts.push(`exception=${formatValue(exceptionSummary(event.exception))}`);
 	return parts.join(' ');
 }
