@@ -45,14 +45,20 @@ function writeStats(monitor: Monitor, writer: FrameWriter): () => void {
 	};
 }
 
+// What a write to a terminal that went away fails with.
+const TERMINAL_GONE = new Set(['EIO', 'EPIPE', 'ENXIO']);
+
 export async function runScreen(options: ScreenOptions): Promise<number> {
 	const stdin = options.stdin ?? process.stdin;
 	const stdout = options.stdout ?? process.stdout;
 	const writer = new FrameWriter(stdout, {maxFps: options.maxFps});
 	let restored = false;
+	// Set when a write to the terminal failed: it went away (SSH dropped, tmux killed).
+	let terminalGone = false;
 	const restore = () => {
 		if (restored) return;
 		restored = true;
+		if (terminalGone) return;
 		writer.close();
 		stdout.write(LEAVE_ALT_SCREEN);
 	};
@@ -77,7 +83,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			// Already unmounted.
 		}
 		restore();
-		if (options.monitor.actions.busy) process.stderr.write('finishing the weight change in progress before exiting...\n');
+		if (options.monitor.actions.busy && !terminalGone) process.stderr.write('finishing the weight change in progress before exiting...\n');
 		await options.monitor.actions.settle(30_000);
 		await options.monitor.stop().catch(() => {});
 		await options.shutdown().catch(() => {});
@@ -86,11 +92,26 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	const onSignal = (signal: NodeJS.Signals) => {
 		void quit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
 	};
-	const onCrash = (error: unknown) => {
+	// A vanished terminal fails every write with EIO (or EPIPE): that is a hangup, not a crash.
+	// Nothing more may be written then: reporting the failure on the same terminal would fail
+	// again and loop.
+	const onOutputError = (error: NodeJS.ErrnoException): void => {
+		if (!TERMINAL_GONE.has(error.code ?? '')) return onCrash(error);
+		terminalGone = true;
+		void quit(129);
+	};
+	let crashed = false;
+	const onCrash = (error: unknown): void => {
+		if (TERMINAL_GONE.has((error as NodeJS.ErrnoException | null)?.code ?? '')) return onOutputError(error as NodeJS.ErrnoException);
+		if (crashed) return;
+		crashed = true;
 		restore();
-		process.stderr.write(`canary-console crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+		if (!terminalGone) process.stderr.write(`canary-console crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
 		void quit(70);
 	};
+	stdout.on('error', onOutputError);
+	process.stderr.on('error', onOutputError);
+	stdin.on('error', onOutputError);
 	process.on('SIGTERM', onSignal);
 	process.on('SIGHUP', onSignal);
 	process.on('SIGINT', onSignal);
@@ -138,5 +159,8 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	process.off('SIGINT', onSignal);
 	process.off('uncaughtException', onCrash);
 	process.off('unhandledRejection', onCrash);
+	stdout.off('error', onOutputError);
+	process.stderr.off('error', onOutputError);
+	stdin.off('error', onOutputError);
 	return code;
 }

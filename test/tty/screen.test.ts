@@ -5,6 +5,26 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {descendants, requireTmux, Tmux} from '../helpers/tmux.ts';
 import {alive} from '../helpers/processes.ts';
+import {readFileSync} from 'node:fs';
+
+/** Alive and not a zombie waiting to be reaped. */
+function running(pid: number): boolean {
+	if (!alive(pid)) return false;
+	try {
+		return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+	} catch {
+		return false;
+	}
+}
+
+function cpuTicks(pid: number): number | null {
+	try {
+		const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+		return Number(fields[11]) + Number(fields[12]);
+	} catch {
+		return null;
+	}
+}
 import {KEYMAP} from '../../source/keymap.ts';
 
 // The demo in a real terminal (tmux), as a newcomer runs it. CI sets CI=true, which makes Ink
@@ -87,6 +107,29 @@ test('resizing 120x40 -> 80x24 -> 200x60 keeps a valid layout; below 80x24 a mes
 		for (const child of [pid, ...lab]) assert.equal(alive(child), false, `process ${child} is gone after SIGHUP`);
 	} finally {
 		tmux.kill();
+	}
+});
+
+test('when the terminal vanishes (tmux killed, like an SSH connection dropped) the console and the lab exit', async () => {
+	const tmux = new Tmux();
+	let pids: number[] = [];
+	try {
+		tmux.start(CLI, {env: ENV});
+		await tmux.waitFor(cardsLive, 30_000);
+		const pid = await consolePid(tmux);
+		const lab = descendants(pid);
+		pids = [pid, ...lab];
+		assert.ok(lab.length >= 3, `the lab runs as child processes (${lab.length})`);
+		tmux.kill();
+		// Every write to the vanished terminal fails with EIO: that must end the console, not loop.
+		const deadline = Date.now() + 15_000;
+		while ([pid, ...lab].some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+		const left = [pid, ...lab].filter(running);
+		assert.deepEqual(left, [], `still running 15 s after the terminal vanished: ${left.map((p) => `${p} (cpu ticks ${cpuTicks(p)})`).join(', ')}`);
+	} finally {
+		tmux.kill();
+		// Orphans of the killed tmux are nobody's children: never leave one spinning.
+		for (const p of pids.filter(running)) process.kill(p, 'SIGKILL');
 	}
 });
 
