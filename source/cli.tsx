@@ -145,7 +145,7 @@ async function createNotifierFromFlags(monitor: Monitor): Promise<Notifier | und
 	}
 }
 
-async function startDemoRuntime(config: Config, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {
+async function startDemoRuntime(config: Config, options: {analysisTimer?: boolean; hold?: Promise<unknown>} = {}): Promise<Runtime> {
 	const [{startLabBehind}, {Monitor}, {createHttpProbe}] = await Promise.all([
 		import('./lab/lab-behind.ts'),
 		import('./core/monitor.ts'),
@@ -157,6 +157,7 @@ async function startDemoRuntime(config: Config, options: {analysisTimer?: boolea
 	const logRate = cli.flags.logRate ?? 0;
 	if (!(logRate >= 0) || (cli.flags.rps !== undefined && !(cli.flags.rps >= 0))) fail('--rps and --log-rate must be numbers, 0 or more');
 	const lab = await startLabBehind({
+		hold: options.hold,
 		balancer,
 		ports: labPorts(),
 		rps: cli.flags.rps,
@@ -230,7 +231,7 @@ async function engineAliases(docker: import('dockerode'), config: Config): Promi
 	return aliases;
 }
 
-function startRuntime(config: Config, demo: boolean, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {
+function startRuntime(config: Config, demo: boolean, options: {analysisTimer?: boolean; hold?: Promise<unknown>} = {}): Promise<Runtime> {
 	return demo ? startDemoRuntime(config, options) : startDockerRuntime(config, options);
 }
 
@@ -243,13 +244,19 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 	}
 	const colour = cli.flags.color && !process.env.NO_COLOR;
 	if (!colour) process.env.FORCE_COLOR = '0';
-	// Before Ink loads: its text caches must be bounded for a console that runs all day.
-	const {registerInkPatches} = await import('./ui/ink-patches.ts');
-	registerInkPatches();
-	// Ink first: the lab's three processes would compete with its loading for the CPU.
+	// Before Ink loads: its text caches must be bounded for a console that runs all day. The
+	// bundle (dist/, ops/build.ts) has them built in.
+	if (!import.meta.url.endsWith('.js')) {
+		const {registerInkPatches} = await import('./ui/ink-patches.ts');
+		registerInkPatches();
+	}
 	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation.ts')]);
+	// The lab's three processes start once the first frame is on screen: on a 2-core machine
+	// they would otherwise compete with Ink's first render for the CPU.
+	let drawn: () => void = () => {};
+	const firstFrame = new Promise<void>((resolve) => (drawn = resolve));
 	// The automation loop owns the analysis clock: verdicts are recorded once per window.
-	const runtime = await startRuntime(config, demo, {analysisTimer: false});
+	const runtime = await startRuntime(config, demo, {analysisTimer: false, hold: firstFrame});
 	const monitor = runtime.monitor;
 	const notifier = await createNotifierFromFlags(monitor);
 	const automation = new Automation(monitor, {autoRollback: cli.flags.autoRollback, autoPromote: cli.flags.autoPromote, notifier});
@@ -259,6 +266,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		colour,
 		maxFps: config.maxFps,
 		ready: runtime.ready,
+		onFirstFrame: drawn,
 		onStart: () => automation.start(),
 		shutdown: async () => {
 			await automation.stop();

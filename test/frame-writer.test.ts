@@ -74,16 +74,18 @@ test('a resize clears the screen and redraws the next frame in full', () => {
 	assert.ok(writer.bytesWritten > 0);
 });
 
-test('frames are coalesced: many writes within one frame interval send only the last', async () => {
+test('the first frame is drawn at once; later writes within one frame interval send only the last', async () => {
 	const terminal = new FakeTerminal();
 	const writer = new FrameWriter(terminal, {maxFps: 10});
 	for (let i = 0; i < 50; i++) writer.write(`frame ${i}`);
+	assert.equal(terminal.chunks.length, 1, 'the first frame is on screen before any timer ran');
+	assert.match(terminal.chunks[0], /frame 0/);
 	await new Promise<void>((resolve) => {
-		const check = () => (terminal.chunks.length > 0 ? resolve() : setTimeout(check, 5));
+		const check = () => (terminal.chunks.length > 1 ? resolve() : setTimeout(check, 5));
 		check();
 	});
 	writer.close();
-	assert.equal(terminal.chunks.length, 1);
-	assert.match(terminal.text, /frame 49/);
+	assert.equal(terminal.chunks.length, 2);
+	assert.match(terminal.chunks[1], /frame 49/);
 	assert.doesNotMatch(terminal.text, /frame 48/);
 });

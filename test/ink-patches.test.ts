@@ -1,15 +1,19 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 
 // The module hook must reach Ink's own modules and keep their caches bounded; checked in a
 // fresh process, since a hook only applies to modules loaded after it is registered.
 
-const script = `
+const script = (hook: string) => `
 import {registerInkPatches, INK_CACHE_LIMIT} from './source/ui/ink-patches.ts';
-import {createRequire} from 'node:module';
+import {createRequire, register} from 'node:module';
 import {dirname, join} from 'node:path';
 import {pathToFileURL} from 'node:url';
+register(pathToFileURL(${JSON.stringify(hook)}).href);
 registerInkPatches();
 const build = dirname(createRequire(import.meta.url).resolve('ink'));
 const measure = await import(pathToFileURL(join(build, 'measure-text.js')).href);
@@ -24,10 +28,20 @@ await import('ink');
 console.log(JSON.stringify({measure: measure.cacheSize(), wrap: wrap.cacheSize(), limit: INK_CACHE_LIMIT}));
 `;
 
-test("Ink's text caches are replaced by bounded ones that measure and cut the same", () => {
-	const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {encoding: 'utf8', timeout: 60_000});
+test("Ink's text caches are replaced by bounded ones that measure and cut the same; Ink loads one throttle, not es-toolkit's barrel", () => {
+	// A hook that records every module that loads (hooks run on their own thread: a file is the channel).
+	const dir = mkdtempSync(join(tmpdir(), 'canary-ink-'));
+	const loadedLog = join(dir, 'loaded.txt');
+	const hook = join(dir, 'record.mjs');
+	writeFileSync(hook, `import {appendFileSync} from 'node:fs';\nexport async function load(url, context, nextLoad) {\n\tappendFileSync(${JSON.stringify(loadedLog)}, url + '\\n');\n\treturn nextLoad(url, context);\n}\n`);
+	const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(hook)], {encoding: 'utf8', timeout: 60_000});
 	assert.equal(result.status, 0, result.stderr);
 	const sizes = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {measure: number; wrap: number; limit: number};
 	assert.ok(sizes.measure > 0 && sizes.measure <= sizes.limit, `measure cache ${sizes.measure}`);
 	assert.ok(sizes.wrap > 0 && sizes.wrap <= sizes.limit, `wrap cache ${sizes.wrap}`);
+	const loaded = readFileSync(loadedLog, 'utf8').trim().split('\n');
+	assert.ok(loaded.some((url) => url.endsWith('/ink/build/ink.js')), 'Ink loaded');
+	assert.ok(loaded.some((url) => url.includes('/es-toolkit/') && url.endsWith('/throttle.mjs')), "es-toolkit's throttle loaded");
+	const compat = loaded.filter((url) => url.includes('/es-toolkit/dist/compat/'));
+	assert.ok(compat.length < 20, `${compat.length} modules of es-toolkit/compat loaded (its barrel loads 336)`);
 });

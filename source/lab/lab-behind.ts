@@ -23,13 +23,20 @@ export interface LabBehind {
 	stop(): Promise<void>;
 }
 
-export async function startLabBehind(options: LabOptions = {}): Promise<LabBehind> {
-	const ownDir = options.dir === undefined;
-	const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
-	const ports = await pickPorts({...DEFAULT_PORTS, ...options.ports});
-	const upstream = options.upstream ?? 'involution_engine';
+/**
+ * `hold`: the lab's processes are spawned once it resolves (the screen passes its first frame:
+ * three Node processes starting on a 2-core machine would slow that frame by a third).
+ */
+export async function startLabBehind(options: LabOptions & {hold?: Promise<unknown>} = {}): Promise<LabBehind> {
+	const {hold, ...labOptions} = options;
+	const ownDir = labOptions.dir === undefined;
+	const dir = labOptions.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
+	const ports = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports});
+	const upstream = labOptions.upstream ?? 'involution_engine';
 	let lab: Lab | null = null;
-	const ready = startLab({...options, dir, ports, upstream}).then((started) => {
+	let release: () => void = () => {};
+	const held = hold ? Promise.race([hold, new Promise<void>((resolve) => (release = resolve))]) : Promise.resolve();
+	const ready = held.then(() => startLab({...labOptions, dir, ports, upstream})).then((started) => {
 		lab = started;
 		return started;
 	});
@@ -71,6 +78,8 @@ export async function startLabBehind(options: LabOptions = {}): Promise<LabBehin
 		proxy,
 		runtime,
 		async stop() {
+			// Stopped before the screen let it start: start it, so there is one way down.
+			release();
 			// A lab that failed to start has already cleaned up after itself.
 			const running = await ready.catch(() => null);
 			await running?.stop();

@@ -2,28 +2,37 @@
 // log lines, the listening port reported over IPC, and stopped by pid with a deadline.
 
 import {spawn, type ChildProcess} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {createServer} from 'node:net';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {LabChildMessage} from './run.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-// From the sources the children run through tsx; from the build (dist/) they run as plain JS.
+/** The project's folder: the nearest one up from here with our package.json. */
+function projectRoot(from: string): string {
+	for (let dir = from; ; dir = dirname(dir)) {
+		if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'canary-console.js'))) return dir;
+		if (dirname(dir) === dir) return join(from, '..', '..');
+	}
+}
+
+// From the sources the children run run.ts through tsx; from the bundle (dist/, where this
+// code sits in a chunk) they run the bundled CLI's `lab` command as plain JS.
 const compiled = import.meta.url.endsWith('.js');
-export const RUN_PATH = join(here, compiled ? 'run.js' : 'run.ts');
-const PROJECT_ROOT = join(here, '..', '..');
+const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
+export const RUN_ARGV = compiled ? [join(PROJECT_ROOT, 'dist', 'cli.js'), 'lab'] : [join(PROJECT_ROOT, 'source', 'lab', 'run.ts')];
 
 export interface LabChild {
 	child: ChildProcess;
 	port: number;
 }
 
-/** Spawns `run.ts <args>` and resolves once the child reports its port. */
+/** Spawns `run.ts <args>` (or `cli.js lab <args>`) and resolves once the child reports its port. */
 export function spawnLabChild(args: string[], options: {onSpawn?: (child: ChildProcess) => void; timeoutMs?: number} = {}): Promise<LabChild> {
 	const timeoutMs = options.timeoutMs ?? 15_000;
 	// An absolute URL for the loader, so the child does not depend on its working directory.
 	const loader = compiled ? [] : ['--import', import.meta.resolve('tsx')];
-	const child = spawn(process.execPath, [...loader, RUN_PATH, ...args], {
+	const child = spawn(process.execPath, [...loader, ...RUN_ARGV, ...args], {
 		cwd: PROJECT_ROOT,
 		stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
 		env: {...process.env, NODE_OPTIONS: ''},

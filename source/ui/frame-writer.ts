@@ -56,7 +56,10 @@ export class FrameWriter extends EventEmitter {
 	write(frame: string): boolean {
 		if (this.closed) return true;
 		this.pending = frame;
-		this.schedule();
+		// The first frame goes out at once: a timer could wait behind whatever the start-up
+		// does next (the lab's process spawns block the loop for about 100 ms).
+		if (this.lastFlush === 0) this.flush();
+		else this.schedule();
 		return true;
 	}
 

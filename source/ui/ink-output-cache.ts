@@ -1,6 +1,4 @@
-import {createRequire} from 'node:module';
-import {dirname, join} from 'node:path';
-import {pathToFileURL} from 'node:url';
+import {importInkOutput} from './ink-output-module.ts';
 
 // Ink 6.8 tokenizes every line of the frame and measures every character again on every
 // frame: its caches live inside one Output object, which lives one frame. Profiling the
@@ -105,9 +103,7 @@ let installed: SharedCaches | null = null;
  */
 export async function installOutputCache(): Promise<SharedCaches | null> {
 	if (installed) return installed;
-	const require = createRequire(import.meta.url);
-	const buildDir = dirname(require.resolve('ink'));
-	const outputModule = (await import(pathToFileURL(join(buildDir, 'output.js')).href)) as {default: {prototype: {get: (...args: unknown[]) => unknown}}};
+	const outputModule = (await importInkOutput()) as {default: {prototype: {get: (...args: unknown[]) => unknown}}};
 	const Output = outputModule.default;
 	const probe = Object.getOwnPropertyNames(new (Output as unknown as new (o: {width: number; height: number}) => OutputLike)({width: 1, height: 1}));
 	if (typeof Output?.prototype?.get !== 'function' || !probe.includes('caches')) return null;

@@ -65,11 +65,25 @@ const wrapText = (text, maxWidth, wrapType) => {
 export default wrapText;`,
 };
 
+// One-line edits of installed modules. Ink imports a single function (throttle) from the
+// barrel of es-toolkit/compat, which loads 336 modules: about 200 ms of every start
+// (measured), a fifth of the time to the first frame. Its own subpath is the same function.
+export const EDITS: Record<string, {from: string; to: string}> = {
+	'/ink/build/ink.js': {from: "import { throttle } from 'es-toolkit/compat';", to: "import throttle from 'es-toolkit/compat/throttle';"},
+};
+
 const HOOKS = `
 const patches = ${JSON.stringify(PATCHES)};
+const edits = ${JSON.stringify(EDITS)};
 export async function load(url, context, nextLoad) {
+	if (!url.startsWith('file:')) return nextLoad(url, context);
 	for (const [suffix, source] of Object.entries(patches)) {
-		if (url.startsWith('file:') && url.endsWith(suffix)) return {format: 'module', source, shortCircuit: true};
+		if (url.endsWith(suffix)) return {format: 'module', source, shortCircuit: true};
+	}
+	for (const [suffix, edit] of Object.entries(edits)) {
+		if (!url.endsWith(suffix)) continue;
+		const loaded = await nextLoad(url, context);
+		return {...loaded, source: String(loaded.source).replace(edit.from, edit.to)};
 	}
 	return nextLoad(url, context);
 }`;
@@ -84,7 +98,14 @@ export function patchTargets(): Record<string, string> {
 		'/widest-line/index.js': widest,
 		'/ink/build/measure-text.js': join(inkBuild, 'measure-text.js'),
 		'/ink/build/wrap-text.js': join(inkBuild, 'wrap-text.js'),
+		'/ink/build/ink.js': join(inkBuild, 'ink.js'),
 	};
+}
+
+function isPatched(suffix: string, text: string): boolean {
+	const edit = EDITS[suffix];
+	// An Ink without the line has nothing to edit: as good as patched.
+	return edit ? text.includes(edit.to) || !text.includes(edit.from) : text.startsWith(MARKER);
 }
 
 /** Writes the bounded modules over the installed ones; returns what it did per file. */
@@ -92,11 +113,12 @@ export function patchInstalledInk(): string[] {
 	const done: string[] = [];
 	for (const [suffix, path] of Object.entries(patchTargets())) {
 		const current = readFileSync(path, 'utf8');
-		if (current.startsWith(MARKER)) {
+		if (isPatched(suffix, current)) {
 			done.push(`${path}: already patched`);
 			continue;
 		}
-		writeFileSync(path, `${MARKER}\n${PATCHES[suffix]!.trimStart()}\n`);
+		const edit = EDITS[suffix];
+		writeFileSync(path, edit ? current.replace(edit.from, edit.to) : `${MARKER}\n${PATCHES[suffix]!.trimStart()}\n`);
 		done.push(`${path}: patched`);
 	}
 	return done;
@@ -104,7 +126,7 @@ export function patchInstalledInk(): string[] {
 
 function installedPatched(): boolean {
 	try {
-		return Object.values(patchTargets()).every((path) => readFileSync(path, 'utf8').startsWith(MARKER));
+		return Object.entries(patchTargets()).every(([suffix, path]) => isPatched(suffix, readFileSync(path, 'utf8')));
 	} catch {
 		return false;
 	}

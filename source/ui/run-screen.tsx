@@ -16,6 +16,8 @@ export interface ScreenOptions {
 	maxFps: number;
 	/** Stops everything behind the monitor (the lab, Docker streams). */
 	shutdown: () => Promise<void>;
+	/** Runs once the first frame is on screen (the lab starts then). */
+	onFirstFrame?: () => void;
 	/** Runs once the monitor has started (the automation loop). */
 	onStart?: () => void;
 	/** The monitor starts when this resolves (the lab is up); the screen is drawn before. */
@@ -138,6 +140,8 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			patchConsole: false,
 		},
 	);
+	// render() drew the first frame synchronously (the frame writer sends the first at once).
+	options.onFirstFrame?.();
 	let stopStats = () => {};
 	Promise.resolve(options.ready).then(
 		() => {
