@@ -9,7 +9,7 @@ import {readFile, rm} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {EDITS, PATCHES, patchTargets} from '../source/ui/ink-patches.ts';
+import {applyEdit, EDITS, PATCHES, patchTargets} from '../source/ui/ink-patches.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist');
@@ -24,7 +24,7 @@ const inkPatches: Plugin = {
 			const [suffix] = target;
 			const edit = EDITS[suffix];
 			if (!edit) return {contents: PATCHES[suffix], loader: 'js'};
-			return {contents: (await readFile(args.path, 'utf8')).replace(edit.from, edit.to), loader: 'js'};
+			return {contents: applyEdit(await readFile(args.path, 'utf8'), edit), loader: 'js'};
 		});
 	},
 };

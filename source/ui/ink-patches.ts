@@ -68,9 +68,28 @@ export default wrapText;`,
 // One-line edits of installed modules. Ink imports a single function (throttle) from the
 // barrel of es-toolkit/compat, which loads 336 modules: about 200 ms of every start
 // (measured), a fifth of the time to the first frame. Its own subpath is the same function.
+// string-width segments any text that is not plain ASCII into graphemes and tests each against
+// emoji regexes: about 30 µs a call, paid for every new text Ink measures or cuts (a third of
+// a quiet console's text work, profiled). Text made only of characters that are one cell wide
+// (Latin-1, dashes and quotes, arrows, box drawing, blocks, the marks the screen uses) is as
+// wide as it is long; test/ink-patches.test.ts checks every one of them against the original.
+export const NARROW_TEXT = String.raw`^[\u0020-\u007E\u00A1-\u00AC\u00AE-\u00FF\u2010-\u2027\u2190-\u2193\u2500-\u259F\u25B2\u25BC\u2713\u2717]*$`;
+const STRING_WIDTH_START = 'export default function stringWidth(input, options = {}) {';
+
 export const EDITS: Record<string, {from: string; to: string}> = {
 	'/ink/build/ink.js': {from: "import { throttle } from 'es-toolkit/compat';", to: "import throttle from 'es-toolkit/compat/throttle';"},
+	'/string-width/index.js': {
+		from: STRING_WIDTH_START,
+		to: `const narrowText = new RegExp(${JSON.stringify(NARROW_TEXT)}); // canary-console: narrow text
+${STRING_WIDTH_START}
+	if (typeof input === 'string' && options.ambiguousIsNarrow !== false && narrowText.test(input)) return input.length;`,
+	},
 };
+
+/** The edited text; the same text when the edit is already in (the edit keeps its `from`). */
+export function applyEdit(text: string, edit: {from: string; to: string}): string {
+	return text.includes(edit.to) ? text : text.replace(edit.from, edit.to);
+}
 
 const HOOKS = `
 const patches = ${JSON.stringify(PATCHES)};
@@ -83,7 +102,8 @@ export async function load(url, context, nextLoad) {
 	for (const [suffix, edit] of Object.entries(edits)) {
 		if (!url.endsWith(suffix)) continue;
 		const loaded = await nextLoad(url, context);
-		return {...loaded, source: String(loaded.source).replace(edit.from, edit.to)};
+		const text = String(loaded.source);
+		return {...loaded, source: text.includes(edit.to) ? text : text.replace(edit.from, edit.to)};
 	}
 	return nextLoad(url, context);
 }`;
@@ -95,6 +115,7 @@ export function patchTargets(): Record<string, string> {
 	// widest-line is Ink's dependency: resolve it from Ink's own folder.
 	const widest = createRequire(join(inkBuild, 'index.js')).resolve('widest-line');
 	return {
+		'/string-width/index.js': createRequire(widest).resolve('string-width'),
 		'/widest-line/index.js': widest,
 		'/ink/build/measure-text.js': join(inkBuild, 'measure-text.js'),
 		'/ink/build/wrap-text.js': join(inkBuild, 'wrap-text.js'),
@@ -118,7 +139,7 @@ export function patchInstalledInk(): string[] {
 			continue;
 		}
 		const edit = EDITS[suffix];
-		writeFileSync(path, edit ? current.replace(edit.from, edit.to) : `${MARKER}\n${PATCHES[suffix]!.trimStart()}\n`);
+		writeFileSync(path, edit ? applyEdit(current, edit) : `${MARKER}\n${PATCHES[suffix]!.trimStart()}\n`);
 		done.push(`${path}: patched`);
 	}
 	return done;
