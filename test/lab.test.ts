@@ -73,7 +73,7 @@ test('startLab: engines answer, load flows through the balancer, logs and stats 
 	const startPids = lab.pids();
 	try {
 		assert.equal(lab.balancerKind, 'lab');
-		assert.equal(startPids.length, 3);
+		assert.equal(startPids.length, 4, 'two engines, the balancer and the load generator');
 		const {lines, gaps, sink} = collector();
 		const controller = new AbortController();
 		for (const role of ['stable', 'canary'] as const) lab.logs.follow(role, sink, controller.signal);
@@ -85,15 +85,15 @@ test('startLab: engines answer, load flows through the balancer, logs and stats 
 		}
 
 		// Load reaches both engines through the balancer, and each engine's log shows it.
-		await until('load through both engines', () => {
-			const s = lab.load.stats();
+		await until('load through both engines', async () => {
+			const s = await lab.load.stats();
 			return (s.byUpstream[lab.roles.stable] ?? 0) > 10 && (s.byUpstream[lab.roles.canary] ?? 0) > 0;
 		});
 		await until('request logs from both engines', () =>
 			(['stable', 'canary'] as const).every((role) => lines[role].some((l) => l.stream === 'stdout' && JSON.parse(l.text).message === 'HTTP request processed')),
 		);
 		assert.ok(lines.stable.some((l) => l.stream === 'stderr' && l.text.startsWith('INFO:     ')));
-		const s = lab.load.stats();
+		const s = await lab.load.stats();
 		assert.ok(s.byUpstream[lab.roles.stable] > s.byUpstream[lab.roles.canary], JSON.stringify(s.byUpstream));
 
 		const first = await lab.stats.read('canary');

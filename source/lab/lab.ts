@@ -14,8 +14,8 @@ import {createLabLogs} from './lab-logs.ts';
 import {hasExited, pickPorts, spawnLabChild, stopChild} from './lab-process.ts';
 import {createLabProxy} from './lab-proxy.ts';
 import {createLabStats} from './lab-stats.ts';
-import {startLoad, type Load} from './load.ts';
-import type {LabChildMessage} from './run.ts';
+import type {LabChildMessage, LoadRequest} from './run.ts';
+import type {LoadStats} from './load.ts';
 
 export interface LabOptions {
 	/** Where the balancer config lives; a temp dir (removed at stop) when absent. */
@@ -46,9 +46,45 @@ export interface Lab {
 	runtime: RuntimeInfo;
 	setFaults(engine: EngineRole, faults: Partial<Faults>): Promise<void>;
 	restartEngine(engine: EngineRole): Promise<void>;
-	load: Load;
+	/** The load generator, a child process of its own: its numbers and its rate. */
+	load: LabLoad;
 	pids(): number[];
 	stop(): Promise<void>;
+}
+
+export interface LabLoad {
+	stats(): Promise<LoadStats>;
+	setRate(rps: number): Promise<void>;
+}
+
+/** Asks the `lab load` child over IPC. */
+function labLoad(child: ChildProcess): LabLoad {
+	let next = 0;
+	const ask = (request: LoadRequest) =>
+		new Promise<LabChildMessage>((resolve, reject) => {
+			const onMessage = (message: LabChildMessage) => {
+				if (!message || !('id' in message) || message.id !== request.id) return;
+				clearTimeout(timer);
+				child.off('message', onMessage);
+				resolve(message);
+			};
+			const timer = setTimeout(() => {
+				child.off('message', onMessage);
+				reject(new Error('the lab load generator did not answer within 5 s'));
+			}, 5000);
+			child.on('message', onMessage);
+			child.send(request);
+		});
+	return {
+		async stats() {
+			const answer = await ask({type: 'load-stats', id: ++next});
+			if (answer.type !== 'load-stats') throw new Error(`unexpected answer ${answer.type}`);
+			return answer.stats;
+		},
+		async setRate(rps) {
+			await ask({type: 'load-rate', id: ++next, rps});
+		},
+	};
 }
 
 interface EngineState {
@@ -189,8 +225,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		const {proxy, balancerPid, balancerDescribe} = (balancer as PromiseFulfilledResult<Awaited<ReturnType<typeof startBalancerPart>>>).value;
 
 		const balancerUrl = `http://127.0.0.1:${balancerPort}`;
-		const load = startLoad({url: balancerUrl, rps: options.rps ?? 20});
-		cleanups.push(() => load.stop());
+		const {child: load} = await spawnLabChild(['load', '--url', balancerUrl, '--rps', String(options.rps ?? 20)]);
+		cleanups.push(() => stopChild(load));
 		const stats = createLabStats(
 			(role) => {
 				const state = engines[role];
@@ -209,7 +245,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			stats,
 			proxy,
 			runtime: {kind: 'lab', describe: `lab (2 engine processes + ${balancerDescribe}, local)`},
-			load,
+			load: labLoad(load),
 			async setFaults(role, faults) {
 				const state = engines[role];
 				const response = await fetch(`http://${roles[role]}/__lab/faults`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(faults), signal: AbortSignal.timeout(5000)});
@@ -230,6 +266,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			},
 			pids() {
 				const pids = ENGINE_ROLES.map((role) => engines[role].child).filter((c): c is ChildProcess => !!c && !hasExited(c)).map((c) => c.pid!);
+				if (!hasExited(load) && load.pid !== undefined) pids.push(load.pid);
 				const b = balancerPid();
 				return b === null ? pids : [...pids, b];
 			},

@@ -1,4 +1,4 @@
-// Entry of the lab's child processes: `run.ts engine ...` and `run.ts balancer ...`.
+// Entry of the lab's child processes: `run.ts engine ...`, `run.ts balancer ...` and `run.ts load ...`.
 // stdout carries only log lines; the listening port goes to the parent over IPC. A child
 // never outlives its parent: it exits on SIGTERM/SIGINT, on IPC disconnect and on stdin end.
 
@@ -8,16 +8,25 @@ import {parseArgs} from 'node:util';
 import {startEngine} from './engine.ts';
 import {parseFaultsPatch, type Faults} from './faults.ts';
 import {createLineWriter} from './line-writer.ts';
+import type {LoadStats} from './load.ts';
 
 export const LAB_USAGE = `Usage:
   canary-console lab engine --port 9101 --version 1.1.0 [--latency-ms 40] [--jitter-ms 10]
       [--error-rate 0.02] [--error-message TEXT --error-message-rate 0.003] [--memory-growth MB_PER_MIN]
       [--health healthy|degraded|unhealthy] [--crash-after-ms N] [--slow-metrics-ms N] [--log-rate LINES_PER_S]
       [--faults JSON]   (the body /__lab/faults takes; merged over the flags)
-  canary-console lab balancer --config FILE --upstream NAME --stable ADDR --canary ADDR --port N`;
+  canary-console lab balancer --config FILE --upstream NAME --stable ADDR --canary ADDR --port N
+  canary-console lab load --url http://127.0.0.1:9100 [--rps 20]`;
 
 /** Messages a lab child sends to its parent over IPC. */
-export type LabChildMessage = {type: 'listening'; port: number} | {type: 'reloaded'; ok: boolean; message: string};
+export type LabChildMessage =
+	| {type: 'listening'; port: number}
+	| {type: 'reloaded'; ok: boolean; message: string}
+	| {type: 'load-stats'; id: number; stats: LoadStats}
+	| {type: 'load-rate'; id: number};
+
+/** Requests the parent sends to `lab load`. */
+export type LoadRequest = {type: 'load-stats'; id: number} | {type: 'load-rate'; id: number; rps: number};
 
 export class UsageError extends Error {
 	override name = 'UsageError';
@@ -159,11 +168,34 @@ async function runBalancer(args: string[]): Promise<void> {
 	send({type: 'listening', port: balancer.port});
 }
 
-/** Runs `engine ...` or `balancer ...`; resolves once the server listens (it then runs until signalled). */
+/**
+ * The lab's clients: a steady request rate through the balancer. A process of its own, as
+ * real clients are: the console's CPU and memory are the console's alone.
+ */
+async function runLoad(args: string[]): Promise<void> {
+	const {values} = parseArgs({args, options: {url: {type: 'string'}, rps: {type: 'string'}}, strict: true});
+	if (!values.url) throw new UsageError('--url is required');
+	const rps = numberFlag(values.rps, 'rps') ?? 20;
+	if (rps < 0) throw new UsageError('--rps must be 0 or more');
+	const {startLoad} = await import('./load.ts');
+	const load = startLoad({url: values.url, rps});
+	process.on('message', (request: LoadRequest) => {
+		if (request?.type === 'load-stats') send({type: 'load-stats', id: request.id, stats: load.stats()});
+		if (request?.type === 'load-rate' && Number.isFinite(request.rps) && request.rps >= 0) {
+			load.setRate(request.rps);
+			send({type: 'load-rate', id: request.id});
+		}
+	});
+	onStop(() => load.stop());
+	send({type: 'listening', port: 0});
+}
+
+/** Runs `engine ...`, `balancer ...` or `load ...`; resolves once it runs (then until signalled). */
 export async function runLabCommand(argv: string[]): Promise<void> {
 	const [command, ...rest] = argv;
 	if (command === 'engine') return runEngine(rest);
 	if (command === 'balancer') return runBalancer(rest);
+	if (command === 'load') return runLoad(rest);
 	throw new UsageError(command ? `unknown lab command "${command}"\n${LAB_USAGE}` : LAB_USAGE);
 }
 

@@ -72,7 +72,7 @@ test('gate against lab scenarios: good canary -> 0, no traffic -> 2, 20 % errors
 		});
 
 		await t.test('no traffic -> 2', async () => {
-			lab.load.setRate(0);
+			await lab.load.setRate(0);
 			const {result} = await gate('idle', {forMs: 5000});
 			assert.equal(result.code, 2, result.reason);
 			assert.equal(result.verdicts.at(-1)!.overall, 'INCONCLUSIVE');
@@ -80,7 +80,7 @@ test('gate against lab scenarios: good canary -> 0, no traffic -> 2, 20 % errors
 		});
 
 		await t.test('bad canary (20 % errors) -> 1', async () => {
-			lab.load.setRate(60);
+			await lab.load.setRate(60);
 			await lab.setFaults('canary', {errorRate: 0.2});
 			const {result} = await gate('errors', {forMs: 5000});
 			assert.equal(result.code, 1, result.reason);

@@ -205,20 +205,20 @@ describe('monitor on the lab', {concurrency: 2}, () => {
 		await withLab({lab: {split: HALF, canaryFaults: {jitterMs: 10}, stableFaults: {jitterMs: 10}}, config: {...MANUAL, windowSec: 30}}, async (m) => {
 			// The first requests of a cold engine take 100-300 ms (JIT, first connections): warm up,
 			// then compare the same stretch of time on both sides.
-			await waitFor('a warm lab', () => m.lab.load.stats().durationsMs.length >= 60, 20_000);
+			await waitFor('a warm lab', async () => (await m.lab.load.stats()).durationsMs.length >= 60, 20_000);
 			// The Monitor's split sample sends a burst through the balancer at start: let it pass.
 			assert.ok(await m.monitor.until((s) => s.split.observed !== null && !s.split.sampling, 15_000), 'the split sample is done');
-			const from = m.lab.load.stats().durationsMs.length;
+			const from = (await m.lab.load.stats()).durationsMs.length;
 			await scrapedAfter(m, Date.now());
 			const firstScrape = {stable: m.monitor.pollers.stable.probe.lastOkAt!, canary: m.monitor.pollers.canary.probe.lastOkAt!};
-			await waitFor('200 answered requests', () => m.lab.load.stats().durationsMs.length - from >= 200, 20_000);
-			m.lab.load.setRate(0);
-			await waitFor('the load to settle', () => {
-				const stats = m.lab.load.stats();
+			await waitFor('200 answered requests', async () => (await m.lab.load.stats()).durationsMs.length - from >= 200, 20_000);
+			await m.lab.load.setRate(0);
+			await waitFor('the load to settle', async () => {
+				const stats = await m.lab.load.stats();
 				return stats.ok + stats.failed >= stats.sent;
 			}, 5000, 20);
 			await scrapedAfter(m, Date.now());
-			const raw = m.lab.load.stats().durationsMs.slice(from);
+			const raw = (await m.lab.load.stats()).durationsMs.slice(from);
 			const rawP95 = percentile(raw, 0.95)!;
 			for (const role of ['stable', 'canary'] as const) {
 				const poller = m.monitor.pollers[role];

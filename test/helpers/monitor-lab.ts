@@ -59,10 +59,10 @@ export async function survivors(pids: Iterable<number>, timeoutMs = 3000): Promi
 }
 
 /** Polls `check` until it returns a truthy value; throws with `what` at the deadline. */
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false, timeoutMs: number, everyMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 100): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const value = check();
+		const value = await check();
 		if (value) return value;
 		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 		await delay(everyMs);

@@ -7,9 +7,9 @@ import {findUpstream, readSplit, renderSplit} from '../../source/domain/upstream
 import {alive} from '../helpers/processes.ts';
 
 
-async function until(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 8000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
+	while (!(await check())) {
 		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 25));
 	}
@@ -22,12 +22,12 @@ test('startLab with real nginx: load is split by the upstream weights, a reload 
 	try {
 		assert.equal(lab.balancerKind, 'nginx');
 		assert.match(lab.proxy.describe, /nginx/);
-		assert.equal(pids.length, 3);
-		await until('traffic through nginx to both engines', () => {
-			const s = lab.load.stats();
+		assert.equal(pids.length, 4, 'two engines, nginx and the load generator');
+		await until('traffic through nginx to both engines', async () => {
+			const s = await lab.load.stats();
 			return (s.byUpstream[lab.roles.stable] ?? 0) >= 45 && (s.byUpstream[lab.roles.canary] ?? 0) >= 3;
 		});
-		const s = lab.load.stats();
+		const s = await lab.load.stats();
 		const canaryShare = s.byUpstream[lab.roles.canary] / (s.byUpstream[lab.roles.stable] + s.byUpstream[lab.roles.canary]);
 		assert.ok(canaryShare > 0.03 && canaryShare < 0.2, `canary share ${canaryShare}`);
 
@@ -42,9 +42,9 @@ test('startLab with real nginx: load is split by the upstream weights, a reload 
 		assert.ok(!('error' in seen));
 		assert.deepEqual(readSplit(seen), {stable: 50, canary: 50});
 		await new Promise((resolve) => setTimeout(resolve, 1000)); // nginx reload is asynchronous (FACTS §2)
-		const before = lab.load.stats().byUpstream;
-		await until('enough samples after the reload', () => (lab.load.stats().byUpstream[lab.roles.canary] ?? 0) - (before[lab.roles.canary] ?? 0) >= 20);
-		const after = lab.load.stats().byUpstream;
+		const before = (await lab.load.stats()).byUpstream;
+		await until('enough samples after the reload', async () => ((await lab.load.stats()).byUpstream[lab.roles.canary] ?? 0) - (before[lab.roles.canary] ?? 0) >= 20);
+		const after = (await lab.load.stats()).byUpstream;
 		const stableDelta = after[lab.roles.stable] - (before[lab.roles.stable] ?? 0);
 		const canaryDelta = after[lab.roles.canary] - (before[lab.roles.canary] ?? 0);
 		assert.ok(Math.abs(canaryDelta / (stableDelta + canaryDelta) - 0.5) < 0.15, `after reload ${stableDelta}/${canaryDelta}`);
