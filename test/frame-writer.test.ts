@@ -89,3 +89,20 @@ test('the first frame is drawn at once; later writes within one frame interval s
 	assert.match(terminal.chunks[1], /frame 49/);
 	assert.doesNotMatch(terminal.text, /frame 48/);
 });
+
+test('after a key press frames go out at once; later ones wait for their frame slot again', async () => {
+	const terminal = new FakeTerminal();
+	const writer = new FrameWriter(terminal, {maxFps: 2});
+	writer.write('first');
+	writer.write('log update');
+	assert.equal(terminal.chunks.length, 1, 'a second frame within the slot waits');
+	writer.expedite(10_000);
+	writer.write('help shown');
+	assert.equal(terminal.chunks.length, 2, 'the frame after a key press is drawn at once');
+	assert.match(terminal.chunks[1], /help shown/);
+	writer.expedite(0);
+	writer.write('later');
+	assert.equal(terminal.chunks.length, 2, 'without a key press the frame cap holds');
+	writer.close();
+	assert.match(terminal.chunks[2], /later/);
+});

@@ -140,6 +140,9 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			patchConsole: false,
 		},
 	);
+	// A 'readable' listener only hears that input arrived; Ink reads it.
+	const onInput = () => writer.expedite();
+	stdin.prependListener('readable', onInput);
 	// render() drew the first frame synchronously (the frame writer sends the first at once).
 	options.onFirstFrame?.();
 	let stopStats = () => {};
@@ -166,5 +169,6 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	stdout.off('error', onOutputError);
 	process.stderr.off('error', onOutputError);
 	stdin.off('error', onOutputError);
+	stdin.off('readable', onInput);
 	return code;
 }
