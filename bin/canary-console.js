@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50
 // Runs the build (dist/, made by `npm ci` through the prepare script) when it is at least as
 // new as every source file; otherwise the TypeScript sources through tsx, so an edited clone
 // never runs stale code. The build starts faster and uses less memory.
