@@ -1,10 +1,11 @@
-import {join} from 'node:path';
 import meow from 'meow';
 import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
 import type {Monitor} from './core/monitor.ts';
+import type {LabFlags, Runtime, RuntimeOptions} from './runtime.ts';
 
-// The composition root: flags -> config -> real adapters (Docker or the lab) -> the Monitor
-// -> the screen or a headless command. The only file that picks concrete adapters.
+// The composition root: flags -> config -> real adapters (runtime.ts: Docker or the lab) ->
+// the Monitor -> the screen or a headless command. With runtime.ts, the only place that picks
+// concrete adapters.
 
 // React's development build costs memory and CPU on every render; tests set NODE_ENV themselves.
 process.env.NODE_ENV ??= 'production';
@@ -120,13 +121,6 @@ function loadConfig(): Config {
 	return buildConfig(layers);
 }
 
-interface Runtime {
-	monitor: Monitor;
-	shutdown: () => Promise<void>;
-	/** Resolves when the monitor may start (the lab is up); the screen draws before that. */
-	ready?: Promise<unknown>;
-}
-
 type Notifier = import('./adapters/webhook.ts').Notifier;
 type VerdictPoint = import('./core/report.ts').VerdictPoint;
 
@@ -145,42 +139,13 @@ async function createNotifierFromFlags(monitor: Monitor): Promise<Notifier | und
 	}
 }
 
-async function startDemoRuntime(config: Config, options: {analysisTimer?: boolean; hold?: Promise<unknown>} = {}): Promise<Runtime> {
-	const [{startLabBehind}, {Monitor}, {createHttpProbe}] = await Promise.all([
-		import('./lab/lab-behind.ts'),
-		import('./core/monitor.ts'),
-		import('./adapters/http-probe.ts'),
-	]);
+/** The lab's flags, checked: bad values stop here with a usage message. */
+function labFlags(): LabFlags {
 	const balancer = cli.flags.balancer;
 	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
-	const {MILD_CANARY_FAULT} = await import('./lab/faults.ts');
 	const logRate = cli.flags.logRate ?? 0;
 	if (!(logRate >= 0) || (cli.flags.rps !== undefined && !(cli.flags.rps >= 0))) fail('--rps and --log-rate must be numbers, 0 or more');
-	const lab = await startLabBehind({
-		hold: options.hold,
-		balancer,
-		ports: labPorts(),
-		rps: cli.flags.rps,
-		stableFaults: logRate > 0 ? {logRate: logRate / 2} : undefined,
-		canaryFaults: logRate > 0 ? {...MILD_CANARY_FAULT, logRate: logRate / 2} : undefined,
-	});
-	const labConfig: Config = {
-		...config,
-		urls: lab.urls,
-		roles: lab.roles,
-		upstream: lab.upstream,
-		auditPath: cli.flags.audit ?? join(lab.dir, 'audit.jsonl'),
-	};
-	const monitor = new Monitor({
-		config: labConfig,
-		http: createHttpProbe(),
-		logs: lab.logs,
-		stats: lab.stats,
-		proxy: lab.proxy,
-		runtime: lab.runtime,
-		analysisTimer: options.analysisTimer,
-	});
-	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};
+	return {balancer, logRate, rps: cli.flags.rps, ports: labPorts(), audit: cli.flags.audit};
 }
 
 function labPorts(): {balancer: number; stable: number; canary: number} | undefined {
@@ -193,46 +158,9 @@ function labPorts(): {balancer: number; stable: number; canary: number} | undefi
 	return {balancer, stable, canary};
 }
 
-async function startDockerRuntime(config: Config, options: {analysisTimer?: boolean} = {}): Promise<Runtime> {
-	const [{createDockerAdapters}, {Monitor}, {createHttpProbe}] = await Promise.all([
-		import('./adapters/docker/index.ts'),
-		import('./core/monitor.ts'),
-		import('./adapters/http-probe.ts'),
-	]);
-	const docker = createDockerAdapters({names: config.docker.names, nginxConfig: config.docker.nginxConfig});
-	const check = await docker.check();
-	const aliases = await engineAliases(docker.docker, config).catch(() => undefined);
-	const monitor = new Monitor({
-		config,
-		http: createHttpProbe(),
-		logs: docker.logs,
-		stats: docker.stats,
-		proxy: docker.proxy,
-		runtime: docker.runtime,
-		aliases,
-		services: () => docker.services(),
-		analysisTimer: options.analysisTimer,
-	});
-	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
-	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
-	return {monitor, shutdown: async () => docker.close()};
-}
-
-/** nginx reports the address it connected to (the container's IP), not the name in the config. */
-async function engineAliases(docker: import('dockerode'), config: Config): Promise<Record<string, 'stable' | 'canary'>> {
-	const aliases: Record<string, 'stable' | 'canary'> = {};
-	for (const role of ['stable', 'canary'] as const) {
-		const port = config.roles[role].split(':').at(-1) ?? '8080';
-		const info = await docker.getContainer(config.docker.names[role]).inspect();
-		for (const network of Object.values(info.NetworkSettings.Networks ?? {})) {
-			if (network.IPAddress) aliases[`${network.IPAddress}:${port}`] = role;
-		}
-	}
-	return aliases;
-}
-
-function startRuntime(config: Config, demo: boolean, options: {analysisTimer?: boolean; hold?: Promise<unknown>} = {}): Promise<Runtime> {
-	return demo ? startDemoRuntime(config, options) : startDockerRuntime(config, options);
+async function startRuntime(config: Config, demo: boolean, options: RuntimeOptions = {}): Promise<Runtime> {
+	const {startDemoRuntime, startDockerRuntime} = await import('./runtime.ts');
+	return demo ? startDemoRuntime(config, labFlags(), options) : startDockerRuntime(config, options);
 }
 
 async function interactive(config: Config, demo: boolean): Promise<number> {
@@ -251,7 +179,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		registerInkPatches();
 	}
 	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation.ts')]);
-	// The lab's three processes start once the first frame is on screen: on a 2-core machine
+	// The lab's processes start once the first frame is on screen: on a 2-core machine
 	// they would otherwise compete with Ink's first render for the CPU.
 	let drawn: () => void = () => {};
 	const firstFrame = new Promise<void>((resolve) => (drawn = resolve));

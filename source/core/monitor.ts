@@ -15,6 +15,7 @@ import {ProbeError} from './types.ts';
 import {WeightActions} from './weight-actions.ts';
 import {setMaxListeners} from 'node:events';
 import {Reuse} from './reuse.ts';
+import {Publisher} from './publisher.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -48,13 +49,9 @@ export class Monitor {
 	readonly logStore: LogStore;
 	readonly actions: WeightActions;
 	private readonly clock: Clock;
-	private readonly listeners = new Set<() => void>();
-	private snapshot: Snapshot;
+	private readonly published: Publisher<Snapshot>;
 	private readonly abort = new AbortController();
 	private timers: NodeJS.Timeout[] = [];
-	private publishTimer: NodeJS.Timeout | undefined;
-	private lastPublish = 0;
-	private publishDue = 0;
 	private budget: BudgetState = EMPTY_BUDGET;
 	private verdict: Verdict | null = null;
 	private readonly verdictHistory: {at: number; overall: Verdict['overall']}[] = [];
@@ -118,7 +115,7 @@ export class Monitor {
 			onApplied: (to) => this.weights.changed(to),
 			notice: (level, text) => this.notice(level, text),
 		});
-		this.snapshot = this.build();
+		this.published = new Publisher(() => this.build(), this.config.maxFps);
 	}
 
 	start(): void {
@@ -142,22 +139,18 @@ export class Monitor {
 		this.abort.abort();
 		for (const timer of this.timers) clearInterval(timer);
 		this.timers = [];
-		if (this.publishTimer) clearTimeout(this.publishTimer);
+		this.published.stop();
 		this.logStore.close();
 		await this.deps.http.close();
 	}
 
-	subscribe = (listener: () => void): (() => void) => {
-		this.listeners.add(listener);
-		return () => this.listeners.delete(listener);
-	};
+	subscribe = (listener: () => void): (() => void) => this.published.subscribe(listener);
 
-	getSnapshot = (): Snapshot => this.snapshot;
+	getSnapshot = (): Snapshot => this.published.get();
 
 	/** Builds a fresh snapshot now, bypassing the frame cap (headless commands). */
 	current(): Snapshot {
-		this.snapshot = this.build();
-		return this.snapshot;
+		return this.published.now();
 	}
 
 	/** Waits until a condition on the snapshot holds or the deadline passes. */
@@ -273,20 +266,7 @@ export class Monitor {
 
 	/** Schedules a snapshot: at most maxFps a second, and no sooner than minInterval after the last. */
 	private changed(minInterval = 0): void {
-		const wait = Math.max(0, this.lastPublish + Math.max(1000 / this.config.maxFps, minInterval) - Date.now());
-		const due = Date.now() + wait;
-		if (this.publishTimer) {
-			// A change that is due sooner (a poll, a key) pulls a slower one (log lines) forward.
-			if (due >= this.publishDue) return;
-			clearTimeout(this.publishTimer);
-		}
-		this.publishDue = due;
-		this.publishTimer = setTimeout(() => {
-			this.publishTimer = undefined;
-			this.lastPublish = Date.now();
-			this.snapshot = this.build();
-			for (const listener of this.listeners) listener();
-		}, wait);
+		this.published.changed(minInterval);
 	}
 
 	private readonly reused = new Reuse();

@@ -5,7 +5,7 @@ import type {LogSource, ProxyControl, RuntimeInfo, StatsSource} from '../core/ty
 import {DEFAULT_PORTS, startLab, type Lab, type LabOptions} from './lab.ts';
 import {pickPorts} from './lab-process.ts';
 
-// The lab takes a second or two to start (three processes). The screen should not wait for
+// The lab takes a second or two to start (four processes). The screen should not wait for
 // it: the ports are picked first, so the console knows every address at once and draws its
 // first frame while the lab comes up behind it. Nothing calls these adapters before `ready`
 // resolves (the Monitor starts then); until then they only describe themselves.
@@ -25,7 +25,7 @@ export interface LabBehind {
 
 /**
  * `hold`: the lab's processes are spawned once it resolves (the screen passes its first frame:
- * three Node processes starting on a 2-core machine would slow that frame by a third).
+ * Node processes starting on a 2-core machine made that frame four times slower).
  */
 export async function startLabBehind(options: LabOptions & {hold?: Promise<unknown>} = {}): Promise<LabBehind> {
 	const {hold, ...labOptions} = options;
