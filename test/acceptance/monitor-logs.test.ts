@@ -41,7 +41,6 @@ async function newPatternScenario(split: {stable: number; canary: number}, rate:
 		assert.equal(injected.stablePer1k, 0, 'stable served requests and wrote none of it: 0 per 1k, not unknown');
 		assert.ok(injected.canaryPer1k !== null && injected.canaryPer1k > 0);
 		assert.ok(Math.abs(injected.canaryPer1k - (injected.canaryCount * 1000) / canaryServed) <= injected.canaryPer1k * 0.25, `${show(injected)} vs ${canaryServed} canary requests`);
-		assert.ok(injected.canaryPer1k <= rate * 1000 * 1.5 + 50, `rate ${injected.canaryPer1k.toFixed(1)} per 1k is plausible for ${rate * 100} % of valid requests`);
 		assert.equal(injected.level, 'ERROR');
 		assert.equal(snapshot.patterns[0]?.id, injected.id, 'the new canary pattern sorts first');
 		// Stable's recurring errors: the 4xx WARNING lines both engines write all the time. An
@@ -59,7 +58,11 @@ async function newPatternScenario(split: {stable: number; canary: number}, rate:
 		const rejected = final.patterns.filter((row) => REJECTED.test(row.template));
 		assert.ok(rejected.some((row) => row.stableCount > 0), `stable's recurring 4xx lines are in the table: ${final.patterns.map(show).join(' | ')}`);
 		assert.deepEqual([...flagged.values()], [], `stable's recurring errors are never flagged NEW/UP within 30 s; table at the end: ${final.patterns.map(show).join(' | ')}`);
-		assert.equal(final.patterns.find(isInjected)?.flag, 'NEW', 'still NEW at 30 s');
+		const settled = final.patterns.find(isInjected)!;
+		assert.equal(settled.flag, 'NEW', 'still NEW at 30 s');
+		// Judged on the 30 s table: at the first NEW the canary may have served four requests,
+		// and 2 events in 4 is 500 per 1k by chance alone.
+		assert.ok(settled.canaryPer1k !== null && settled.canaryPer1k <= rate * 1000 * 1.5 + 50, `rate ${settled.canaryPer1k?.toFixed(1)} per 1k at 30 s is plausible for ${rate * 100} % of valid requests`);
 		// It feeds the verdict: a NEW canary pattern above the rate is WARN, naming it.
 		const errors = monitor.analyse().checks.find((check) => check.id === 'errors')!;
 		assert.equal(errors.state, 'WARN', errors.reason);
