@@ -48,6 +48,27 @@ export interface ResourceReading {
 	startedAt: number | null;
 	/** Restarts seen by the runtime (Docker's RestartCount, or the lab's own count). */
 	restarts: number;
+	/** Container or process state, when the runtime tells it. */
+	state?: 'running' | 'restarting' | 'exited' | 'missing';
+	/** Exit code of the last exit, when there was one. */
+	exitCode?: number | null;
+	/** The last exit was an out-of-memory kill (Docker's State.OOMKilled, the lab's limit). */
+	oomKilled?: boolean;
+}
+
+/** What the runtime did to an engine's process or container: Docker events, the lab's supervisor. */
+export interface LifecycleEvent {
+	engine: EngineRole;
+	/** Milliseconds since the epoch. */
+	at: number;
+	kind: 'start' | 'die' | 'oom';
+	/** For 'die': the exit code, when known. */
+	exitCode?: number | null;
+}
+
+/** Follows both engines' lifecycle events until the signal aborts; never throws, reconnects by itself. */
+export interface LifecycleSource {
+	watch(sink: (event: LifecycleEvent) => void, signal: AbortSignal): void;
 }
 
 /** Memory and CPU of an engine; readings come from background polling, never the render path. */
