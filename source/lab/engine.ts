@@ -8,7 +8,7 @@ import type {AddressInfo} from 'node:net';
 import {performance} from 'node:perf_hooks';
 import {createEngineMetrics} from './engine-metrics.ts';
 import {record, traceback, uvicornAccess} from './engine-output.ts';
-import {FaultsError, HEALTHY, mergeFaults, parseFaultsPatch, serviceTimeMs, type Faults} from './faults.ts';
+import {FaultsError, HEALTHY, flapUnhealthy, mergeFaults, parseFaultsPatch, serviceTimeMs, type Faults} from './faults.ts';
 import {createFaultEffects} from './fault-effects.ts';
 import {computePositions, parsePositionsRequest} from './positions.ts';
 
@@ -24,6 +24,8 @@ export interface EngineOptions {
 	/** Called by the crash fault; process.exit by default. */
 	exit?: (code: number) => void;
 	random?: () => number;
+	/** The memory limit the engine runs under, in MB: the memory-growth fault grows up to it. */
+	memoryCapMb?: number;
 	/** The process's own log line counts, served at GET /__lab/stats (so a reader's loss can be measured). */
 	lineStats?: () => {linesWritten: number; linesDropped: number};
 }
@@ -76,7 +78,9 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 	let requestCount = 0;
 	let errorCount = 0;
 	const startedAt = Date.now();
-	const effects = createFaultEffects({log, exit: options.exit ?? ((code) => process.exit(code)), random});
+	const effects = createFaultEffects({log, exit: options.exit ?? ((code) => process.exit(code)), random, memoryCapMb: options.memoryCapMb});
+	// Flapping counts from when it was switched on (each start, for a restarted engine).
+	let flapSince = Date.now();
 
 	const started = performance.now();
 	log(record('INFO', 'Startup: application starting', {version, pid: process.pid, python_version: 'lab'}));
@@ -86,7 +90,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 	const hitRate = () => (hits + misses === 0 ? 0 : hits / (hits + misses));
 
 	function healthBody(): {status: number; body: unknown} {
-		if (faults.health === 'unhealthy') {
+		if (faults.health === 'unhealthy' || flapUnhealthy(faults.healthFlapSec, Date.now() - flapSince)) {
 			return {status: 503, body: {status: 'unhealthy', error: 'kernel bundle de440-1900 failed its checksum'}};
 		}
 		const degraded = faults.health === 'degraded';
@@ -227,6 +231,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 		faults: () => faults,
 		setFaults(patch) {
 			faults = mergeFaults(faults, patch);
+			if ('healthFlapSec' in patch) flapSince = Date.now();
 			effects.apply(faults, patch);
 			return faults;
 		},

@@ -1,5 +1,5 @@
 // The faults that act on their own clock rather than per request: held memory, a crash
-// timer, and background log lines at a precise rate.
+// timer (one-shot or a loop), and background log lines at a precise rate.
 
 import {backgroundLine, record, traceback} from './engine-output.ts';
 import {MEMORY_GROWTH_CAP_MB, type Faults} from './faults.ts';
@@ -14,22 +14,39 @@ export interface FaultEffects {
 
 const MB = 1024 * 1024;
 
-export function createFaultEffects(options: {log: (line: string) => void; exit: (code: number) => void; random: () => number}): FaultEffects {
+export interface FaultEffectsOptions {
+	log: (line: string) => void;
+	exit: (code: number) => void;
+	random: () => number;
+	/** Held memory grows up to this (the engine's memory limit, where the supervisor kills it). */
+	memoryCapMb?: number;
+}
+
+export function createFaultEffects(options: FaultEffectsOptions): FaultEffects {
+	const cap = options.memoryCapMb ?? MEMORY_GROWTH_CAP_MB;
 	const held: Buffer[] = [];
 	let growthPerMin = 0;
 	let growthCarry = 0;
 	let growthTimer: NodeJS.Timeout | null = null;
 	let crashTimer: NodeJS.Timeout | null = null;
+	let loopTimer: NodeJS.Timeout | null = null;
 	let logTimer: NodeJS.Timeout | null = null;
 
 	function grow(): void {
 		growthCarry += growthPerMin / 60;
-		while (growthCarry >= 1 && held.length < MEMORY_GROWTH_CAP_MB) {
+		while (growthCarry >= 1 && held.length < cap) {
 			// fill() touches every page, so the memory is resident (RSS), not just reserved.
 			held.push(Buffer.allocUnsafe(MB).fill(0x5a));
 			growthCarry -= 1;
 		}
-		if (held.length >= MEMORY_GROWTH_CAP_MB) growthCarry = 0;
+		if (held.length >= cap) growthCarry = 0;
+	}
+
+	function crash(code: number): void {
+		const tb = traceback(Math.floor(options.random() * 3));
+		options.log(record('ERROR', `Worker process died: ${tb.error}`, {error_code: 'INTERNAL.CRASH', exception: tb.text}));
+		// Give the line a moment to reach the pipe before the process goes.
+		setTimeout(() => options.exit(code), 50);
 	}
 
 	function startLogRate(rate: number): void {
@@ -65,22 +82,22 @@ export function createFaultEffects(options: {log: (line: string) => void; exit: 
 			if ('crashAfterMs' in changed) {
 				if (crashTimer) clearTimeout(crashTimer);
 				crashTimer = null;
-				if (faults.crashAfterMs !== null) {
-					crashTimer = setTimeout(() => {
-						const tb = traceback(Math.floor(options.random() * 3));
-						options.log(record('ERROR', `Worker process died: ${tb.error}`, {error_code: 'INTERNAL.CRASH', exception: tb.text}));
-						// Give the line a moment to reach the pipe before the process goes.
-						setTimeout(() => options.exit(1), 50);
-					}, faults.crashAfterMs);
-				}
+				if (faults.crashAfterMs !== null) crashTimer = setTimeout(() => crash(1), faults.crashAfterMs);
+			}
+			if ('crashLoop' in changed) {
+				if (loopTimer) clearTimeout(loopTimer);
+				loopTimer = null;
+				// The engine applies its faults as it starts, so each restart arms the timer again.
+				const loop = faults.crashLoop;
+				if (loop !== null) loopTimer = setTimeout(() => crash(loop.exitCode), loop.afterMs);
 			}
 			if ('logRate' in changed) startLogRate(faults.logRate);
 		},
 		heldMb: () => held.length,
 		stop() {
 			for (const timer of [growthTimer, logTimer]) if (timer) clearInterval(timer);
-			if (crashTimer) clearTimeout(crashTimer);
-			growthTimer = logTimer = crashTimer = null;
+			for (const timer of [crashTimer, loopTimer]) if (timer) clearTimeout(timer);
+			growthTimer = logTimer = crashTimer = loopTimer = null;
 			held.length = 0;
 		},
 	};

@@ -15,19 +15,33 @@ export interface Faults {
 	 * succeeds (a handled error, as a swallowed exception in a real service would be).
 	 */
 	errorMessage: {text: string; rate: number} | null;
-	/** Memory really allocated and held, in MB per minute, up to MEMORY_GROWTH_CAP_MB. */
+	/**
+	 * Memory really allocated and held, in MB per minute: up to the engine's memory limit when it
+	 * has one (the lab's supervisor OOM-kills it there), else up to MEMORY_GROWTH_CAP_MB.
+	 */
 	memoryGrowthMbPerMin: number;
 	/** What /healthz reports; 'unhealthy' answers 503. */
 	health: LabHealth;
-	/** The process exits (code 1) this many ms after the fault is set; null for never. */
+	/** The process exits (code 1) this many ms after the fault is set; null for never. One-shot: a restart clears it. */
 	crashAfterMs: number | null;
+	/**
+	 * A crash loop: the process exits with `exitCode` `afterMs` after each start (or after the
+	 * fault is set), and keeps the fault across restarts, so the supervisor restarts it again and
+	 * again (as Docker's `restart: unless-stopped` does). null for never.
+	 */
+	crashLoop: {afterMs: number; exitCode: number} | null;
+	/**
+	 * Flapping health: /healthz answers 200 for this many seconds, then 503 for as many, and so
+	 * on, while requests still succeed. 0 for steady health.
+	 */
+	healthFlapSec: number;
 	/** Delay before /metrics answers, in ms. */
 	slowMetricsMs: number;
 	/** Extra background INFO log lines per second (for benchmarks). */
 	logRate: number;
 }
 
-/** Held memory stops growing here, so a forgotten fault cannot take the machine down. */
+/** Without a memory limit, held memory stops growing here, so a forgotten fault cannot take the machine down. */
 export const MEMORY_GROWTH_CAP_MB = 400;
 
 export const HEALTHY: Faults = {
@@ -38,6 +52,8 @@ export const HEALTHY: Faults = {
 	memoryGrowthMbPerMin: 0,
 	health: 'healthy',
 	crashAfterMs: null,
+	crashLoop: null,
+	healthFlapSec: 0,
 	slowMetricsMs: 0,
 	logRate: 0,
 };
@@ -92,6 +108,21 @@ export function parseFaultsPatch(input: unknown): Partial<Faults> {
 	if ('crashAfterMs' in raw) {
 		out.crashAfterMs = raw.crashAfterMs === null ? null : num(raw.crashAfterMs, 'crashAfterMs', 0, 86_400_000);
 	}
+	if ('healthFlapSec' in raw) {
+		const sec = num(raw.healthFlapSec, 'healthFlapSec', 0, 86_400);
+		if (sec > 0 && sec < 0.1) throw new FaultsError('healthFlapSec must be 0 (off) or at least 0.1');
+		out.healthFlapSec = sec;
+	}
+	if ('crashLoop' in raw) {
+		const loop = raw.crashLoop;
+		if (loop === null) out.crashLoop = null;
+		else if (typeof loop === 'object' && !Array.isArray(loop)) {
+			const {afterMs, exitCode = 1} = loop as {afterMs?: unknown; exitCode?: unknown};
+			const code = num(exitCode, 'crashLoop.exitCode', 1, 255);
+			if (!Number.isInteger(code)) throw new FaultsError('crashLoop.exitCode must be a whole number from 1 to 255');
+			out.crashLoop = {afterMs: num(afterMs, 'crashLoop.afterMs', 0, 86_400_000), exitCode: code};
+		} else throw new FaultsError('crashLoop must be null or {"afterMs": number, "exitCode"?: number}');
+	}
 	if ('errorMessage' in raw) {
 		const m = raw.errorMessage;
 		if (m === null) out.errorMessage = null;
@@ -106,6 +137,12 @@ export function parseFaultsPatch(input: unknown): Partial<Faults> {
 
 export function mergeFaults(base: Faults, patch: Partial<Faults>): Faults {
 	return {...base, ...patch};
+}
+
+/** Whether /healthz is in the unhealthy half of a flap period `sinceMs` after the flapping began. */
+export function flapUnhealthy(healthFlapSec: number, sinceMs: number): boolean {
+	if (healthFlapSec <= 0) return false;
+	return Math.floor(Math.max(0, sinceMs) / (healthFlapSec * 1000)) % 2 === 1;
 }
 
 /** Standard normal deviate (Box-Muller). */

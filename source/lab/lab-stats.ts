@@ -14,6 +14,10 @@ export interface LabProcessInfo {
 	pid: number | null;
 	startedAt: number | null;
 	restarts: number;
+	/** What the supervisor knows: running, restarting after an exit, or exited for good. */
+	state?: 'running' | 'restarting' | 'exited';
+	exitCode?: number | null;
+	oomKilled?: boolean;
 }
 
 /** VmRSS from /proc/<pid>/status, in bytes. */
@@ -39,8 +43,15 @@ export function createLabStats(info: (engine: EngineRole) => LabProcessInfo, opt
 	return {
 		async read(engine, signal) {
 			signal?.throwIfAborted();
-			const {pid, startedAt, restarts} = info(engine);
-			if (pid === null) throw new Error(`engine-${engine} is not running`);
+			const {pid, startedAt, restarts, state, exitCode = null, oomKilled = false} = info(engine);
+			const last = {startedAt, restarts, exitCode, oomKilled};
+			// Down between a crash and its restart: no process to measure, as Docker's stats of a
+			// stopped container have none. The state says why, the figures are empty.
+			if (pid === null) {
+				if (state === undefined) throw new Error(`engine-${engine} is not running`);
+				previous.delete(engine);
+				return {memUsed: 0, memLimit, cpuPercent: null, ...last, state: state === 'running' ? 'restarting' : state};
+			}
 			let status: string;
 			let stat: string;
 			try {
@@ -59,7 +70,7 @@ export function createLabStats(info: (engine: EngineRole) => LabProcessInfo, opt
 			previous.set(engine, {pid, ticks, at});
 			// A new pid (restart) starts a new pair of readings.
 			const cpuPercent = before && before.pid === pid && at > before.at ? (((ticks - before.ticks) / TICKS_PER_SECOND) * 1000 * 100) / (at - before.at) : null;
-			const reading: ResourceReading = {memUsed, memLimit, cpuPercent: cpuPercent === null ? null : Math.max(0, cpuPercent), startedAt, restarts};
+			const reading: ResourceReading = {memUsed, memLimit, cpuPercent: cpuPercent === null ? null : Math.max(0, cpuPercent), ...last, state: 'running'};
 			return reading;
 		},
 	};

@@ -3,17 +3,21 @@
 // console uses for Docker (LogSource, StatsSource, ProxyControl).
 
 import type {ChildProcess} from 'node:child_process';
+import {randomInt} from 'node:crypto';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {ENGINE_ROLES, type EngineRole, type LogSource, type ProxyControl, type RuntimeInfo, type StatsSource} from '../core/types.ts';
+import {ENGINE_ROLES, type EngineRole, type LifecycleSource, type LogSource, type ProxyControl, type RuntimeInfo, type StatsSource} from '../core/types.ts';
+import {deriveSeed, MAX_SEED} from '../domain/seeded-random.ts';
 import {findNginx, startLocalNginx} from '../adapters/nginx-local.ts';
 import {MILD_CANARY_FAULT, type Faults} from './faults.ts';
 import {renderLabConfig} from './lab-config.ts';
+import {createEngineSupervisor, type EngineSupervisor} from './engine-supervisor.ts';
+import {createLabLifecycle} from './lab-lifecycle.ts';
 import {createLabLogs} from './lab-logs.ts';
 import {hasExited, pickPorts, spawnLabChild, stopChild} from './lab-process.ts';
 import {createLabProxy} from './lab-proxy.ts';
-import {createLabStats} from './lab-stats.ts';
+import {createLabStats, LAB_MEM_LIMIT} from './lab-stats.ts';
 import type {LabChildMessage, LoadRequest} from './run.ts';
 import type {LoadStats} from './load.ts';
 
@@ -29,10 +33,20 @@ export interface LabOptions {
 	balancer?: 'auto' | 'nginx' | 'lab';
 	split?: {stable: number; canary: number};
 	upstream?: string;
-	/** Memory limit the stats report against, in bytes (like a container's limit). */
+	/**
+	 * An engine's memory limit in bytes (like a container's --memory): the stats report against
+	 * it, and an engine whose resident size reaches it is killed as an OOM kill (exit 137).
+	 */
 	memLimit?: number;
 	/** Restart an engine that exits by itself (as Docker's restart policy does); default true. */
 	autoRestart?: boolean;
+	/** Delay before that restart, default 1000 ms (Docker's is about a second). */
+	restartDelayMs?: number;
+	/**
+	 * Seed of every random draw in the lab's processes (latency, errors, log lines, the load's
+	 * request mix): the same seed replays the same draws. Random when absent.
+	 */
+	seed?: number;
 }
 
 export interface Lab {
@@ -42,8 +56,12 @@ export interface Lab {
 	balancerKind: 'nginx' | 'lab';
 	logs: LogSource;
 	stats: StatsSource;
+	/** Start, die (with the exit code) and oom events of the engine processes, from the supervisor. */
+	lifecycle: LifecycleSource;
 	proxy: ProxyControl;
 	runtime: RuntimeInfo;
+	/** The seed this lab runs with (given, or drawn at start): pass it back to replay the run. */
+	seed: number;
 	setFaults(engine: EngineRole, faults: Partial<Faults>): Promise<void>;
 	restartEngine(engine: EngineRole): Promise<void>;
 	/** The load generator, a child process of its own: its numbers and its rate. */
@@ -88,14 +106,9 @@ function labLoad(child: ChildProcess): LabLoad {
 }
 
 interface EngineState {
-	child: ChildProcess | null;
 	port: number;
 	version: string;
 	faults: Partial<Faults>;
-	startedAt: number | null;
-	restarts: number;
-	/** Set while the lab itself stops or restarts the engine, so the exit is not a crash. */
-	intentional: boolean;
 }
 
 export const DEFAULT_PORTS = {stable: 9101, canary: 9102, balancer: 9100};
@@ -108,53 +121,39 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	const ownDir = options.dir === undefined;
 	const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
 	const logs = createLabLogs();
+	const lifecycle = createLabLifecycle();
+	const memLimit = options.memLimit ?? LAB_MEM_LIMIT;
+	const seed = options.seed ?? randomInt(0, MAX_SEED + 1);
 	const engines: Record<EngineRole, EngineState> = {
-		stable: {child: null, port: 0, version: versions.stable, faults: options.stableFaults ?? {}, startedAt: null, restarts: 0, intentional: false},
-		canary: {child: null, port: 0, version: versions.canary, faults: options.canaryFaults ?? MILD_CANARY_FAULT, startedAt: null, restarts: 0, intentional: false},
+		stable: {port: 0, version: versions.stable, faults: options.stableFaults ?? {}},
+		canary: {port: 0, version: versions.canary, faults: options.canaryFaults ?? MILD_CANARY_FAULT},
 	};
 	let stopped = false;
 	const cleanups: Array<() => Promise<void>> = [];
-	const crashTimers = new Set<NodeJS.Timeout>();
-
-	async function launch(role: EngineRole): Promise<void> {
+	const supervisors = {} as Record<EngineRole, EngineSupervisor>;
+	for (const role of ENGINE_ROLES) {
 		const state = engines[role];
-		const {child, port} = await spawnLabChild(['engine', '--port', String(state.port), '--version', state.version, '--faults', JSON.stringify(state.faults)], {
-			onSpawn: (spawned) => logs.attach(role, spawned),
-		});
-		state.child = child;
-		state.port = port;
-		state.startedAt = Date.now();
-		state.intentional = false;
-		child.once('exit', (code, signal) => {
-			if (state.child !== child || state.intentional || stopped) return;
-			// A crash: the engine went away by itself. Come back as a restart policy would.
-			const downAt = Date.now();
-			logs.detached(role, `engine-${role} exited (${signal ?? `code ${code}`})`);
-			if (!autoRestart) return;
-			const timer = setTimeout(() => {
-				crashTimers.delete(timer);
-				if (stopped) return;
-				// A crash is a one-shot event: the restarted engine keeps the other faults.
+		supervisors[role] = createEngineSupervisor({
+			engine: role,
+			logs,
+			emit: (event) => lifecycle.emit(event),
+			memLimit,
+			autoRestart,
+			restartDelayMs: options.restartDelayMs,
+			// Each start draws its own stream, so a restarted engine does not repeat its first draws.
+			args: (start) => [
+				'engine', '--port', String(state.port), '--version', state.version, '--faults', JSON.stringify(state.faults),
+				'--seed', String(deriveSeed(seed, `engine-${role}#${start}`)), '--memory-cap-mb', String(Math.ceil(memLimit / (1024 * 1024))),
+			],
+			// A crash is a one-shot event: the restarted engine keeps the other faults (a crash loop too).
+			onCrashRestart: () => {
 				state.faults = {...state.faults, crashAfterMs: null};
-				state.restarts++;
-				launch(role).then(
-					() => logs.gap({engine: role, at: Date.now(), gapMs: Date.now() - downAt, reason: `engine-${role} crashed and restarted, ${((Date.now() - downAt) / 1000).toFixed(1)} s gap`}),
-					(error: Error) => logs.detached(role, error.message),
-				);
-			}, 500);
-			crashTimers.add(timer);
+			},
 		});
 	}
 
 	async function stopEngines(): Promise<void> {
-		for (const timer of crashTimers) clearTimeout(timer);
-		await Promise.all(
-			ENGINE_ROLES.map(async (role) => {
-				const state = engines[role];
-				state.intentional = true;
-				if (state.child) await stopChild(state.child);
-			}),
-		);
+		await Promise.all(ENGINE_ROLES.map((role) => supervisors[role].stop()));
 	}
 
 	async function startBalancerPart(
@@ -220,21 +219,14 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		// Engines and balancer start side by side: the ports are known, and each child takes
 		// about a second to load.
 		// allSettled, not all: on a failure every part must have registered its cleanup first.
-		const [balancer, ...started] = await Promise.allSettled([startBalancerPart(useNginx, configText, roles, balancerPort), ...ENGINE_ROLES.map((role) => launch(role))]);
+		const [balancer, ...started] = await Promise.allSettled([startBalancerPart(useNginx, configText, roles, balancerPort), ...ENGINE_ROLES.map((role) => supervisors[role].start())]);
 		for (const part of [balancer, ...started]) if (part.status === 'rejected') throw part.reason;
 		const {proxy, balancerPid, balancerDescribe} = (balancer as PromiseFulfilledResult<Awaited<ReturnType<typeof startBalancerPart>>>).value;
 
 		const balancerUrl = `http://127.0.0.1:${balancerPort}`;
-		const {child: load} = await spawnLabChild(['load', '--url', balancerUrl, '--rps', String(options.rps ?? 20)]);
+		const {child: load} = await spawnLabChild(['load', '--url', balancerUrl, '--rps', String(options.rps ?? 20), '--seed', String(deriveSeed(seed, 'load'))]);
 		cleanups.push(() => stopChild(load));
-		const stats = createLabStats(
-			(role) => {
-				const state = engines[role];
-				const pid = state.child && !hasExited(state.child) ? (state.child.pid ?? null) : null;
-				return {pid, startedAt: state.startedAt, restarts: state.restarts};
-			},
-			{memLimit: options.memLimit},
-		);
+		const stats = createLabStats((role) => supervisors[role].info(), {memLimit});
 
 		return {
 			urls: {balancer: balancerUrl, stable: `http://${roles.stable}`, canary: `http://${roles.canary}`},
@@ -243,8 +235,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			balancerKind: useNginx ? 'nginx' : 'lab',
 			logs,
 			stats,
+			lifecycle,
 			proxy,
-			runtime: {kind: 'lab', describe: `lab (2 engine processes + ${balancerDescribe}, local)`},
+			runtime: {kind: 'lab', describe: `lab (2 engine processes + ${balancerDescribe}, local, seed ${seed})`},
+			seed,
 			load: labLoad(load),
 			async setFaults(role, faults) {
 				const state = engines[role];
@@ -254,18 +248,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 				state.faults = {...state.faults, ...faults};
 			},
 			async restartEngine(role) {
-				const state = engines[role];
 				const downAt = Date.now();
-				state.intentional = true;
-				if (state.child) await stopChild(state.child);
-				logs.detached(role, `engine-${role} restarting`);
-				state.restarts++;
-				await launch(role);
+				await supervisors[role].restart();
 				const gapMs = Date.now() - downAt;
 				logs.gap({engine: role, at: Date.now(), gapMs, reason: `engine-${role} restarted, ${(gapMs / 1000).toFixed(1)} s gap`});
 			},
 			pids() {
-				const pids = ENGINE_ROLES.map((role) => engines[role].child).filter((c): c is ChildProcess => !!c && !hasExited(c)).map((c) => c.pid!);
+				const pids = ENGINE_ROLES.map((role) => supervisors[role].child()).filter((c): c is ChildProcess => !!c && !hasExited(c)).map((c) => c.pid!);
 				if (!hasExited(load) && load.pid !== undefined) pids.push(load.pid);
 				const b = balancerPid();
 				return b === null ? pids : [...pids, b];

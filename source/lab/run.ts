@@ -6,6 +6,7 @@ import {fstatSync} from 'node:fs';
 import {pathToFileURL} from 'node:url';
 import {parseArgs} from 'node:util';
 import {startEngine} from './engine.ts';
+import {mulberry32, parseSeed} from '../domain/seeded-random.ts';
 import {parseFaultsPatch, type Faults} from './faults.ts';
 import {createLineWriter} from './line-writer.ts';
 import type {LoadStats} from './load.ts';
@@ -13,10 +14,11 @@ import type {LoadStats} from './load.ts';
 export const LAB_USAGE = `Usage:
   canary-console lab engine --port 9101 --version 1.1.0 [--latency-ms 40] [--jitter-ms 10]
       [--error-rate 0.02] [--error-message TEXT --error-message-rate 0.003] [--memory-growth MB_PER_MIN]
-      [--health healthy|degraded|unhealthy] [--crash-after-ms N] [--slow-metrics-ms N] [--log-rate LINES_PER_S]
+      [--health healthy|degraded|unhealthy] [--crash-after-ms N] [--crash-loop-ms N] [--health-flap-sec N]
+      [--slow-metrics-ms N] [--log-rate LINES_PER_S] [--memory-cap-mb N] [--seed N]
       [--faults JSON]   (the body /__lab/faults takes; merged over the flags)
   canary-console lab balancer --config FILE --upstream NAME --stable ADDR --canary ADDR --port N
-  canary-console lab load --url http://127.0.0.1:9100 [--rps 20]`;
+  canary-console lab load --url http://127.0.0.1:9100 [--rps 20] [--seed N]`;
 
 /** Messages a lab child sends to its parent over IPC. */
 export type LabChildMessage =
@@ -50,12 +52,15 @@ export function faultsFromFlags(values: Record<string, string | undefined>): Par
 		['crash-after-ms', 'crashAfterMs'],
 		['slow-metrics-ms', 'slowMetricsMs'],
 		['log-rate', 'logRate'],
+		['health-flap-sec', 'healthFlapSec'],
 	];
 	for (const [flag, key] of map) {
 		const n = numberFlag(values[flag], flag);
 		if (n !== undefined) raw[key] = n;
 	}
 	if (values.health !== undefined) raw.health = values.health;
+	const loopMs = numberFlag(values['crash-loop-ms'], 'crash-loop-ms');
+	if (loopMs !== undefined) raw.crashLoop = {afterMs: loopMs};
 	if (values['error-message'] !== undefined) {
 		raw.errorMessage = {text: values['error-message'], rate: numberFlag(values['error-message-rate'], 'error-message-rate') ?? 0.003};
 	}
@@ -64,6 +69,14 @@ export function faultsFromFlags(values: Record<string, string | undefined>): Par
 	} catch (error) {
 		throw new UsageError((error as Error).message);
 	}
+}
+
+/** The process's random source: repeatable with --seed, Math.random without. */
+function randomFrom(value: string | undefined): () => number {
+	if (value === undefined) return Math.random;
+	const seed = parseSeed(value);
+	if (seed === null) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got "${value}"`);
+	return mulberry32(seed);
 }
 
 function send(message: LabChildMessage): void {
@@ -104,11 +117,14 @@ async function runEngine(args: string[]): Promise<void> {
 	const {values} = parseArgs({
 		args,
 		options: Object.fromEntries(
-			['port', 'host', 'version', 'faults', 'latency-ms', 'jitter-ms', 'error-rate', 'error-message', 'error-message-rate', 'memory-growth', 'health', 'crash-after-ms', 'slow-metrics-ms', 'log-rate'].map((name) => [name, {type: 'string' as const}]),
+			['port', 'host', 'version', 'faults', 'latency-ms', 'jitter-ms', 'error-rate', 'error-message', 'error-message-rate', 'memory-growth', 'health', 'crash-after-ms', 'crash-loop-ms', 'health-flap-sec', 'slow-metrics-ms', 'log-rate', 'memory-cap-mb', 'seed'].map((name) => [name, {type: 'string' as const}]),
 		),
 		strict: true,
 	});
 	const port = numberFlag(values.port, 'port') ?? 9101;
+	const memoryCapMb = numberFlag(values['memory-cap-mb'], 'memory-cap-mb');
+	if (memoryCapMb !== undefined && !(memoryCapMb > 0)) throw new UsageError('--memory-cap-mb must be more than 0');
+	const random = randomFrom(values.seed);
 	const faults = faultsFromFlags(values);
 	// --faults takes the JSON of /__lab/faults (the lab passes its engines' faults this way).
 	if (values.faults !== undefined) {
@@ -125,6 +141,8 @@ async function runEngine(args: string[]): Promise<void> {
 		host: values.host ?? '127.0.0.1',
 		version: values.version ?? '1.1.0',
 		faults,
+		random,
+		memoryCapMb,
 		log: (line) => out.write(line),
 		stderr: (line) => err.write(line),
 		exit: (code) => void out.flush(300).finally(() => process.exit(code)),
@@ -173,12 +191,12 @@ async function runBalancer(args: string[]): Promise<void> {
  * real clients are: the console's CPU and memory are the console's alone.
  */
 async function runLoad(args: string[]): Promise<void> {
-	const {values} = parseArgs({args, options: {url: {type: 'string'}, rps: {type: 'string'}}, strict: true});
+	const {values} = parseArgs({args, options: {url: {type: 'string'}, rps: {type: 'string'}, seed: {type: 'string'}}, strict: true});
 	if (!values.url) throw new UsageError('--url is required');
 	const rps = numberFlag(values.rps, 'rps') ?? 20;
 	if (rps < 0) throw new UsageError('--rps must be 0 or more');
 	const {startLoad} = await import('./load.ts');
-	const load = startLoad({url: values.url, rps});
+	const load = startLoad({url: values.url, rps, random: randomFrom(values.seed)});
 	process.on('message', (request: LoadRequest) => {
 		if (request?.type === 'load-stats') send({type: 'load-stats', id: request.id, stats: load.stats()});
 		if (request?.type === 'load-rate' && Number.isFinite(request.rps) && request.rps >= 0) {
