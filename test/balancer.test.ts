@@ -6,17 +6,18 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {AddressInfo} from 'node:net';
 import {checkConfig, startBalancer, LAB_BALANCER_SERVER} from '../source/lab/balancer.ts';
+import {checkConfigText} from '../source/lab/balancer-config.ts';
 import {renderLabConfig} from '../source/lab/lab-config.ts';
 import {createLabProxy} from '../source/lab/lab-proxy.ts';
 import {renderSplit, type Split} from '../source/domain/upstream.ts';
 
 /** A real engine stand-in on port 0 that answers with its own id. */
-async function startUpstream(id: string): Promise<{address: string; close: () => Promise<void>}> {
+async function startUpstream(id: string, port = 0): Promise<{address: string; close: () => Promise<void>}> {
 	const server = http.createServer((req, res) => {
 		req.resume();
 		req.on('end', () => res.end(`${id} ${req.method} ${req.url}`));
 	});
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
 	return {
 		address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
 		close: () => {
@@ -64,13 +65,14 @@ async function tally(port: number, n: number): Promise<Map<string, number>> {
 	return counts;
 }
 
-async function lab(split: Split) {
+async function lab(split: Split, serverParameters = '') {
 	const dir = await mkdtemp(join(tmpdir(), 'balancer-test-'));
 	const stable = await startUpstream('stable');
 	const canary = await startUpstream('canary');
 	const roles = {stable: stable.address, canary: canary.address};
 	const configPath = join(dir, 'default.conf');
-	await writeFile(configPath, renderLabConfig({upstream: 'involution_engine', stable: stable.address, canary: canary.address, split, listenPort: 0}));
+	const text = renderLabConfig({upstream: 'involution_engine', stable: stable.address, canary: canary.address, split, listenPort: 0});
+	await writeFile(configPath, text.replace(/(weight=\d+);/g, `$1${serverParameters};`));
 	const balancer = await startBalancer({configPath, upstream: 'involution_engine', roles, port: 0});
 	const setSplit = async (next: Split) => {
 		const rendered = renderSplit(await readFile(configPath, 'utf8'), 'involution_engine', roles, next);
@@ -168,6 +170,79 @@ test('502 with X-Upstream when the chosen upstream is dead', async () => {
 		assert.equal(reply.upstream, l.canary.address);
 		assert.match(reply.body, /502 Bad Gateway/);
 	} finally {
+		await l.close().catch(() => undefined);
+	}
+});
+
+test('max_fails and fail_timeout are read as nginx reads them, with its defaults 1 and 10 s', () => {
+	const config = (servers: string) => `upstream u {\n${servers}\n}\n`;
+	const peers = (servers: string) => {
+		const check = checkConfigText(config(servers), 'x.conf', 'u');
+		assert.ok(check.ok, check.output);
+		return check.peers.map(p => [p.maxFails, p.failTimeoutMs]);
+	};
+	assert.deepEqual(peers('server a:1 weight=9;'), [[1, 10_000]]);
+	assert.deepEqual(peers('server a:1 max_fails=3 fail_timeout=1500ms;\nserver b:2 fail_timeout=2;\nserver c:3 max_fails=0 fail_timeout=1m;'), [[3, 1500], [1, 2000], [0, 60_000]]);
+	assert.equal(checkConfigText(config('server a:1 fail_timeout=soon;'), 'x.conf', 'u').ok, false);
+});
+
+test('passive health: a dead canary costs clients nothing, gets no traffic for fail_timeout, and is back after it', async () => {
+	const l = await lab({stable: 50, canary: 50}, ' max_fails=1 fail_timeout=2s');
+	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
+	let canary = l.canary;
+	try {
+		const before = await tally(l.balancer.port, 20);
+		assert.equal(before.get(`200 ${l.canary.address}`), 10, 'canary serves its half while up');
+		const port = Number(l.canary.address.split(':')[1]);
+		await l.canary.close();
+		// GETs and POSTs alike: a refused connection was never sent, so nginx passes even a POST on.
+		const replies: Reply[] = [];
+		for (let i = 0; i < 20; i++) replies.push(i % 2 ? await get(agent, l.balancer.port, '/v1/positions', 'POST', '{}') : await get(agent, l.balancer.port));
+		const failedAt = Date.now();
+		assert.deepEqual(new Set(replies.map(r => `${r.status} ${r.upstream}`)), new Set([`200 ${l.stable.address}`]), 'no client error, all on stable');
+		assert.ok(replies.every(r => r.body.startsWith('stable ')));
+
+		// Back on its port at once, but still out of rotation until fail_timeout has passed.
+		canary = await startUpstream('canary', port);
+		const soon = await tally(l.balancer.port, 10);
+		if (Date.now() - failedAt < 2000) assert.deepEqual(Object.fromEntries(soon), {[`200 ${l.stable.address}`]: 10});
+		let backAt = 0;
+		const deadline = Date.now() + 6000;
+		while (backAt === 0 && Date.now() < deadline) {
+			const reply = await get(agent, l.balancer.port);
+			assert.equal(reply.status, 200);
+			if (reply.upstream === l.canary.address) backAt = Date.now();
+			else await new Promise(resolve => setTimeout(resolve, 50));
+		}
+		assert.ok(backAt > 0, 'the canary takes traffic again after fail_timeout');
+		assert.ok(backAt - failedAt >= 1900, `back ${backAt - failedAt} ms after its failure, fail_timeout is 2 s`);
+		const after = await tally(l.balancer.port, 20);
+		assert.equal(after.get(`200 ${l.canary.address}`), 10, 'and its full share');
+	} finally {
+		agent.destroy();
+		await canary.close().catch(() => undefined);
+		await l.close().catch(() => undefined);
+	}
+});
+
+test('passive health: with every server dead the answer is 502, and the next request tries them again', async () => {
+	const l = await lab({stable: 50, canary: 50});
+	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
+	let stable = l.stable;
+	try {
+		const port = Number(l.stable.address.split(':')[1]);
+		await l.stable.close();
+		await l.canary.close();
+		const dead = await get(agent, l.balancer.port);
+		assert.equal(dead.status, 502);
+		stable = await startUpstream('stable', port);
+		// Both servers failed within their 10 s fail_timeout, yet nginx forgets failures when none is left.
+		const back = await get(agent, l.balancer.port);
+		assert.equal(back.status, 200);
+		assert.equal(back.upstream, l.stable.address);
+	} finally {
+		agent.destroy();
+		await stable.close().catch(() => undefined);
 		await l.close().catch(() => undefined);
 	}
 });

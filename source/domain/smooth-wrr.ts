@@ -18,8 +18,11 @@ interface PeerState<T> {
 }
 
 export interface SmoothWrr<T> {
-	/** The next peer, or null when every peer is down. */
-	pick(): T | null;
+	/**
+	 * The next peer, or null when every peer is down. Peers `skip` accepts (failed ones, or ones
+	 * already tried for this request) take no part in this pick, as nginx skips them.
+	 */
+	pick(skip?: (id: T) => boolean): T | null;
 }
 
 export function createSmoothWrr<T>(peers: WrrPeer<T>[]): SmoothWrr<T> {
@@ -31,11 +34,11 @@ export function createSmoothWrr<T>(peers: WrrPeer<T>[]): SmoothWrr<T> {
 		effectiveWeight: p.weight,
 	}));
 	return {
-		pick() {
+		pick(skip) {
 			let best: PeerState<T> | null = null;
 			let total = 0;
 			for (const peer of states) {
-				if (peer.down) continue;
+				if (peer.down || skip?.(peer.id)) continue;
 				peer.currentWeight += peer.effectiveWeight;
 				total += peer.effectiveWeight;
 				if (peer.effectiveWeight < peer.weight) peer.effectiveWeight++;

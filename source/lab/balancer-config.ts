@@ -10,7 +10,15 @@ export interface LabPeer {
 	weight: number;
 	down: boolean;
 	backup: boolean;
+	/** Failed attempts within failTimeoutMs that take the server out for failTimeoutMs; 0 never does. */
+	maxFails: number;
+	failTimeoutMs: number;
 }
+
+// nginx's defaults: one failed attempt takes a server out for ten seconds.
+const DEFAULT_MAX_FAILS = 1;
+const DEFAULT_FAIL_TIMEOUT_MS = 10_000;
+const UNIT_MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000};
 
 export type LabConfigCheck = {ok: true; output: string; peers: LabPeer[]} | {ok: false; output: string};
 
@@ -27,7 +35,7 @@ function parsePeer(directive: NginxDirective, path: string): LabPeer | LabConfig
 	const address = addressToken.value;
 	const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(address);
 	if (!match) return emerg(`the lab balancer needs host:port servers, not "${address}"`, path, directive.line);
-	const peer: LabPeer = {address, host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]), weight: 1, down: false, backup: false};
+	const peer: LabPeer = {address, host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]), weight: 1, down: false, backup: false, maxFails: DEFAULT_MAX_FAILS, failTimeoutMs: DEFAULT_FAIL_TIMEOUT_MS};
 	for (const token of params) {
 		const {value} = token;
 		const [key, raw] = value.includes('=') ? [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)] : [value, null];
@@ -38,9 +46,11 @@ function parsePeer(directive: NginxDirective, path: string): LabPeer | LabConfig
 			// nginx refuses weight=0 with exactly this message; so do we.
 			peer.weight = Number(raw);
 		} else if (NUMERIC.has(key) && raw !== null && /^\d+$/.test(raw)) {
-			// Accepted for faithfulness; the lab balancer does not enforce them.
+			// max_conns is accepted for faithfulness; the lab balancer does not enforce it.
+			if (key === 'max_fails') peer.maxFails = Number(raw);
 		} else if (key === 'fail_timeout' && raw !== null && /^\d+(ms|s|m|h)?$/.test(raw)) {
-			// Same.
+			const [, amount, unit = 's'] = /^(\d+)(ms|s|m|h)?$/.exec(raw)!;
+			peer.failTimeoutMs = Number(amount) * UNIT_MS[unit]!;
 		} else {
 			return emerg(`invalid parameter "${value}"`, path, token.line);
 		}

@@ -1,7 +1,10 @@
 // The lab balancer: a small weighted HTTP proxy for the demo when nginx is not installed.
 // It is a lab part, not the product path (production is always real nginx). It reads the
 // same upstream block from the same file, spreads requests with nginx's smooth weighted
-// round-robin, and re-reads the file only on reload, as `nginx -s reload` does.
+// round-robin, and re-reads the file only on reload, as `nginx -s reload` does. Like nginx's
+// passive health checks it takes a server that failed out for fail_timeout and passes the
+// request on to the next server (proxy_next_upstream error timeout), so a crashed engine
+// costs its clients nothing while the other one answers.
 
 import http from 'node:http';
 import {readFile} from 'node:fs/promises';
@@ -42,16 +45,35 @@ export async function checkConfig(configPath: string, upstream: string, _roles: 
 	return {ok: check.ok, output: check.output};
 }
 
+/** A server's failures as nginx counts them (ngx_http_upstream_round_robin.c). */
+interface PeerHealth {
+	fails: number;
+	/** When the failures were counted, or when the server was last let through on probation. */
+	checkedAt: number;
+}
+
 interface Live {
 	peers: LabPeer[];
 	wrr: SmoothWrr<LabPeer>;
+	/** Fresh at each reload, as new nginx workers start with no failures counted. */
+	health: Map<LabPeer, PeerHealth>;
 }
 
 function prepare(peers: LabPeer[]): Live {
 	// Backup servers only take traffic when every primary has failed; the lab leaves them out.
 	const primaries = peers.filter(p => !p.backup);
-	return {peers, wrr: createSmoothWrr(primaries.map(p => ({id: p, weight: p.weight, down: p.down})))};
+	return {peers, wrr: createSmoothWrr(primaries.map(p => ({id: p, weight: p.weight, down: p.down}))), health: new Map(peers.map(p => [p, {fails: 0, checkedAt: 0}]))};
 }
+
+/** Out of rotation: max_fails failures counted, and fail_timeout not yet over since. */
+function failed(live: Live, peer: LabPeer, now: number): boolean {
+	const health = live.health.get(peer)!;
+	return peer.maxFails > 0 && health.fails >= peer.maxFails && now - health.checkedAt <= peer.failTimeoutMs;
+}
+
+// nginx passes a request on after a failure unless it may have acted on it already: a method
+// that is not idempotent, once the request was sent (proxy_next_upstream without non_idempotent).
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 function describePeers(peers: LabPeer[]): string {
 	return peers.map(p => `${p.address} ${p.down ? 'down' : `weight=${p.weight}`}${p.backup ? ' backup' : ''}`).join(', ');
@@ -74,14 +96,57 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 	let live = prepare(first.peers);
 	const agent = new http.Agent({keepAlive: true, maxSockets: 64, maxFreeSockets: 64});
 
-	function forward(req: http.IncomingMessage, res: http.ServerResponse, peer: LabPeer, body: Buffer, retried: boolean): void {
+	/** The next live server for this request, skipping failed ones and those it already tried. */
+	function choose(tried: Set<LabPeer>): LabPeer | null {
+		const now = Date.now();
+		const peer = live.wrr.pick(p => tried.has(p) || failed(live, p, now));
+		if (peer === null) {
+			// Every server failed: nginx forgets the failures and answers 502 ("no live upstreams"),
+			// so the next request tries them all again.
+			for (const health of live.health.values()) health.fails = 0;
+			return null;
+		}
+		const health = live.health.get(peer)!;
+		// Past fail_timeout a failed server gets one request on probation; others still skip it.
+		if (peer.maxFails > 0 && health.fails >= peer.maxFails) health.checkedAt = now;
+		tried.add(peer);
+		return peer;
+	}
+
+	function markFailed(peer: LabPeer): void {
+		const health = live.health.get(peer);
+		if (!health || peer.maxFails === 0) return;
+		health.fails++;
+		health.checkedAt = Date.now();
+	}
+
+	function markOk(peer: LabPeer): void {
+		const health = live.health.get(peer);
+		if (health) health.fails = 0;
+	}
+
+	function dispatch(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, tried: Set<LabPeer>, lastAddr: string): void {
+		const peer = choose(tried);
+		// nginx reports the upstream group's name in $upstream_addr when no server is live.
+		if (peer === null) sendBadGateway(res, tried.size === 0 ? upstream : lastAddr);
+		else forward(req, res, peer, body, false, tried);
+	}
+
+	function forward(req: http.IncomingMessage, res: http.ServerResponse, peer: LabPeer, body: Buffer, retried: boolean, tried: Set<LabPeer>): void {
 		const headers: http.OutgoingHttpHeaders = {};
 		for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
 		headers.host = peer.address;
 		if (body.length > 0 || headers['content-length'] !== undefined) headers['content-length'] = body.length;
 		const outgoing = http.request({host: peer.host, port: peer.port, method: req.method, path: req.url, headers, agent});
 		outgoing.setTimeout(60_000, () => outgoing.destroy(new Error('upstream timed out')));
+		let sent = false;
+		outgoing.on('socket', socket => {
+			// A pooled socket is connected already; a new one once it connects. Before that nothing was sent.
+			if (outgoing.reusedSocket) sent = true;
+			else socket.once('connect', () => (sent = true));
+		});
 		outgoing.on('response', upstreamRes => {
+			markOk(peer);
 			const out: http.OutgoingHttpHeaders = {};
 			for (const [name, value] of Object.entries(upstreamRes.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
 			out['x-upstream'] = peer.address;
@@ -91,8 +156,11 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 			upstreamRes.on('error', () => res.destroy());
 		});
 		outgoing.on('error', () => {
+			if (res.headersSent) return void res.destroy();
 			// A pooled keep-alive connection the engine closed meanwhile: retry once on a fresh one.
-			if (outgoing.reusedSocket && !retried && !res.headersSent) forward(req, res, peer, body, true);
+			if (outgoing.reusedSocket && !retried) return forward(req, res, peer, body, true, tried);
+			markFailed(peer);
+			if (!sent || IDEMPOTENT.has(req.method ?? 'GET')) dispatch(req, res, body, tried, peer.address);
 			else sendBadGateway(res, peer.address);
 		});
 		outgoing.end(body);
@@ -103,12 +171,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('error', () => res.destroy());
 		// The body is buffered (nginx's proxy_request_buffering does the same) so a retry can resend it.
-		req.on('end', () => {
-			const peer = live.wrr.pick();
-			// nginx reports the upstream group's name in $upstream_addr when no server is live.
-			if (peer === null) sendBadGateway(res, upstream);
-			else forward(req, res, peer, Buffer.concat(chunks), false);
-		});
+		req.on('end', () => dispatch(req, res, Buffer.concat(chunks), new Set(), upstream));
 	});
 	server.keepAliveTimeout = 65_000;
 
