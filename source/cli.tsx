@@ -55,6 +55,12 @@ const cli = meow(
                          a taken port is replaced by a free one)
     --rps N              lab load in requests/s (default 20)
     --log-rate N         extra lab log lines/s, split between the engines (for load tests)
+    --seed N             lab randomness seed (0-4294967295): the same seed replays a run's
+                         draws; without it one is drawn and shown on the runtime line
+    --canary-faults JSON lab canary faults, merged over the demo's mild fault, e.g.
+                         '{"crashLoop":{"afterMs":5000}}' (see README: The lab's faults)
+    --stable-faults JSON lab stable faults, the same JSON
+    --lab-mem-limit MB   lab engines' memory limit (default 512): reaching it is an OOM kill
     --auto-rollback      roll back by itself after the failure budget of failed windows
     --auto-promote       promote by itself once the soak has passed and the last windows passed
     --webhook URL        POST stage changes, failures and rollbacks there (repeatable)
@@ -86,6 +92,10 @@ const cli = meow(
 			labPorts: {type: 'string'},
 			rps: {type: 'number'},
 			logRate: {type: 'number'},
+			seed: {type: 'string'},
+			canaryFaults: {type: 'string'},
+			stableFaults: {type: 'string'},
+			labMemLimit: {type: 'number'},
 			json: {type: 'boolean', default: false},
 			yes: {type: 'boolean', default: false},
 			color: {type: 'boolean', default: true},
@@ -140,12 +150,30 @@ async function createNotifierFromFlags(monitor: Monitor): Promise<Notifier | und
 }
 
 /** The lab's flags, checked: bad values stop here with a usage message. */
-function labFlags(): LabFlags {
+async function labFlags(): Promise<LabFlags> {
 	const balancer = cli.flags.balancer;
 	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
 	const logRate = cli.flags.logRate ?? 0;
 	if (!(logRate >= 0) || (cli.flags.rps !== undefined && !(cli.flags.rps >= 0))) fail('--rps and --log-rate must be numbers, 0 or more');
-	return {balancer, logRate, rps: cli.flags.rps, ports: labPorts(), audit: cli.flags.audit};
+	const [{parseSeed}, {parseFaultsPatch}] = await Promise.all([import('./domain/seeded-random.ts'), import('./lab/faults.ts')]);
+	let seed: number | undefined;
+	if (cli.flags.seed !== undefined) seed = parseSeed(cli.flags.seed) ?? fail(`--seed must be a whole number from 0 to 4294967295 (got ${cli.flags.seed})`);
+	const faults = (flag: 'canaryFaults' | 'stableFaults', name: string) => {
+		const text = cli.flags[flag];
+		if (text === undefined) return undefined;
+		try {
+			return parseFaultsPatch(JSON.parse(text));
+		} catch (error) {
+			return fail(`${name}: ${error instanceof SyntaxError ? 'not JSON' : (error as Error).message} (got ${text})`);
+		}
+	};
+	const memLimitMb = cli.flags.labMemLimit;
+	if (memLimitMb !== undefined && !(memLimitMb >= 64 && memLimitMb <= 65_536)) fail(`--lab-mem-limit must be from 64 to 65536 MB (got ${memLimitMb})`);
+	return {
+		balancer, logRate, rps: cli.flags.rps, ports: labPorts(), audit: cli.flags.audit, seed,
+		canaryFaults: faults('canaryFaults', '--canary-faults'), stableFaults: faults('stableFaults', '--stable-faults'),
+		memLimit: memLimitMb === undefined ? undefined : memLimitMb * 1024 * 1024,
+	};
 }
 
 function labPorts(): {balancer: number; stable: number; canary: number} | undefined {
@@ -160,7 +188,7 @@ function labPorts(): {balancer: number; stable: number; canary: number} | undefi
 
 async function startRuntime(config: Config, demo: boolean, options: RuntimeOptions = {}): Promise<Runtime> {
 	const {startDemoRuntime, startDockerRuntime} = await import('./runtime.ts');
-	return demo ? startDemoRuntime(config, labFlags(), options) : startDockerRuntime(config, options);
+	return demo ? startDemoRuntime(config, await labFlags(), options) : startDockerRuntime(config, options);
 }
 
 async function interactive(config: Config, demo: boolean): Promise<number> {

@@ -26,6 +26,13 @@ export interface LabFlags {
 	rps?: number;
 	ports?: {balancer: number; stable: number; canary: number};
 	audit?: string;
+	/** The lab's randomness seed; drawn when absent. */
+	seed?: number;
+	/** Merged over the lab's defaults (the canary's mild fault). */
+	canaryFaults?: Partial<import('./lab/faults.ts').Faults>;
+	stableFaults?: Partial<import('./lab/faults.ts').Faults>;
+	/** The engines' memory limit in bytes. */
+	memLimit?: number;
 }
 
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -41,8 +48,10 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		balancer: flags.balancer,
 		ports: flags.ports,
 		rps: flags.rps,
-		stableFaults: perEngine > 0 ? {logRate: perEngine} : undefined,
-		canaryFaults: perEngine > 0 ? {...MILD_CANARY_FAULT, logRate: perEngine} : undefined,
+		seed: flags.seed,
+		memLimit: flags.memLimit,
+		stableFaults: {...flags.stableFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
+		canaryFaults: {...MILD_CANARY_FAULT, ...flags.canaryFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
 	});
 	const labConfig: Config = {
 		...config,

@@ -1,7 +1,9 @@
+import {randomInt} from 'node:crypto';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import type {LogSource, ProxyControl, RuntimeInfo, StatsSource} from '../core/types.ts';
+import type {LifecycleSource, LogSource, ProxyControl, RuntimeInfo, StatsSource} from '../core/types.ts';
+import {MAX_SEED} from '../domain/seeded-random.ts';
 import {DEFAULT_PORTS, startLab, type Lab, type LabOptions} from './lab.ts';
 import {pickPorts} from './lab-process.ts';
 
@@ -18,8 +20,11 @@ export interface LabBehind {
 	dir: string;
 	logs: LogSource;
 	stats: StatsSource;
+	lifecycle: LifecycleSource;
 	proxy: ProxyControl;
 	runtime: RuntimeInfo;
+	/** Known before the lab starts, so the first frame can name it. */
+	seed: number;
 	stop(): Promise<void>;
 }
 
@@ -33,10 +38,11 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	const dir = labOptions.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
 	const ports = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports});
 	const upstream = labOptions.upstream ?? 'involution_engine';
+	const seed = labOptions.seed ?? randomInt(0, MAX_SEED + 1);
 	let lab: Lab | null = null;
 	let release: () => void = () => {};
 	const held = hold ? Promise.race([hold, new Promise<void>((resolve) => (release = resolve))]) : Promise.resolve();
-	const ready = held.then(() => startLab({...labOptions, dir, ports, upstream})).then((started) => {
+	const ready = held.then(() => startLab({...labOptions, dir, ports, upstream, seed})).then((started) => {
 		lab = started;
 		return started;
 	});
@@ -64,7 +70,7 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	const runtime: RuntimeInfo = {
 		kind: 'lab',
 		get describe() {
-			return lab ? lab.runtime.describe : 'starting the lab (2 engines, a balancer, a load generator)...';
+			return lab ? lab.runtime.describe : `starting the lab (2 engines, a balancer, a load generator, seed ${seed})...`;
 		},
 	};
 	return {
@@ -75,8 +81,13 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 		dir,
 		logs: {follow: (engine, sink, signal) => started().logs.follow(engine, sink, signal)},
 		stats: {read: (engine, signal) => started().stats.read(engine, signal)},
+		lifecycle: {
+			// Watching may begin before the lab is up: it starts with the lab (a lab that failed has no events).
+			watch: (sink, signal) => void ready.then((running) => running.lifecycle.watch(sink, signal), () => {}),
+		},
 		proxy,
 		runtime,
+		seed,
 		async stop() {
 			// Stopped before the screen let it start: start it, so there is one way down.
 			release();
