@@ -86,7 +86,9 @@ test('counters reset (engine restarted): never a negative or infinite rate, rese
 		if (outage < w.monitor.config.windowSec * 1000 - 2 * w.monitor.config.pollIntervalMs) {
 			await until(w.monitor, `reset seen (outage ${outage} ms)`, () => sawReset, 8000);
 		}
-		await until(w.monitor, 'traffic counted again', (s) => s.engines.canary.probe.state === 'ok' && (s.engines.canary.figures?.requests ?? 0) > 0, 8000);
+		// Requests refused during the restart take the canary out of the balancer for its
+		// fail_timeout (10 s), as nginx's passive health check does: traffic returns after that.
+		await until(w.monitor, 'traffic counted again', (s) => s.engines.canary.probe.state === 'ok' && (s.engines.canary.figures?.requests ?? 0) > 0, 16_000);
 		assert.deepEqual(bad, []);
 		assert.equal(showableFigures(w.monitor.current()), null);
 	} finally {
