@@ -71,6 +71,11 @@ function failed(live: Live, peer: LabPeer, now: number): boolean {
 	return peer.maxFails > 0 && health.fails >= peer.maxFails && now - health.checkedAt <= peer.failTimeoutMs;
 }
 
+/** $upstream_addr: every server a request was tried on, in order, the one that answered last. */
+function upstreamAddr(tried: Set<LabPeer>): string {
+	return [...tried].map(p => p.address).join(', ');
+}
+
 // nginx passes a request on after a failure unless it may have acted on it already: a method
 // that is not idempotent, once the request was sent (proxy_next_upstream without non_idempotent).
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -125,10 +130,10 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 		if (health) health.fails = 0;
 	}
 
-	function dispatch(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, tried: Set<LabPeer>, lastAddr: string): void {
+	function dispatch(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, tried: Set<LabPeer>): void {
 		const peer = choose(tried);
 		// nginx reports the upstream group's name in $upstream_addr when no server is live.
-		if (peer === null) sendBadGateway(res, tried.size === 0 ? upstream : lastAddr);
+		if (peer === null) sendBadGateway(res, tried.size === 0 ? upstream : upstreamAddr(tried));
 		else forward(req, res, peer, body, false, tried);
 	}
 
@@ -149,7 +154,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 			markOk(peer);
 			const out: http.OutgoingHttpHeaders = {};
 			for (const [name, value] of Object.entries(upstreamRes.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
-			out['x-upstream'] = peer.address;
+			out['x-upstream'] = upstreamAddr(tried);
 			out.server = LAB_BALANCER_SERVER;
 			res.writeHead(upstreamRes.statusCode ?? 502, out);
 			upstreamRes.pipe(res);
@@ -160,8 +165,8 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 			// A pooled keep-alive connection the engine closed meanwhile: retry once on a fresh one.
 			if (outgoing.reusedSocket && !retried) return forward(req, res, peer, body, true, tried);
 			markFailed(peer);
-			if (!sent || IDEMPOTENT.has(req.method ?? 'GET')) dispatch(req, res, body, tried, peer.address);
-			else sendBadGateway(res, peer.address);
+			if (!sent || IDEMPOTENT.has(req.method ?? 'GET')) dispatch(req, res, body, tried);
+			else sendBadGateway(res, upstreamAddr(tried));
 		});
 		outgoing.end(body);
 	}
@@ -171,7 +176,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 		req.on('data', (chunk: Buffer) => chunks.push(chunk));
 		req.on('error', () => res.destroy());
 		// The body is buffered (nginx's proxy_request_buffering does the same) so a retry can resend it.
-		req.on('end', () => dispatch(req, res, Buffer.concat(chunks), new Set(), upstream));
+		req.on('end', () => dispatch(req, res, Buffer.concat(chunks), new Set()));
 	});
 	server.keepAliveTimeout = 65_000;
 

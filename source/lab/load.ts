@@ -33,7 +33,7 @@ export interface LoadStats {
 	skipped: number;
 	/** Count per status code, plus 'error' for requests without an answer. */
 	byStatus: Record<string, number>;
-	/** Count per X-Upstream header value (set by the balancer), when present. */
+	/** Count per answering server (the last address of the X-Upstream header), when present. */
 	byUpstream: Record<string, number>;
 	/** Recent raw durations in ms, oldest first (bounded ring). */
 	durationsMs: number[];
@@ -125,7 +125,8 @@ export function startLoad(options: LoadOptions): Load {
 			ringAt = (ringAt + 1) % RING;
 			count(String(response.statusCode), stats.byStatus);
 			const upstream = response.headers['x-upstream'];
-			if (typeof upstream === 'string') count(upstream, stats.byUpstream);
+			// After a failover nginx lists every server tried ("a, b"): the last one answered.
+			if (typeof upstream === 'string') count(upstream.split(',').at(-1)!.trim(), stats.byUpstream);
 			if (response.statusCode >= 500) stats.failed++;
 			else stats.ok++;
 		} catch {
