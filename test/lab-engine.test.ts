@@ -233,6 +233,36 @@ test('memory growth holds real memory; the crash fault exits with code 1', async
 	assert.equal(effects.heldMb(), 0);
 });
 
+test('flapping: the first half period healthy, the second unhealthy, and so on; 0 never flaps', async () => {
+	const {flapUnhealthy} = await import('../source/lab/faults.ts');
+	assert.deepEqual([0, 999, 1000, 1999, 2000, 3500].map((ms) => flapUnhealthy(1, ms)), [false, false, true, true, false, true]);
+	assert.equal(flapUnhealthy(0, 1500), false);
+});
+
+test('a crash loop exits with its code each time it is armed, as a restarted engine arms it at start', async () => {
+	const {HEALTHY} = await import('../source/lab/faults.ts');
+	const exits: number[] = [];
+	const start = () => {
+		const effects = createFaultEffects({log: () => {}, exit: (code) => exits.push(code), random: Math.random});
+		const crashLoop = {afterMs: 20, exitCode: 3};
+		effects.apply({...HEALTHY, crashLoop}, {...HEALTHY, crashLoop});
+		return effects;
+	};
+	const runs = [start(), start()];
+	const deadline = Date.now() + 3000;
+	while (exits.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+	assert.deepEqual(exits, [3, 3]);
+	for (const effects of runs) effects.stop();
+});
+
+test('exit codes as Docker reports them: the process code, or 128 + the signal', async () => {
+	const {exitCodeOf} = await import('../source/lab/engine-supervisor.ts');
+	assert.equal(exitCodeOf(3, null), 3);
+	assert.equal(exitCodeOf(null, 'SIGKILL'), 137);
+	assert.equal(exitCodeOf(null, 'SIGTERM'), 143);
+	assert.equal(exitCodeOf(null, null), null);
+});
+
 test('the log writer waits for drain and stays bounded when the reader is slow', async () => {
 	let received = 0;
 	const slow = new Writable({
@@ -261,6 +291,8 @@ test('engine flags become a validated faults patch', () => {
 		health: 'degraded',
 		errorMessage: {text: 'boom', rate: 0.01},
 	});
+	assert.deepEqual(faultsFromFlags({'crash-loop-ms': '500', 'health-flap-sec': '2'}), {healthFlapSec: 2, crashLoop: {afterMs: 500, exitCode: 1}});
+	assert.throws(() => faultsFromFlags({'health-flap-sec': '0.05'}), /healthFlapSec must be 0 \(off\) or at least 0\.1/);
 	assert.throws(() => faultsFromFlags({'error-rate': '1.5'}), /errorRate/);
 	assert.throws(() => faultsFromFlags({'latency-ms': 'ten'}), /latency-ms/);
 });
