@@ -142,7 +142,8 @@ export function evaluate(input: VerdictInput, budget: BudgetState, count = true)
 		const before = budget.failed[row.id] ?? 0;
 		// NO DATA neither extends nor breaks a run of failures; PASS and WARN end it.
 		let used = row.state === 'FAIL' ? before + 1 : row.state === 'NO DATA' ? before : 0;
-		if (!count && row.state === 'FAIL') used = Math.min(used, of - 1);
+		// A preview shows the failure coming but spends nothing: only a recorded window reaches the budget.
+		if (!count && row.state === 'FAIL') used = Math.max(before, Math.min(used, of - 1));
 		if (rolledBack) used = 0;
 		if (used > 0) failed[row.id] = used;
 		return {...row, budget: {used: Math.min(used, of), of}};
