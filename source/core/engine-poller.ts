@@ -41,6 +41,8 @@ export class EnginePoller {
 	probe: ProbeStatus = {state: 'waiting', message: null, lastOkAt: null, failures: 0};
 	health: HealthReading | null = null;
 	figures: WindowFigures | null = null;
+	/** When the scrape that `figures` start from was taken (ms since epoch). */
+	figuresFrom: number | null = null;
 	resources: ResourceReading | null = null;
 	resourcesError: string | null = null;
 	readonly series: SeriesPoint[] = [];
@@ -164,6 +166,7 @@ export class EnginePoller {
 	private record(): void {
 		this.version++;
 		this.figures = this.windowFigures(this.deps.windowSec);
+		this.figuresFrom = this.figures ? (this.scrapes.at(-1)?.at ?? 0) - this.figures.windowSec * 1000 : null;
 		// Sparklines use a short window so a change shows within a few polls.
 		const recent = this.windowFigures(Math.min(10, this.deps.windowSec));
 		const at = this.deps.now();

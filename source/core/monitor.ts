@@ -222,13 +222,15 @@ export class Monitor {
 			this.weights.read(),
 		]);
 		if (signal.aborted) return;
-		// Patterns over the analysis window: counts and requests of the same window.
+		// Patterns over the analysis window: log lines and requests of the same span (which,
+		// early on, starts at the first scrape, not a whole window ago).
 		const now = this.clock.now();
+		const from = Math.max(now - this.config.windowSec * 1000, this.pollers.stable.figuresFrom ?? now, this.pollers.canary.figuresFrom ?? now);
 		this.patterns = this.logStore.patterns.rows({
 			stableRequests: this.pollers.stable.figures?.requests ?? 0,
 			canaryRequests: this.pollers.canary.figures?.requests ?? 0,
 			now,
-			windowStart: now - this.config.windowSec * 1000,
+			windowStart: from,
 		});
 		if (this.pollers.canary.figures || this.pollers.stable.figures) this.preview();
 		this.changed();
