@@ -170,8 +170,10 @@ function checkCache(input: VerdictInput, windowSec: number): Row {
 	let pair: [number, number] | null = null;
 	if (c.window && c.window.requests < t.minRequests) return {...row, n: c.window.requests, reason: `canary N=${c.window.requests} in ${windowSec} s, need ${t.minRequests} to judge the cache`};
 	// A cache warms with the lookups it serves: at 90/10 the canary sees a ninth of stable's.
+	// Compared once the canary has served the warm-up, or as many lookups as stable (like with like).
 	const lifetime = c.window?.cacheOpsTotal ?? null;
-	if (lifetime !== null && lifetime < t.cacheWarmupLookups) return {...row, n: lifetime, reason: `canary cache warming up: ${Math.round(lifetime)} of ${t.cacheWarmupLookups} lookups since it started`};
+	const stableLifetime = s.window?.cacheOpsTotal ?? null;
+	if (lifetime !== null && lifetime < t.cacheWarmupLookups && (stableLifetime === null || lifetime < stableLifetime)) return {...row, n: lifetime, reason: `canary cache warming up: ${Math.round(lifetime)} of ${t.cacheWarmupLookups} lookups since it started`};
 	// Both sides from the same source: window ratios, else the engines' own gauges.
 	if (s.window?.cacheHitRatio != null && c.window?.cacheHitRatio != null) {
 		pair = [s.window.cacheHitRatio, c.window.cacheHitRatio];
