@@ -63,6 +63,9 @@ const noDevtools: Plugin = {
 	},
 };
 
+// `npm pack` runs prepack, which builds, and then prepare (`--unless-packing`): build once.
+if (process.argv.includes('--unless-packing') && ['pack', 'publish'].includes(process.env.npm_command ?? '')) process.exit(0);
+
 await rm(outdir, {recursive: true, force: true});
 const result = await build({
 	absWorkingDir: root,
