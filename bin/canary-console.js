@@ -7,9 +7,9 @@
 // less memory.
 import {existsSync, readdirSync, statSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const built = join(root, 'dist', 'cli.js');
 const sources = join(root, 'source');
 
