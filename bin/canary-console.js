@@ -1,13 +1,17 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=50
-// Runs the build (dist/, made by `npm ci` through the prepare script) when it is at least as
-// new as every source file; otherwise the TypeScript sources through tsx, so an edited clone
-// never runs stale code. The build starts faster and uses less memory.
+// Runs the build (dist/: made by `npm pack` for the package, by `npm ci` in a checkout). An
+// installed package has no sources and needs nothing else. In a checkout the build runs when
+// it is at least as new as every source file; otherwise (an edited checkout, or `npm ci
+// --ignore-scripts`, which builds nothing) the TypeScript sources run through tsx, a
+// devDependency, so an edited clone never runs stale code. The build starts faster and uses
+// less memory.
 import {existsSync, readdirSync, statSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const built = join(root, 'dist', 'cli.js');
+const sources = join(root, 'source');
 
 function newestSource(dir) {
 	let newest = 0;
@@ -18,10 +22,24 @@ function newestSource(dir) {
 	return newest;
 }
 
-if (existsSync(built) && statSync(built).mtimeMs >= newestSource(join(root, 'source'))) {
+function fail(message) {
+	process.stderr.write(`canary-console: ${message}\n`);
+	process.exit(1);
+}
+
+const hasSources = existsSync(join(sources, 'cli.tsx'));
+if (existsSync(built) && (!hasSources || statSync(built).mtimeMs >= newestSource(sources))) {
 	await import(new URL('../dist/cli.js', import.meta.url).href);
-} else {
-	const {register} = await import('tsx/esm/api');
-	register();
+} else if (hasSources) {
+	let tsx;
+	try {
+		tsx = await import('tsx/esm/api');
+	} catch {
+		fail(`${existsSync(built) ? 'dist/ is older than source/' : 'dist/ is missing'} and tsx (a devDependency) is not installed: run \`npm ci\` (or \`npm run build\`) in ${root}`);
+	}
+	// source/cli.tsx registers the module hook that applies Ink's changes before Ink loads.
+	tsx.register();
 	await import('../source/cli.tsx');
+} else {
+	fail(`this installation has no dist/ (the package is built by \`npm pack\`): reinstall canary-console`);
 }

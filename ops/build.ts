@@ -1,15 +1,16 @@
 // `npm run build`: bundles the console into dist/ with esbuild. The CLI and everything its
 // screen loads are split into a few chunks, so a start reads a handful of files instead of
 // some 500 modules (Ink and its dependencies): about 280 ms less to the first frame (measured).
-// Ink's bounded caches (source/ui/ink-patches.ts) go into the bundle as it is made, whatever
-// the state of node_modules/. Docker and the lab engine's metrics stay plain imports: the
+// Ink's bounded caches (source/ui/ink-patches.ts) go into the bundle as it is made; nothing in
+// node_modules/ is written, and a file that is not the one a change was written for stops the
+// build. Docker and the lab engine's metrics stay plain imports: the
 // first has optional native parts, and neither is on the way to the first frame.
 import {build, type Plugin} from 'esbuild';
 import {readFile, rm} from 'node:fs/promises';
 import {createRequire} from 'node:module';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {applyEdit, EDITS, PATCHES, patchTargets} from '../source/ui/ink-patches.ts';
+import {applyEdit, EDITS, PATCHES, patchTargets, sha256} from '../source/ui/ink-patches.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist');
@@ -17,14 +18,27 @@ const outdir = join(root, 'dist');
 const inkPatches: Plugin = {
 	name: 'ink-patches',
 	setup(b) {
-		const targets = Object.entries(patchTargets());
+		const targets = Object.entries(patchTargets()).filter(([suffix]) => PATCHES[suffix] || EDITS[suffix]);
+		const seen = new Set<string>();
 		b.onLoad({filter: /\.js$/}, async (args) => {
 			const target = targets.find(([, path]) => path === args.path);
 			if (!target) return undefined;
 			const [suffix] = target;
+			const change = PATCHES[suffix] ?? EDITS[suffix]!;
+			const text = await readFile(args.path, 'utf8');
+			if (sha256(text) !== change.sha256) {
+				throw new Error(`${args.path} is not ${change.package}@${change.version}'s file the change was written for (sha256 ${change.sha256}): install the version package.json pins`);
+			}
+			seen.add(suffix);
 			const edit = EDITS[suffix];
-			if (!edit) return {contents: PATCHES[suffix], loader: 'js'};
-			return {contents: applyEdit(await readFile(args.path, 'utf8'), edit), loader: 'js'};
+			return {contents: edit ? applyEdit(text, edit) : PATCHES[suffix]!.source, loader: 'js'};
+		});
+		b.onEnd((result) => {
+			const missed = targets.filter(([suffix]) => !seen.has(suffix)).map(([, path]) => path);
+			if (result.errors.length === 0 && missed.length > 0) {
+				return {errors: [{text: `the bundle does not load ${missed.join(', ')}: the Ink changes did not go in`}]};
+			}
+			return undefined;
 		});
 	},
 };
@@ -48,6 +62,9 @@ const noDevtools: Plugin = {
 		b.onLoad({filter: /.*/, namespace: 'stub'}, () => ({contents: 'export default {connectToDevTools() {}};', loader: 'js'}));
 	},
 };
+
+// `npm pack` runs prepack, which builds, and then prepare (`--unless-packing`): build once.
+if (process.argv.includes('--unless-packing') && ['pack', 'publish'].includes(process.env.npm_command ?? '')) process.exit(0);
 
 await rm(outdir, {recursive: true, force: true});
 const result = await build({

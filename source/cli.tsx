@@ -30,7 +30,8 @@ const cli = meow(
   Usage
     $ canary-console                    watch the canary deployment on this Docker host
     $ canary-console demo               start the built-in lab and watch it (no Docker needed)
-    $ canary-console status [--json]    print one snapshot and exit (for scripts and CI)
+    $ canary-console status [--json]    watch one analysis window (--window), judge it, print, exit;
+                                        --now prints an instant snapshot instead
     $ canary-console promote --yes      move to the next stage, verify, exit 0/1/2/3
     $ canary-console rollback --yes     back to 100/0, verify
     $ canary-console weights 75/25 --yes
@@ -69,6 +70,7 @@ const cli = meow(
     --out FILE           where report writes (default canary-console-report.md)
     --report             write the report on exit too
     --json               machine-readable output
+    --now                status: an instant snapshot instead of watching a window
     --yes                confirm a headless weight change
     --no-color           no colours (NO_COLOR is honoured too)
 
@@ -97,6 +99,7 @@ const cli = meow(
 			stableFaults: {type: 'string'},
 			labMemLimit: {type: 'number'},
 			json: {type: 'boolean', default: false},
+			now: {type: 'boolean', default: false},
 			yes: {type: 'boolean', default: false},
 			color: {type: 'boolean', default: true},
 			autoRollback: {type: 'boolean', default: false},
@@ -302,7 +305,7 @@ async function main(): Promise<number> {
 			const {runHeadless} = await import('./headless.ts');
 			const runtime = await startRuntime(config, cli.flags.demo);
 			await runtime.ready;
-			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, shutdown: runtime.shutdown});
+			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, now: cli.flags.now, shutdown: runtime.shutdown});
 		}
 		default:
 			fail(`unknown command "${command}". Run canary-console --help.`);

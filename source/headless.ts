@@ -13,8 +13,12 @@ export interface HeadlessOptions {
 	json: boolean;
 	yes: boolean;
 	shutdown: () => Promise<void>;
-	/** How long status waits for a verdict; default two analysis intervals, at most 20 s. */
+	/** How long `status --now` waits for a first verdict; default two polls, at most 20 s. */
 	waitMs?: number;
+	/** status: print an instant snapshot instead of watching one analysis window. */
+	now?: boolean;
+	/** Where status writes its progress line (default stderr). */
+	progress?: (text: string) => void;
 }
 
 const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -53,6 +57,7 @@ export async function runHeadless(monitor: Monitor, options: HeadlessOptions): P
 }
 
 async function status(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	if (!options.now) return watchedStatus(monitor, options);
 	// Long enough for a verdict, one split sample and a resource reading of both engines.
 	const wait = options.waitMs ?? Math.min(20_000, Math.max(monitor.config.pollIntervalMs * 3, monitor.config.verifyTimeoutMs));
 	const engineReady = (engine: Snapshot['engines']['stable']) => engine.probe.state !== 'waiting' && (engine.resources !== null || engine.resourcesError !== null);
@@ -66,7 +71,39 @@ async function status(monitor: Monitor, options: HeadlessOptions): Promise<numbe
 		wait,
 	);
 	const snapshot = monitor.current();
-	write(options.json ? JSON.stringify(snapshotToJson(snapshot), null, 2) : renderStatusText(snapshot));
+	const basis = {kind: 'instant' as const, seconds: (snapshot.at - snapshot.startedAt) / 1000};
+	write(options.json ? JSON.stringify(snapshotToJson(snapshot, basis), null, 2) : renderStatusText(snapshot, basis));
+	return 0;
+}
+
+/**
+ * The default status: watch one whole analysis window, then judge it. A verdict on the two
+ * seconds after start would say INCONCLUSIVE during a fault that a minute shows plainly.
+ */
+async function watchedStatus(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	const seconds = monitor.config.windowSec;
+	const say = options.progress ?? ((text: string) => process.stderr.write(text));
+	const tty = process.stderr.isTTY === true && !options.progress;
+	const began = Date.now();
+	const deadline = began + seconds * 1000 + monitor.config.pollIntervalMs;
+	let shown = -1;
+	await monitor.until((snapshot) => {
+		const elapsed = Math.floor((Date.now() - began) / 1000);
+		const step = tty ? elapsed : Math.floor(elapsed / 10) * 10;
+		if (step !== shown) {
+			shown = step;
+			const canary = snapshot.engines.canary.figures?.requests ?? 0;
+			const stable = snapshot.engines.stable.figures?.requests ?? 0;
+			say(`${tty ? '\r\x1b[K' : ''}status: watching a ${seconds} s window, ${Math.min(elapsed, seconds)} s so far (stable ${stable}, canary ${canary} requests)${tty ? '' : '\n'}`);
+		}
+		return Date.now() >= deadline;
+	}, seconds * 1000 + monitor.config.pollIntervalMs + 1000);
+	if (tty) say('\r\x1b[K');
+	// The window is judged as a recorded analysis window: the same verdict the screen records.
+	monitor.analyse();
+	const snapshot = monitor.current();
+	const basis = {kind: 'window' as const, seconds};
+	write(options.json ? JSON.stringify(snapshotToJson(snapshot, basis), null, 2) : renderStatusText(snapshot, basis));
 	return 0;
 }
 

@@ -79,8 +79,7 @@ test('demo-like mix: the canary-only message is NEW with a per-1k rate; stable r
 
 test('NEW below the configured rate is flagged but does not warn', () => {
 	const table = new ErrorPatternTable();
-	table.add(ev('canary', 'rare thing'), 't1', 'rare thing');
-	table.add(ev('canary', 'rare thing'), 't1', 'rare thing');
+	for (let i = 0; i < 3; i++) table.add(ev('canary', 'rare thing'), 't1', 'rare thing');
 	const rows = table.rows({stableRequests: 9000, canaryRequests: 1000, now: t, newRateWarnPer1k: 5});
 	assert.equal(rows[0].flag, 'NEW');
 	assert.equal(rows[0].verdict, null);
@@ -92,8 +91,8 @@ test('critical patterns sort first and FAIL when the canary brings them', () => 
 	const traceback = 'Traceback (most recent call last):\n  File "a.py", line 1\nMemoryError';
 	feed(table, miner, [
 		...times(20, () => ev('canary', 'plain new failure one')),
-		...times(2, () => ev('canary', 'Unhandled error', 'ERROR', traceback)),
-		...times(2, () => ev('canary', 'worker process killed by signal 9', 'FATAL')),
+		...times(3, () => ev('canary', 'Unhandled error', 'ERROR', traceback)),
+		...times(3, () => ev('canary', 'worker process killed by signal 9', 'FATAL')),
 		...times(9, () => ev('stable', 'Unhandled error', 'ERROR', 'Traceback (most recent call last):\n  File "b.py", line 2\nKeyError: x')),
 		ev('canary', 'Unhandled error', 'ERROR', 'Traceback (most recent call last):\n  File "b.py", line 2\nKeyError: x'),
 	]);
@@ -113,15 +112,33 @@ test('critical patterns sort first and FAIL when the canary brings them', () => 
 
 test('UP rows sort by factor; level keeps the most severe; table is capped', () => {
 	const table = new ErrorPatternTable(3);
-	for (const [id, canary] of [['a', 6], ['b', 8]] as const) {
+	for (const [id, canary] of [['a', 8], ['b', 10]] as const) {
 		for (let i = 0; i < 9; i++) table.add(ev('stable', id, 'WARN'), id, id);
 		for (let i = 0; i < canary; i++) table.add(ev('canary', id, i === 0 ? 'FATAL' : 'WARN'), id, id);
 	}
 	const rows = table.rows({stableRequests: 900, canaryRequests: 100, now: t});
-	assert.deepEqual(rows.map((r) => [r.id, r.flag, r.upFactor, r.level]), [['b', 'UP', 8, 'FATAL'], ['a', 'UP', 6, 'FATAL']]);
+	assert.deepEqual(rows.map((r) => [r.id, r.flag, r.upFactor, r.level]), [['b', 'UP', 10, 'FATAL'], ['a', 'UP', 8, 'FATAL']]);
 	table.add(ev('canary', 'c'), 'c', 'c');
 	table.add(ev('canary', 'd'), 'd', 'd');
 	assert.equal(table.size, 3);
 	assert.equal(table.evicted, 1);
 	assert.ok(!table.rows({stableRequests: 1, canaryRequests: 1, now: t}).some((r) => r.id === 'a'));
+});
+
+test('window: counts age out with the window, and lines from before the console started are the baseline, never NEW', () => {
+	const since = 1_000_000;
+	const table = new ErrorPatternTable(500, since);
+	const at = (engine: EngineRole, message: string, time: number): LogEvent => ({engine, stream: 'stdout', time, level: 'ERROR', message, detail: '', exception: null, raw: message});
+	// Logged before the console started: the canary already had this one.
+	for (let i = 0; i < 5; i++) table.add(at('canary', 'old canary failure', since - 60_000 + i), 'old', 'old canary failure');
+	for (let i = 0; i < 4; i++) table.add(at('canary', 'old canary failure', since + 1000 + i), 'old', 'old canary failure');
+	// A canary-only message at the start of the watch, then nothing for two minutes.
+	for (let i = 0; i < 5; i++) table.add(at('canary', 'brief burst', since + 2000 + i), 'burst', 'brief burst');
+	const early = table.rows({stableRequests: 900, canaryRequests: 100, now: since + 10_000, windowStart: since + 10_000 - 60_000});
+	assert.equal(early.find((r) => r.id === 'burst')!.flag, 'NEW');
+	assert.notEqual(early.find((r) => r.id === 'old')!.flag, 'NEW');
+	assert.equal(early.find((r) => r.id === 'old')!.canaryCount, 4);
+	const later = table.rows({stableRequests: 900, canaryRequests: 100, now: since + 130_000, windowStart: since + 70_000});
+	assert.deepEqual(later.map((r) => [r.id, r.flag, r.canaryCount]).sort(), [['burst', 'OLD', 0], ['old', 'OLD', 0]]);
+	assert.deepEqual(verdictPatterns(later), {newPatterns: [], critical: []});
 });

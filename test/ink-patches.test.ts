@@ -1,9 +1,9 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {dirname, join} from 'node:path';
+import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 
 // The module hook must reach Ink's own modules and keep their caches bounded; checked in a
@@ -47,22 +47,44 @@ test("Ink's text caches are replaced by bounded ones that measure and cut the sa
 	assert.ok(compat.length < 20, `${compat.length} modules of es-toolkit/compat loaded (its barrel loads 336)`);
 });
 
-test('the narrow-text shortcut of string-width: every character it covers is one cell wide in the original', async () => {
-	const {EDITS, NARROW_TEXT, patchTargets} = await import('../source/ui/ink-patches.ts');
-	const path = patchTargets()['/string-width/index.js']!;
-	const edit = EDITS['/string-width/index.js']!;
-	const installed = readFileSync(path, 'utf8');
-	const original = installed.replace(edit.to, edit.from);
-	assert.ok(original.includes(edit.from) && !original.includes('narrowText'), 'the original string-width is recovered');
-	// Next to the installed file, so its own imports resolve; removed again at once.
-	const copy = join(dirname(path), `original-${process.pid}.mjs`);
-	writeFileSync(copy, original);
-	let width: (text: string, options?: object) => number;
-	try {
-		width = ((await import(pathToFileURL(copy).href)) as {default: typeof width}).default;
-	} finally {
-		rmSync(copy);
+test('every upstream file the Ink changes replace or rely on is the one they were written for, and package.json pins its version', async () => {
+	const {EDITS, PATCHES, RELIED_ON, upstreamMismatches} = await import('../source/ui/ink-patches.ts');
+	assert.deepEqual(upstreamMismatches(), []);
+	const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {dependencies: Record<string, string>};
+	for (const {package: name, version} of Object.values({...PATCHES, ...EDITS, ...RELIED_ON})) {
+		assert.equal(pkg.dependencies[name], version, `package.json pins ${name} to exactly ${version}`);
 	}
+});
+
+test('the module hook leaves a file it does not know as it is, even at a path it changes', async () => {
+	const {EDITS, registerInkPatches} = await import('../source/ui/ink-patches.ts');
+	registerInkPatches();
+	const dir = mkdtempSync(join(tmpdir(), 'canary-ink-other-'));
+	try {
+		mkdirSync(join(dir, 'ink', 'build'), {recursive: true});
+		mkdirSync(join(dir, 'string-width'));
+		const wrap = join(dir, 'ink', 'build', 'wrap-text.js');
+		writeFileSync(wrap, "export default () => 'as shipped';\n");
+		const width = join(dir, 'string-width', 'index.js');
+		writeFileSync(width, `${EDITS['/string-width/index.js']!.from}\n\treturn -1;\n}\n`);
+		const loadedWrap = (await import(pathToFileURL(wrap).href)) as {default: () => string};
+		assert.equal(loadedWrap.default(), 'as shipped');
+		const loadedWidth = (await import(pathToFileURL(width).href)) as {default: (text: string) => number};
+		assert.equal(loadedWidth.default('abc'), -1, 'not edited');
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});
+
+test('the narrow-text shortcut of string-width: every character it covers is one cell wide in the original', async () => {
+	const {NARROW_TEXT, patchTargets, registerInkPatches} = await import('../source/ui/ink-patches.ts');
+	registerInkPatches();
+	const url = pathToFileURL(patchTargets()['/string-width/index.js']!).href;
+	// The same file under another URL is a module of its own, which the hook does not match.
+	type Width = (text: string, options?: object) => number;
+	const width = ((await import(`${url}?original`)) as {default: Width}).default;
+	const patched = ((await import(url)) as {default: Width}).default;
+	assert.notEqual(patched, width);
 	const narrow = new RegExp(NARROW_TEXT);
 	let covered = 0;
 	for (let cp = 0; cp <= 0x2fff; cp++) {
@@ -72,7 +94,6 @@ test('the narrow-text shortcut of string-width: every character it covers is one
 		assert.equal(width(char), 1, `U+${cp.toString(16).toUpperCase().padStart(4, '0')} is one cell wide`);
 	}
 	assert.ok(covered > 350, `${covered} characters covered`);
-	const patched = ((await import(pathToFileURL(path).href)) as {default: typeof width}).default;
 	for (const text of ['─ log tail ───', 'p95 ▁▂▃▄▅▆▇█ 45ms ▲', 'Ünïcödé → ✓ ✗ …', 'a\u0301 combining', '世界', 'flag 🇩🇪', '\u001b[31mred\u001b[0m', '']) {
 		assert.equal(patched(text), width(text), `same width for ${JSON.stringify(text)}`);
 		assert.equal(patched(text, {ambiguousIsNarrow: false}), width(text, {ambiguousIsNarrow: false}), `same wide-ambiguous width for ${JSON.stringify(text)}`);

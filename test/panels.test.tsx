@@ -49,6 +49,8 @@ const engine = (role: 'stable' | 'canary', overrides: Partial<EngineView> = {}):
 	resourcesError: null,
 	series: [],
 	logs: {state: 'attached', message: null, dropped: 0},
+	lifecycle: {exits: 0, ooms: 0, lastExit: null, state: 'running'},
+	condition: 'healthy',
 	...overrides,
 });
 
@@ -104,4 +106,26 @@ test('on a narrow screen the verdict keeps state and budget and lets the thresho
 	assert.match(p95, /FAIL\s+1\/3$/);
 	assert.doesNotMatch(p95, /warn > 200/);
 	assert.ok(p95.length <= 56, p95);
+});
+
+test('a crash-looping or OOM-killed canary is never "healthy" on its card, and its last exit shows', () => {
+	const looping = engine('canary', {lifecycle: {exits: 3, ooms: 0, lastExit: {at: 0, code: 1, oom: false}, state: 'running'}, condition: 'crash loop'});
+	const frame = render(<EngineCards engines={{stable: engine('stable'), canary: looping}} width={120} now={31_000} />).lastFrame() ?? '';
+	const canaryStatus = lines(frame).find((line) => line.includes('canary '))!;
+	assert.match(canaryStatus, /canary\s+crash loop/);
+	assert.match(frame, /last exit 1/);
+	const oom = engine('canary', {lifecycle: {exits: 1, ooms: 1, lastExit: {at: 0, code: 137, oom: true}, state: 'running'}, condition: 'OOM killed'});
+	const frame2 = render(<EngineCards engines={{stable: engine('stable'), canary: oom}} width={120} now={31_000} />).lastFrame() ?? '';
+	assert.match(frame2, /canary\s+OOM killed/);
+	assert.match(frame2, /last exit 137 \(OOM\)/);
+});
+
+test('conditionOf: what the runtime did outranks what /healthz says', async () => {
+	const {conditionOf} = await import('../source/core/monitor.ts');
+	const w = (exits: number, ooms: number, state: 'running' | 'restarting' | null = 'running') => ({exits, ooms, lastExit: null, state});
+	assert.equal(conditionOf(w(0, 0), 'healthy', 2), 'healthy');
+	assert.equal(conditionOf(w(1, 0), 'healthy', 2), 'restarted');
+	assert.equal(conditionOf(w(2, 0), 'healthy', 2), 'crash loop');
+	assert.equal(conditionOf(w(1, 1), 'healthy', 2), 'OOM killed');
+	assert.equal(conditionOf(w(0, 0, 'restarting'), 'healthy', 2), 'restarting');
 });

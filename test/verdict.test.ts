@@ -55,7 +55,7 @@ const cases: Array<{name: string; in: VerdictInput; overall: string; states: Rec
 	{name: 'cache 15 points below stable', in: input({window: win({cacheHitRatio: 0.25})}), overall: 'HOLD', states: {cache: 'WARN'}, reason: /15\.0 points lower > 5/},
 	{name: 'new error pattern', in: input({}, {errorPatterns: {newPatterns: [{template: 'KeyError <*>', canaryPer1k: 4}, {template: 'rare', canaryPer1k: 0.2}], critical: []}}), overall: 'HOLD', states: {errors: 'WARN'}, reason: /1 new error pattern in canary, top "KeyError <\*>" at 4\.0 per 1k/},
 	{name: 'critical error pattern', in: input({}, {errorPatterns: {newPatterns: [], critical: [{template: 'Segmentation fault\n\u001b[31m'}]}}), overall: 'HOLD', states: {errors: 'FAIL'}, reason: /critical error pattern in canary: "Segmentation fault \[31m"/},
-	{name: 'stable without traffic: relative checks NO DATA, verdict still judged', in: {...input(), stable: {window: null, health: healthy, memory: mem}}, overall: 'READY TO PROMOTE', states: {'p95-relative': 'NO DATA', '5xx-relative': 'NO DATA', p95: 'PASS'}, reason: /no data: p95 vs stable, 5xx vs stable$/},
+	{name: 'stable without traffic: relative checks NO DATA, verdict still judged', in: {...input(), stable: {window: null, health: healthy, memory: mem}}, overall: 'READY TO PROMOTE', states: {'p95-relative': 'NO DATA', '5xx-relative': 'NO DATA', p95: 'PASS'}, reason: /no data: p95 vs stable, 5xx vs stable, restarts, traffic share$/},
 ];
 
 for (const c of cases) {
@@ -81,7 +81,7 @@ test('every check row carries value, threshold, window and N', () => {
 	assert.deepEqual({stable: p95.stable, canary: p95.canary, unit: p95.unit, threshold: p95.threshold, windowSec: p95.windowSec, n: p95.n}, {stable: 120, canary: 412, unit: 'ms', threshold: 'warn > 200 ms, fail > 300 ms', windowSec: 60, n: 118});
 	assert.deepEqual(
 		verdict.checks.map((r) => r.id),
-		['p95', 'p95-relative', '5xx', '5xx-relative', 'memory', 'health', 'cache', 'errors'],
+		['p95', 'p95-relative', '5xx', '5xx-relative', 'memory', 'health', 'restarts', 'traffic', 'cache', 'errors'],
 	);
 });
 
@@ -116,10 +116,10 @@ test('failure budget: NO DATA neither counts nor resets; WARN resets', () => {
 });
 
 test('5xx relative test needs a minimum sample on both sides', () => {
-	const few = input({window: win({requests: 60, latencyCount: 60, errors5xx: 0, ratio5xx: 0})});
+	const few = input({window: win({requests: 40, latencyCount: 40, errors5xx: 0, ratio5xx: 0})});
 	const row = evaluate(few, EMPTY_BUDGET).verdict.checks.find((r) => r.id === '5xx-relative')!;
 	assert.equal(row.state, 'NO DATA');
-	assert.match(row.reason, /need 100 each/);
+	assert.match(row.reason, /need 50 each/);
 });
 
 test('thresholds come from the input', () => {

@@ -8,7 +8,7 @@
 
 import type {Monitor} from './monitor.ts';
 import type {AutomationView, Snapshot} from './snapshot.ts';
-import type {Overall, Verdict} from '../domain/figures.ts';
+import {checksPass, type Overall, type Verdict} from '../domain/figures.ts';
 import {formatSplit, nextStage} from '../domain/upstream.ts';
 import type {NotifyEvent} from '../adapters/webhook.ts';
 import {RolloutEvents} from './rollout-events.ts';
@@ -261,7 +261,7 @@ export class Automation {
 		const split = formatSplit(configured);
 		const recent = this.history.slice(-k);
 		// The K windows must all be of this stage and of its soak: an older stage proves nothing.
-		return recent.length === k && recent.every((w) => w.overall === 'READY TO PROMOTE' && w.split === split && w.at >= soak.stageEnteredAt);
+		return recent.length === k && recent.every((w) => checksPass(w.overall) && w.split === split && w.at >= soak.stageEnteredAt);
 	}
 
 	private run(kind: 'rollback' | 'promote', reason: string): void {

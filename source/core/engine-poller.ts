@@ -5,6 +5,8 @@ import {parsePrometheus, type ParsedPage} from '../domain/prometheus.ts';
 import {summarizeWindow} from '../domain/window.ts';
 import {healthFromFailure, parseHealth} from '../domain/health.ts';
 import type {MetricProfile} from '../domain/profiles.ts';
+import {summarizeHealth, type HealthProbe, type HealthWindow} from '../domain/health-window.ts';
+import {LifecycleLog, type LifecycleWindow} from '../domain/lifecycle.ts';
 
 // Polls one engine's /healthz, /metrics and resource usage, keeps the recent scrapes
 // (enough to cover the analysis window) and a bounded history for the sparklines.
@@ -39,6 +41,8 @@ export class EnginePoller {
 	probe: ProbeStatus = {state: 'waiting', message: null, lastOkAt: null, failures: 0};
 	health: HealthReading | null = null;
 	figures: WindowFigures | null = null;
+	/** When the scrape that `figures` start from was taken (ms since epoch). */
+	figuresFrom: number | null = null;
 	resources: ResourceReading | null = null;
 	resourcesError: string | null = null;
 	readonly series: SeriesPoint[] = [];
@@ -46,7 +50,11 @@ export class EnginePoller {
 	requestsSeen = 0;
 	/** Bumped by every poll: snapshots reuse an engine's view while it is unchanged. */
 	version = 0;
+	/** Restarts, exits and OOM kills: fed by the runtime's events and by every resource reading. */
+	readonly lifecycle = new LifecycleLog();
 	private readonly scrapes: Scrape[] = [];
+	/** Every /healthz probe of the last window, oldest first. */
+	private readonly probes: HealthProbe[] = [];
 
 	constructor(
 		readonly role: EngineRole,
@@ -78,6 +86,29 @@ export class EnginePoller {
 		return summarizeWindow(oldest.page, newest.page, (newest.at - oldest.at) / 1000, this.deps.profile);
 	}
 
+	/** Every health probe of the last `seconds`, summarised (N, failed share, flips, longest failure). */
+	healthWindow(seconds: number): HealthWindow {
+		const now = this.deps.now();
+		return summarizeHealth(this.probes, now - seconds * 1000, now);
+	}
+
+	/** Exits and OOM kills of the last `seconds`. */
+	lifecycleWindow(seconds: number): LifecycleWindow {
+		const now = this.deps.now();
+		return this.lifecycle.window(now - seconds * 1000, now);
+	}
+
+	/** The highest memory share of the limit in the last `seconds`, percent; null without readings. */
+	memoryPeak(seconds: number): number | null {
+		const cutoff = this.deps.now() - seconds * 1000;
+		let peak: number | null = null;
+		for (let i = this.series.length - 1; i >= 0 && this.series[i]!.at >= cutoff; i--) {
+			const pct = this.series[i]!.memPercent;
+			if (pct !== null && (peak === null || pct > peak)) peak = pct;
+		}
+		return peak;
+	}
+
 	private async pollHealth(signal: AbortSignal): Promise<void> {
 		try {
 			const result = await this.deps.http.get(`${this.url}/healthz`, {signal});
@@ -87,6 +118,10 @@ export class EnginePoller {
 			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
 			this.health = healthFromFailure(failure.kind, failure.message);
 		}
+		const at = this.deps.now();
+		this.probes.push({at, status: this.health.status, httpCode: this.health.httpCode});
+		// Twice the window: enough for a window that ends a little in the past.
+		while (this.probes.length > 0 && this.probes[0]!.at < at - this.deps.windowSec * 2000) this.probes.shift();
 	}
 
 	private async pollMetrics(signal: AbortSignal): Promise<void> {
@@ -121,6 +156,8 @@ export class EnginePoller {
 		try {
 			this.resources = await this.deps.stats.read(this.role, signal);
 			this.resourcesError = null;
+			const r = this.resources;
+			this.lifecycle.reading(this.deps.now(), r.restarts, r.state, r.exitCode, r.oomKilled);
 		} catch (error) {
 			this.resourcesError = (error as Error).message;
 		}
@@ -129,6 +166,7 @@ export class EnginePoller {
 	private record(): void {
 		this.version++;
 		this.figures = this.windowFigures(this.deps.windowSec);
+		this.figuresFrom = this.figures ? (this.scrapes.at(-1)?.at ?? 0) - this.figures.windowSec * 1000 : null;
 		// Sparklines use a short window so a change shows within a few polls.
 		const recent = this.windowFigures(Math.min(10, this.deps.windowSec));
 		const at = this.deps.now();

@@ -35,7 +35,7 @@ export class LogStore {
 		canary: {state: 'starting', message: null},
 	};
 	readonly miner = new TemplateMiner();
-	readonly patterns = new ErrorPatternTable();
+	readonly patterns: ErrorPatternTable;
 	/** Incremented on every change so views know when to recompute. */
 	version = 0;
 	received = 0;
@@ -46,11 +46,14 @@ export class LogStore {
 	};
 	private flushTimer: NodeJS.Timeout | undefined;
 
+	/** @param since lines older than this (ms since epoch) are the error patterns' baseline. */
 	constructor(
 		capacity: number,
 		private readonly onChange: () => void,
+		since = 0,
 	) {
 		this.rings = {stable: new Ring(capacity), canary: new Ring(capacity)};
+		this.patterns = new ErrorPatternTable(500, since);
 	}
 
 	readonly sink: LogSink = {

@@ -1,11 +1,12 @@
-import type {Clock, EngineRole, HttpProbe, LogSource, ProxyControl, RuntimeInfo, StatsSource} from './types.ts';
+import type {Clock, EngineRole, HttpProbe, LifecycleSource, LogSource, ProxyControl, RuntimeInfo, StatsSource} from './types.ts';
 import {ENGINE_ROLES, systemClock} from './types.ts';
 import type {Config} from '../config.ts';
 import {EnginePoller} from './engine-poller.ts';
 import {LogStore} from './log-store.ts';
 import type {ActionState, AutomationView, EngineView, Notice, ServiceView, Snapshot} from './snapshot.ts';
 import {getProfile, INVOLUTION_PROFILE} from '../domain/profiles.ts';
-import {evaluate, EMPTY_BUDGET, type BudgetState} from '../domain/verdict.ts';
+import type {LifecycleWindow} from '../domain/lifecycle.ts';
+import {evaluate, EMPTY_BUDGET, type BudgetState, type VerdictInput} from '../domain/verdict.ts';
 import type {HealthReading, Verdict} from '../domain/figures.ts';
 import {parseHealth, healthFromFailure} from '../domain/health.ts';
 import {WeightsWatch} from './weights-watch.ts';
@@ -35,6 +36,8 @@ export interface MonitorDeps {
 	services?: () => Promise<ServiceView[]>;
 	/** false when an Automation records the verdicts (it owns the analysis clock then). */
 	analysisTimer?: boolean;
+	/** Exits, OOM kills and starts of the engines (Docker events, the lab's supervisor). */
+	lifecycle?: LifecycleSource;
 }
 
 const SERVICES_INTERVAL_MS = 5000;
@@ -94,7 +97,8 @@ export class Monitor {
 			});
 		this.pollers = {stable: make('stable'), canary: make('canary')};
 		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
-		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS));
+		// Lines logged before the console started are the error patterns' baseline, never NEW.
+		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS), this.startedAt);
 		this.split = new SplitWatch({
 			config: this.config,
 			aliases: deps.aliases,
@@ -122,6 +126,10 @@ export class Monitor {
 		if (this.running) return;
 		this.running = true;
 		for (const role of ENGINE_ROLES) this.deps.logs.follow(role, this.logStore.sink, this.abort.signal);
+		this.deps.lifecycle?.watch((event) => {
+			this.pollers[event.engine].lifecycle.event(event.kind, event.at, event.exitCode);
+			this.changed();
+		}, this.abort.signal);
 		void this.pollAll();
 		this.every(this.config.pollIntervalMs, () => this.pollAll());
 		if (this.deps.analysisTimer !== false) this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
@@ -178,9 +186,13 @@ export class Monitor {
 		return result.verdict;
 	}
 
-	/** The verdict on the newest data, shown between analysis ticks; the budget is only counted on ticks. */
+	/**
+	 * The verdict on the newest data, shown between analysis ticks. The budget is only counted
+	 * on ticks, so a preview never says ROLL BACK: the screen says it in the same poll in which
+	 * the window that acts on it (an automatic rollback) is recorded.
+	 */
 	private preview(): void {
-		this.verdict = evaluate(this.verdictInput(), this.budget).verdict;
+		this.verdict = evaluate(this.verdictInput(), this.budget, false).verdict;
 	}
 
 	/** Lets the automation loop show its state (soak, budget, auto modes) on screen. */
@@ -210,18 +222,18 @@ export class Monitor {
 			this.weights.read(),
 		]);
 		if (signal.aborted) return;
+		// Patterns over the analysis window: log lines and requests of the same span (which,
+		// early on, starts at the first scrape, not a whole window ago).
+		const now = this.clock.now();
+		const from = Math.max(now - this.config.windowSec * 1000, this.pollers.stable.figuresFrom ?? now, this.pollers.canary.figuresFrom ?? now);
 		this.patterns = this.logStore.patterns.rows({
-			stableRequests: this.requestsSeen('stable'),
-			canaryRequests: this.requestsSeen('canary'),
-			now: this.clock.now(),
+			stableRequests: this.pollers.stable.figures?.requests ?? 0,
+			canaryRequests: this.pollers.canary.figures?.requests ?? 0,
+			now,
+			windowStart: from,
 		});
 		if (this.pollers.canary.figures || this.pollers.stable.figures) this.preview();
 		this.changed();
-	}
-
-	/** Requests an engine served while the console watched: normalises error counts per 1k. */
-	private requestsSeen(role: EngineRole): number {
-		return this.pollers[role].requestsSeen;
 	}
 
 	private async pollServices(): Promise<void> {
@@ -245,22 +257,32 @@ export class Monitor {
 		}
 	}
 
-	private verdictInput() {
+	private verdictInput(): VerdictInput {
+		const seconds = this.config.windowSec;
 		const side = (role: EngineRole) => {
 			const poller = this.pollers[role];
 			const resources = poller.resources;
 			return {
 				window: poller.figures,
 				health: poller.health,
+				healthWindow: poller.healthWindow(seconds),
 				memory: resources ? {used: resources.memUsed, limit: resources.memLimit} : null,
+				memoryPeakPct: poller.memoryPeak(seconds),
+				lifecycle: poller.lifecycleWindow(seconds),
 			};
 		};
+		const now = this.clock.now();
+		const configured = this.weights.configured;
 		return {
 			stable: side('stable'),
 			canary: side('canary'),
 			errorPatterns: verdictPatterns(this.patterns),
 			thresholds: this.config.thresholds,
-			now: this.clock.now(),
+			now,
+			windowSec: seconds,
+			// Since the last change seen: a split read at start has been in force for a while already.
+			configured: configured ? {split: configured, since: this.weights.changes.at(-1) ?? 0} : null,
+			soakRemainingMs: Math.max(0, this.weights.enteredAt + this.config.soakMinutes * 60_000 - now),
 		};
 	}
 
@@ -277,7 +299,8 @@ export class Monitor {
 	private engineView(role: EngineRole): EngineView {
 		const poller = this.pollers[role];
 		const stream = this.logStore.streams[role];
-		const key = `${poller.version}|${stream.state}|${stream.message}|${this.logStore.dropped(role)}`;
+		const lifecycle = poller.lifecycleWindow(this.config.windowSec);
+		const key = `${poller.version}|${stream.state}|${stream.message}|${this.logStore.dropped(role)}|${lifecycle.exits}|${lifecycle.ooms}|${lifecycle.state}`;
 		const cached = this.views[role];
 		if (cached && cached.key === key) return cached.view;
 		const view: EngineView = {
@@ -290,6 +313,8 @@ export class Monitor {
 			resourcesError: poller.resourcesError,
 			series: poller.series.slice(),
 			logs: {...stream, dropped: this.logStore.dropped(role)},
+			lifecycle,
+			condition: conditionOf(lifecycle, poller.health?.status ?? 'unknown', this.config.thresholds.restartsFail),
 		};
 		this.views[role] = {key, view};
 		return view;
@@ -341,4 +366,14 @@ export class Monitor {
 			historyMinutes: this.config.historyMinutes,
 		};
 	}
+}
+
+/** The card's word for an engine: what the runtime did to it outranks what its /healthz says. */
+export function conditionOf(lifecycle: LifecycleWindow, health: string, crashLoopAt: number): string {
+	if (lifecycle.ooms > 0) return 'OOM killed';
+	if (lifecycle.exits >= crashLoopAt) return 'crash loop';
+	if (lifecycle.state === 'restarting' || lifecycle.state === 'exited') return 'restarting';
+	if (lifecycle.state === 'missing') return 'missing';
+	if (lifecycle.exits > 0) return health === 'healthy' ? 'restarted' : health;
+	return health;
 }

@@ -39,7 +39,7 @@ export interface WriteReportOptions {
 	now?: number;
 }
 
-const OVERALLS: Overall[] = ['READY TO PROMOTE', 'HOLD', 'ROLL BACK', 'INCONCLUSIVE'];
+const OVERALLS: Overall[] = ['READY TO PROMOTE', 'SOAKING', 'HOLD', 'ROLL BACK', 'INCONCLUSIVE', 'ROLLED BACK'];
 
 /** Text from logs and files is hostile: one line, no control characters, no table breaks, no HTML. */
 export function mdCell(text: unknown, max = 160): string {

@@ -36,12 +36,21 @@ function engineJson(engine: EngineView) {
 			? {memUsed: r.memUsed, memLimit: r.memLimit, memPercent: r.memLimit > 0 ? round((r.memUsed / r.memLimit) * 100, 1) : null, cpuPercent: round(r.cpuPercent, 1), startedAt: r.startedAt, restarts: r.restarts}
 			: null,
 		logs: engine.logs,
+		condition: engine.condition,
+		lifecycle: engine.lifecycle,
 	};
 }
 
-export function snapshotToJson(snapshot: Snapshot) {
+/** What a status judged: one whole analysis window it watched, or an instant snapshot (--now). */
+export interface StatusBasis {
+	kind: 'window' | 'instant';
+	seconds: number;
+}
+
+export function snapshotToJson(snapshot: Snapshot, basis?: StatusBasis) {
 	return {
 		at: new Date(snapshot.at).toISOString(),
+		...(basis ? {basis: {kind: basis.kind, seconds: round(basis.seconds, 1)}} : {}),
 		runtime: snapshot.runtime,
 		proxy: snapshot.proxy,
 		services: snapshot.services,
@@ -70,10 +79,22 @@ export function observedText(observed: {stable: number; canary: number}): string
 
 const cell = (value: number | null, unit: string) => (value === null || !Number.isFinite(value) ? '-' : `${Number(value.toFixed(2))}${unit}`);
 
-export function renderStatusText(snapshot: Snapshot): string {
+export function renderStatusText(snapshot: Snapshot, basis?: StatusBasis): string {
 	const lines: string[] = [];
 	const {split, verdict} = snapshot;
 	lines.push(`canary-console status at ${new Date(snapshot.at).toISOString()}  (${snapshot.runtime.describe}; proxy ${snapshot.proxy})`);
+	if (basis) {
+		lines.push(basis.kind === 'window' ? `judged over a ${Math.round(basis.seconds)} s window watched from start to end` : `instant snapshot (--now): ${Math.round(basis.seconds)} s of data, not a whole window`);
+	}
+	// Docker trouble, as status --json carries it in servicesError, services and logs.
+	if (snapshot.servicesError) lines.push(`docker: ${snapshot.servicesError}`);
+	const missing = snapshot.services.filter((service) => !service.found).map((service) => service.name);
+	if (missing.length > 0) lines.push(`services missing: ${missing.join(', ')}`);
+	for (const service of snapshot.services.filter((x) => x.found && x.state !== 'running')) lines.push(`service ${service.name}: ${service.state}`);
+	for (const role of ['stable', 'canary'] as const) {
+		const logs = snapshot.engines[role].logs;
+		if (logs.state === 'failed' || logs.state === 'waiting') lines.push(`${role} logs ${logs.state}${logs.message ? `: ${logs.message}` : ''}`);
+	}
 	lines.push(
 		`split: configured ${split.configured ? formatSplit(split.configured) : '?'}` +
 			(split.observed ? `, sampled ${observedText(split.observed.observed)} (N=${split.observed.stable + split.observed.canary} by ${split.observed.method})` : ', not sampled') +
@@ -85,7 +106,7 @@ export function renderStatusText(snapshot: Snapshot): string {
 		const f = engine.figures;
 		const r = engine.resources;
 		lines.push(
-			`${role.padEnd(7)} ${(engine.health?.status ?? 'unknown').padEnd(9)} v${engine.health?.version ?? '?'}  ` +
+			`${role.padEnd(7)} ${engine.condition.padEnd(10)} v${engine.health?.version ?? '?'}  ` +
 				`p95 ${cell(f?.p95 ? f.p95.seconds * 1000 : null, 'ms')}  req/s ${cell(f?.rps ?? null, '')}  5xx ${cell(f?.ratio5xx == null ? null : f.ratio5xx * 100, '%')}  ` +
 				`mem ${cell(r && r.memLimit > 0 ? (r.memUsed / r.memLimit) * 100 : null, '%')}  probe ${engine.probe.state}${engine.probe.message ? ` (${engine.probe.message})` : ''}`,
 		);

@@ -5,6 +5,7 @@ import type {ProbeStatus, SeriesPoint} from './engine-poller.ts';
 import type {SplitSample} from './split-sampler.ts';
 import type {LogStore, StreamState} from './log-store.ts';
 import type {PatternRow} from '../domain/error-diff.ts';
+import type {LifecycleWindow} from '../domain/lifecycle.ts';
 
 // What the screen, `status --json` and the report read: plain data, replaced (never
 // mutated) at most maxFps times a second.
@@ -19,6 +20,13 @@ export interface EngineView {
 	resourcesError: string | null;
 	series: readonly SeriesPoint[];
 	logs: StreamState & {dropped: number};
+	/** Exits and OOM kills in the analysis window. */
+	lifecycle: LifecycleWindow;
+	/**
+	 * What the card says about the engine: its health, or what the runtime did to it
+	 * ("OOM killed", "crash loop", "restarting"): never "healthy" for an engine that keeps dying.
+	 */
+	condition: string;
 }
 
 export type ActionKind = 'promote' | 'rollback' | 'set' | 'undo';

@@ -3,10 +3,10 @@
 import type {EngineRole} from '../core/types.ts';
 import type {Level, LogEvent} from './log-parse.ts';
 import {exceptionSummary} from './log-parse.ts';
-import {rateExcessZ} from './proportions.ts';
+import {rateExcessP} from './proportions.ts';
 
-/** FEW: seen on the canary only, but too few times to tell it from chance. */
-export type PatternFlag = 'NEW' | 'UP' | 'GONE' | 'SAME' | 'DOWN' | 'FEW';
+/** FEW: seen on the canary only, but too few times to tell it from chance. OLD: not seen in the window. */
+export type PatternFlag = 'NEW' | 'UP' | 'GONE' | 'SAME' | 'DOWN' | 'FEW' | 'OLD';
 
 export interface PatternRow {
 	id: string;
@@ -34,15 +34,18 @@ export interface PatternRow {
 }
 
 export interface RowsInput {
+	/** Requests each engine served in the window (the counts are of the same window). */
 	stableRequests: number;
 	canaryRequests: number;
 	now: number;
+	/** Only events at or after this time count (ms since epoch); default: every event since the start. */
+	windowStart?: number;
 	/** A NEW pattern at or above this canary rate (per 1k requests) is WARN. Default 1. */
 	newRateWarnPer1k?: number;
 	/** canary rate / stable rate at or above this is UP. Default 2. */
 	upFactor?: number;
-	/** Fewest canary occurrences before UP is claimed: one event is not a trend. Default 3. */
-	minUpCount?: number;
+	/** Fewest canary occurrences before NEW or UP is claimed: one event is not a trend. Default 3. */
+	minEvents?: number;
 	critical?: RegExp[];
 }
 
@@ -60,10 +63,18 @@ const TRACKED = new Set<Level>(['WARN', 'ERROR', 'FATAL']);
 // shown up about three times (P(zero) ~ 5 %); less than that is no evidence.
 const GONE_EXPECTED = 3;
 // NEW and UP are re-judged on every poll for as long as the console runs, so a line drawn at
-// 99 % would flag a pattern both engines share now and then by chance alone. 3.29 standard
-// deviations (one-sided 0.05 %) keeps a long watch quiet and still flags a canary-only
-// message after 2 events at 90/10 and after 11 at 50/50.
-export const FLAG_Z = 3.29;
+// 1 % would flag a pattern both engines share now and then by chance alone. An exact test at
+// p <= 0.001 with at least 3 canary events keeps a long watch quiet and still flags a
+// canary-only message after 3 events at 90/10 and after 10 at 50/50.
+export const FLAG_P = 0.001;
+// Counts per pattern are kept in buckets of this many ms, so they age out with the window.
+const BUCKET_MS = 5000;
+
+interface Bucket {
+	at: number;
+	stable: number;
+	canary: number;
+}
 
 interface Entry {
 	id: string;
@@ -77,6 +88,10 @@ interface Entry {
 	exampleEngine: EngineRole;
 	/** The exception's own line, kept for critical matching when the example is cut. */
 	summary: string;
+	/** Seen before the console started watching: a known pattern, never NEW. */
+	baseline: boolean;
+	/** Counts since the console started, by time bucket, oldest first (the last keepMs). */
+	buckets: Bucket[];
 }
 
 export class ErrorPatternTable {
@@ -84,7 +99,16 @@ export class ErrorPatternTable {
 	/** Patterns dropped to stay under maxPatterns. */
 	evicted = 0;
 
-	constructor(private readonly maxPatterns = 500) {}
+	/**
+	 * @param since events older than this (ms since epoch) are the baseline: logged before the
+	 *   console watched, with no request counts to compare them to.
+	 * @param keepMs how long counts are kept per pattern (the longest window asked for).
+	 */
+	constructor(
+		private readonly maxPatterns = 500,
+		readonly since = 0,
+		private readonly keepMs = 10 * 60_000,
+	) {}
 
 	get size(): number {
 		return this.entries.size;
@@ -98,7 +122,7 @@ export class ErrorPatternTable {
 			this.entries.delete(templateId);
 		} else {
 			if (this.entries.size >= this.maxPatterns) this.evictOldest();
-			entry = {id: templateId, template, level: event.level, stable: 0, canary: 0, firstSeen: event.time, lastSeen: event.time, example: '', exampleEngine: event.engine, summary: ''};
+			entry = {id: templateId, template, level: event.level, stable: 0, canary: 0, firstSeen: event.time, lastSeen: event.time, example: '', exampleEngine: event.engine, summary: '', baseline: false, buckets: []};
 		}
 		this.entries.set(templateId, entry);
 		// Templates generalise as they learn: keep the latest form.
@@ -106,6 +130,8 @@ export class ErrorPatternTable {
 		if (SEVERITY[event.level] > SEVERITY[entry.level]) entry.level = event.level;
 		if (event.engine === 'canary') entry.canary++;
 		else entry.stable++;
+		if (event.time < this.since) entry.baseline = true;
+		else this.count(entry, event);
 		entry.firstSeen = Math.min(entry.firstSeen, event.time);
 		entry.lastSeen = Math.max(entry.lastSeen, event.time);
 		if (entry.example === '' || (event.engine === 'canary' && entry.exampleEngine !== 'canary')) {
@@ -120,40 +146,64 @@ export class ErrorPatternTable {
 		this.entries.clear();
 	}
 
+	private count(entry: Entry, event: LogEvent): void {
+		const at = Math.floor(event.time / BUCKET_MS) * BUCKET_MS;
+		let bucket = entry.buckets.at(-1);
+		if (!bucket || bucket.at < at) {
+			bucket = {at, stable: 0, canary: 0};
+			entry.buckets.push(bucket);
+		} else if (bucket.at > at) {
+			// A late line (another engine's clock, a reattach): into its own bucket, order kept.
+			bucket = entry.buckets.find((b) => b.at === at) ?? insertBucket(entry.buckets, at);
+		}
+		if (event.engine === 'canary') bucket.canary++;
+		else bucket.stable++;
+		while (entry.buckets.length > 1 && entry.buckets[0]!.at < at - this.keepMs) entry.buckets.shift();
+	}
+
+	/** Counts of one pattern in the window: since the start when no window is given. */
+	private counted(e: Entry, windowStart: number | undefined): {stable: number; canary: number} {
+		if (windowStart === undefined) return e.baseline ? sumBuckets(e.buckets, -Infinity) : {stable: e.stable, canary: e.canary};
+		return sumBuckets(e.buckets, windowStart);
+	}
+
 	rows(input: RowsInput): PatternRow[] {
 		const upAt = input.upFactor ?? 2;
 		const warnAt = input.newRateWarnPer1k ?? 1;
-		const minUp = input.minUpCount ?? 3;
+		const minEvents = input.minEvents ?? 3;
 		const critical = input.critical ?? DEFAULT_CRITICAL;
 		const rows: PatternRow[] = [];
 		for (const e of this.entries.values()) {
-			const stablePer1k = input.stableRequests > 0 ? (e.stable * 1000) / input.stableRequests : null;
-			const canaryPer1k = input.canaryRequests > 0 ? (e.canary * 1000) / input.canaryRequests : null;
+			const n = this.counted(e, input.windowStart);
+			const stablePer1k = input.stableRequests > 0 ? (n.stable * 1000) / input.stableRequests : null;
+			const canaryPer1k = input.canaryRequests > 0 ? (n.canary * 1000) / input.canaryRequests : null;
 			const ratio = stablePer1k !== null && canaryPer1k !== null && stablePer1k > 0 ? canaryPer1k / stablePer1k : null;
 			// NEW and UP must beat chance: at 50/50 a pattern both engines share often shows up
-			// on the canary first, and a few events say nothing about the rates.
-			const z = rateExcessZ(e.canary, e.stable, input.canaryRequests, input.stableRequests);
-			// Without request counts on both sides there is nothing to test against: no claim yet.
-			const significant = z !== null && z >= FLAG_Z;
+			// on the canary first, and a few events say nothing about the rates. Without request
+			// counts on both sides there is nothing to test against: no claim yet.
+			const p = rateExcessP(n.canary, n.stable, input.canaryRequests, input.stableRequests);
+			// (a hair of slack: 0.1^3 in floating point is 0.0010000000000000002)
+			const significant = p !== null && p <= FLAG_P * (1 + 1e-9) && n.canary >= minEvents;
 			let flag: PatternFlag = 'SAME';
-			if (e.canary > 0 && e.stable === 0) flag = significant ? 'NEW' : 'FEW';
-			else if (e.stable > 0 && e.canary === 0) {
+			if (n.canary === 0 && n.stable === 0) flag = 'OLD';
+			else if (n.canary > 0 && n.stable === 0) flag = e.baseline ? (significant ? 'UP' : 'SAME') : significant ? 'NEW' : 'FEW';
+			else if (n.stable > 0 && n.canary === 0) {
 				const expected = stablePer1k !== null ? (stablePer1k * input.canaryRequests) / 1000 : 0;
 				if (expected >= GONE_EXPECTED) flag = 'GONE';
 			} else if (ratio !== null) {
-				if (ratio >= upAt && e.canary >= minUp && significant) flag = 'UP';
+				if (ratio >= upAt && significant) flag = 'UP';
 				else if (ratio <= 1 / upAt) flag = 'DOWN';
 			}
 			const isCritical = critical.some((re) => test(re, e.template) || test(re, e.example) || test(re, e.summary));
 			let verdict: PatternRow['verdict'] = null;
-			if (isCritical && e.canary > 0 && (flag === 'NEW' || flag === 'UP')) verdict = 'FAIL';
+			if (isCritical && n.canary > 0 && (flag === 'NEW' || flag === 'UP')) verdict = 'FAIL';
 			else if (flag === 'NEW' && canaryPer1k !== null && canaryPer1k >= warnAt) verdict = 'WARN';
 			rows.push({
 				id: e.id,
 				template: e.template,
 				level: e.level,
-				stableCount: e.stable,
-				canaryCount: e.canary,
+				stableCount: n.stable,
+				canaryCount: n.canary,
 				stablePer1k,
 				canaryPer1k,
 				ratio,
@@ -184,7 +234,25 @@ function test(re: RegExp, text: string): boolean {
 	return text !== '' && re.test(text);
 }
 
-const FLAG_RANK: Record<PatternFlag, number> = {NEW: 0, UP: 1, FEW: 2, SAME: 3, GONE: 4, DOWN: 5};
+const FLAG_RANK: Record<PatternFlag, number> = {NEW: 0, UP: 1, FEW: 2, SAME: 3, GONE: 4, DOWN: 5, OLD: 6};
+
+function sumBuckets(buckets: readonly Bucket[], from: number): {stable: number; canary: number} {
+	let stable = 0;
+	let canary = 0;
+	for (const b of buckets) {
+		if (b.at + BUCKET_MS <= from) continue;
+		stable += b.stable;
+		canary += b.canary;
+	}
+	return {stable, canary};
+}
+
+function insertBucket(buckets: Bucket[], at: number): Bucket {
+	const bucket = {at, stable: 0, canary: 0};
+	const index = buckets.findIndex((b) => b.at > at);
+	buckets.splice(index < 0 ? buckets.length : index, 0, bucket);
+	return bucket;
+}
 
 function bySuspicion(a: PatternRow, b: PatternRow): number {
 	const ca = a.critical && a.canaryCount > 0 ? 0 : 1;

@@ -26,6 +26,8 @@ export interface WindowFigures {
 	cacheHitRatio: number | null;
 	/** hits + misses in the window: the sample size behind cacheHitRatio. */
 	cacheOps?: number;
+	/** hits + misses since the engine started (the counters' own values): how warm its cache is. */
+	cacheOpsTotal?: number | null;
 	/** A counter went down inside the window (the engine restarted). */
 	reset: boolean;
 }
@@ -49,7 +51,7 @@ export interface HealthReading {
 export type CheckState = 'PASS' | 'WARN' | 'FAIL' | 'NO DATA';
 
 export interface CheckRow {
-	id: 'p95' | 'p95-relative' | '5xx' | '5xx-relative' | 'memory' | 'health' | 'cache' | 'errors';
+	id: 'p95' | 'p95-relative' | '5xx' | '5xx-relative' | 'memory' | 'health' | 'restarts' | 'traffic' | 'cache' | 'errors';
 	label: string;
 	/** Values in the check's unit (ms, %, points); null when there is no data. */
 	stable: number | null;
@@ -68,7 +70,14 @@ export interface CheckRow {
 	reason: string;
 }
 
-export type Overall = 'READY TO PROMOTE' | 'HOLD' | 'ROLL BACK' | 'INCONCLUSIVE';
+/**
+ * SOAKING: every check passes but the stage has not soaked yet. ROLLED BACK: all traffic is on
+ * stable (100/0), so the canary is not judged and no soak runs.
+ */
+export type Overall = 'READY TO PROMOTE' | 'SOAKING' | 'HOLD' | 'ROLL BACK' | 'INCONCLUSIVE' | 'ROLLED BACK';
+
+/** Every check passes (the stage may still be soaking). */
+export const checksPass = (overall: Overall | null | undefined): boolean => overall === 'READY TO PROMOTE' || overall === 'SOAKING';
 
 export interface Verdict {
 	overall: Overall;

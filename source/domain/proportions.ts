@@ -38,3 +38,42 @@ export function rateExcessZ(kCanary: number, kStable: number, nCanary: number, n
 	const p = nCanary / (nCanary + nStable);
 	return (kCanary - k * p) / Math.sqrt(k * p * (1 - p));
 }
+
+/** z for a two-sided 99.9 % interval. */
+export const Z999 = 3.2905;
+
+/**
+ * P(X >= k) for X ~ Binomial(n, p), exact (summed in log space, so n in the thousands is fine).
+ * The conditional test of two Poisson rates: given n = kCanary + kStable events, under "same
+ * rate per request on both", the canary's count is Binomial(n, its share of the requests).
+ * Exact where a z-test is not: one event out of one is never "significant".
+ */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+	if (k <= 0) return 1;
+	if (k > n) return 0;
+	if (p <= 0) return 0;
+	if (p >= 1) return 1;
+	const logP = Math.log(p);
+	const logQ = Math.log1p(-p);
+	// log C(n, k) by summing logs: n stays small (event counts), so this is cheap and exact enough.
+	let logC = 0;
+	for (let i = 1; i <= k; i++) logC += Math.log(n - k + i) - Math.log(i);
+	let term = logC + k * logP + (n - k) * logQ;
+	let sum = 0;
+	for (let i = k; i <= n; i++) {
+		sum += Math.exp(term);
+		// C(n, i+1) / C(n, i) = (n - i) / (i + 1)
+		term += Math.log(n - i) - Math.log(i + 1) + logP - logQ;
+	}
+	return Math.min(1, sum);
+}
+
+/**
+ * One-sided exact p-value that the canary's event rate per request exceeds stable's: the
+ * conditional binomial test above. null without traffic on both sides or without events.
+ */
+export function rateExcessP(kCanary: number, kStable: number, nCanary: number, nStable: number): number | null {
+	const k = kCanary + kStable;
+	if (k <= 0 || nCanary <= 0 || nStable <= 0) return null;
+	return binomialUpperTail(kCanary, k, nCanary / (nCanary + nStable));
+}

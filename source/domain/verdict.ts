@@ -2,9 +2,13 @@
 // check saying its value, threshold, window and sample size. Like Kayenta it refuses to judge
 // on too little data; like Flagger it counts consecutive failed windows against a budget.
 
-import type {CheckRow, CheckState, HealthReading, Overall, Verdict, WindowFigures} from './figures.ts';
-import {cleanText} from './health.ts';
-import {twoProportionZ, Z99} from './proportions.ts';
+import type {CheckRow, HealthReading, Overall, Verdict, WindowFigures} from './figures.ts';
+import type {HealthWindow} from './health-window.ts';
+import type {LifecycleWindow} from './lifecycle.ts';
+import type {Split} from './upstream.ts';
+import {CHECKS, type Row} from './verdict-checks.ts';
+
+export {fmtMs, fmtPct} from './verdict-checks.ts';
 
 export interface Thresholds {
 	/** Absolute canary p95 (the guide: target < 200 ms, alert > 300 ms). */
@@ -19,17 +23,26 @@ export interface Thresholds {
 	/** Canary 5xx share in percent (the guide: < 0.1 %, alert > 0.5 %). */
 	ratio5xxWarnPct: number;
 	ratio5xxFailPct: number;
-	/** Two-proportion z of canary against stable 5xx shares. */
-	zWarn: number;
-	zFail: number;
-	/** Requests each side needs before the two-proportion test says anything. */
-	minRequestsRelative: number;
+	/** One-sided exact p-values of "the canary's rate per request is higher than stable's". */
+	pWarn: number;
+	pFail: number;
+	/** Events (5xx answers, log lines of one pattern) before a rate says anything. */
+	minEvents: number;
 	/** Canary requests in the window before latency, 5xx or cache are judged at all. */
 	minRequests: number;
 	memoryWarnPct: number;
 	memoryFailPct: number;
+	/** Share of the window's health probes that failed before health FAILs. */
+	healthFailPct: number;
+	/** Exits (restarts) of the canary in the window: WARN at this many, FAIL at restartsFail. */
+	restartsWarn: number;
+	restartsFail: number;
 	/** Canary cache hit rate this many points below stable: WARN. */
 	cacheDropWarnPts: number;
+	/** Cache lookups since the canary started before its hit rate is compared (a cold cache is no fault). */
+	cacheWarmupLookups: number;
+	/** Also used for the cache's chance test: z of the hit-rate difference. */
+	zWarn: number;
 	/** A log pattern new in the canary at more than this per 1000 requests: WARN. */
 	newPatternWarnPer1k: number;
 	/** Consecutive failed windows of one check before the verdict says ROLL BACK. */
@@ -45,13 +58,18 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = {
 	p95RelativeFailMs: 100,
 	ratio5xxWarnPct: 0.1,
 	ratio5xxFailPct: 0.5,
-	zWarn: 1.96,
-	zFail: Z99,
-	minRequestsRelative: 100,
+	pWarn: 0.01,
+	pFail: 0.001,
+	minEvents: 3,
 	minRequests: 50,
 	memoryWarnPct: 70,
 	memoryFailPct: 80,
+	healthFailPct: 20,
+	restartsWarn: 1,
+	restartsFail: 2,
 	cacheDropWarnPts: 5,
+	cacheWarmupLookups: 2000,
+	zWarn: 1.96,
 	newPatternWarnPer1k: 1,
 	failureBudget: 3,
 };
@@ -61,7 +79,13 @@ export type CheckId = CheckRow['id'];
 export interface EngineInput {
 	window: WindowFigures | null;
 	health: HealthReading | null;
+	/** Every health probe of the window, summarised; without it only the last probe counts. */
+	healthWindow?: HealthWindow | null;
 	memory: {used: number; limit: number} | null;
+	/** The highest memory share of the limit in the window, percent: a restart does not erase it. */
+	memoryPeakPct?: number | null;
+	/** Exits, OOM kills and state in the window. */
+	lifecycle?: LifecycleWindow | null;
 }
 
 export interface ErrorPatternInput {
@@ -75,6 +99,12 @@ export interface VerdictInput {
 	errorPatterns: ErrorPatternInput | null;
 	thresholds: Thresholds;
 	now: number;
+	/** The window length the caller judges over, in seconds (default: the figures' own). */
+	windowSec?: number;
+	/** The split nginx is configured with, and since when (ms since epoch). */
+	configured?: {split: Split; since: number} | null;
+	/** Soak left in the current stage in ms; null when there is no soak to wait for. */
+	soakRemainingMs?: number | null;
 }
 
 /** Consecutive failed windows per check; start from EMPTY_BUDGET, feed each result back in. */
@@ -87,159 +117,34 @@ export const EMPTY_BUDGET: BudgetState = {failed: {}};
 /** The checks whose NO DATA makes the whole verdict INCONCLUSIVE. */
 const KEY_CHECKS: readonly CheckId[] = ['p95', '5xx', 'health'];
 
-type Row = Omit<CheckRow, 'budget'>;
-
-export const fmtMs = (ms: number): string => (ms < 10 ? ms.toFixed(1) : String(Math.round(ms)));
-export const fmtPct = (pct: number): string => (pct < 1 ? pct.toFixed(2) : pct.toFixed(1));
-const fmtMiB = (bytes: number): string => `${Math.round(bytes / 1048576)} MiB`;
-const ms = (w: WindowFigures | null) => (w?.p95 ? w.p95.seconds * 1000 : null);
-const p95Text = (w: WindowFigures) => `${w.p95?.atLeast ? '>= ' : ''}${fmtMs(ms(w) ?? 0)} ms`;
-
-function band(value: number, warn: number, fail: number): CheckState {
-	return value > fail ? 'FAIL' : value > warn ? 'WARN' : 'PASS';
+export function fmtDuration(ms: number): string {
+	const minutes = Math.ceil(ms / 60_000);
+	if (minutes < 60) return `${minutes}m`;
+	return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-function checkP95(input: VerdictInput, windowSec: number): Row {
+/**
+ * Judges one analysis window. `count` false judges without spending the budget (a preview
+ * between windows): it can never say ROLL BACK, so the screen never shows ROLL BACK before the
+ * window that acts on it.
+ */
+export function evaluate(input: VerdictInput, budget: BudgetState, count = true): {verdict: Verdict; budget: BudgetState} {
 	const t = input.thresholds;
-	const {window: c} = input.canary;
-	const row: Row = {id: 'p95', label: 'p95 latency', stable: ms(input.stable.window), canary: ms(c), unit: 'ms', threshold: `warn > ${t.p95WarnMs} ms, fail > ${t.p95FailMs} ms`, windowSec, n: c?.latencyCount ?? null, state: 'NO DATA', reason: ''};
-	if (!c) return {...row, reason: 'no /metrics window for canary yet'};
-	if (c.latencyCount < t.minRequests || !c.p95) return {...row, canary: null, reason: `canary N=${c.latencyCount} in ${windowSec} s, need ${t.minRequests} to judge p95`};
-	const value = ms(c)!;
-	row.state = band(value, t.p95WarnMs, t.p95FailMs);
-	const limit = row.state === 'FAIL' ? `> ${t.p95FailMs} ms` : row.state === 'WARN' ? `> ${t.p95WarnMs} ms (warn)` : `<= ${t.p95WarnMs} ms`;
-	return {...row, reason: `canary p95 ${p95Text(c)} ${limit} over ${windowSec} s (N=${c.latencyCount})`};
-}
-
-function checkP95Relative(input: VerdictInput, windowSec: number): Row {
-	const t = input.thresholds;
-	const {window: s} = input.stable;
-	const {window: c} = input.canary;
-	const row: Row = {id: 'p95-relative', label: 'p95 vs stable', stable: ms(s), canary: ms(c), unit: 'ms', threshold: `warn > +${t.p95RelativeWarnPct} % and +${t.p95RelativeWarnMs} ms, fail > +${t.p95RelativeFailPct} % and +${t.p95RelativeFailMs} ms`, windowSec, n: c?.latencyCount ?? null, state: 'NO DATA', reason: ''};
-	if (!s || !c || s.latencyCount < t.minRequests || c.latencyCount < t.minRequests || !s.p95 || !c.p95) {
-		return {...row, reason: `stable N=${s?.latencyCount ?? 0}, canary N=${c?.latencyCount ?? 0} in ${windowSec} s, need ${t.minRequests} each to compare`};
-	}
-	const diff = ms(c)! - ms(s)!;
-	const pct = ms(s)! > 0 ? (diff / ms(s)!) * 100 : diff > 0 ? Number.POSITIVE_INFINITY : 0;
-	row.state = diff > t.p95RelativeFailMs && pct > t.p95RelativeFailPct ? 'FAIL' : diff > t.p95RelativeWarnMs && pct > t.p95RelativeWarnPct ? 'WARN' : 'PASS';
-	const sign = diff >= 0 ? '+' : '-';
-	const rel = Number.isFinite(pct) ? ` (${sign}${Math.abs(Math.round(pct))} %)` : '';
-	const limit = row.state === 'FAIL' ? ` > +${t.p95RelativeFailPct} % and +${t.p95RelativeFailMs} ms` : row.state === 'WARN' ? ` > +${t.p95RelativeWarnPct} % and +${t.p95RelativeWarnMs} ms` : '';
-	return {...row, reason: `canary p95 ${p95Text(c)} vs stable ${p95Text(s)}: ${sign}${fmtMs(Math.abs(diff))} ms${rel}${limit} over ${windowSec} s (N=${c.latencyCount})`};
-}
-
-function check5xx(input: VerdictInput, windowSec: number): Row {
-	const t = input.thresholds;
-	const {window: c} = input.canary;
-	const pct = (w: WindowFigures | null) => (w && w.ratio5xx !== null ? w.ratio5xx * 100 : null);
-	const row: Row = {id: '5xx', label: '5xx rate', stable: pct(input.stable.window), canary: pct(c), unit: '%', threshold: `warn > ${t.ratio5xxWarnPct} %, fail > ${t.ratio5xxFailPct} %`, windowSec, n: c?.requests ?? null, state: 'NO DATA', reason: ''};
-	if (!c) return {...row, reason: 'no /metrics window for canary yet'};
-	if (c.requests < t.minRequests) return {...row, canary: null, reason: `canary N=${c.requests} in ${windowSec} s, need ${t.minRequests} to judge 5xx`};
-	const value = pct(c)!;
-	row.state = band(value, t.ratio5xxWarnPct, t.ratio5xxFailPct);
-	const limit = row.state === 'FAIL' ? `> ${t.ratio5xxFailPct} %` : row.state === 'WARN' ? `> ${t.ratio5xxWarnPct} % (warn)` : `<= ${t.ratio5xxWarnPct} %`;
-	return {...row, reason: `canary 5xx ${fmtPct(value)} % (${c.errors5xx} of ${c.requests}) ${limit} over ${windowSec} s (N=${c.requests})`};
-}
-
-function check5xxRelative(input: VerdictInput, windowSec: number): Row {
-	const t = input.thresholds;
-	const {window: s} = input.stable;
-	const {window: c} = input.canary;
-	const pct = (w: WindowFigures | null) => (w && w.ratio5xx !== null ? w.ratio5xx * 100 : null);
-	const row: Row = {id: '5xx-relative', label: '5xx vs stable', stable: pct(s), canary: pct(c), unit: '%', threshold: `warn z > ${t.zWarn.toFixed(2)}, fail z > ${t.zFail.toFixed(2)}; N >= ${t.minRequestsRelative} each`, windowSec, n: c?.requests ?? null, state: 'NO DATA', reason: ''};
-	if (!s || !c || s.requests < t.minRequestsRelative || c.requests < t.minRequestsRelative) {
-		return {...row, reason: `stable N=${s?.requests ?? 0}, canary N=${c?.requests ?? 0} in ${windowSec} s, need ${t.minRequestsRelative} each to compare`};
-	}
-	const z = twoProportionZ(c.errors5xx, c.requests, s.errors5xx, s.requests);
-	const shares = `canary 5xx ${fmtPct(pct(c)!)} % vs stable ${fmtPct(pct(s)!)} %`;
-	if (z === null) return {...row, state: 'PASS', reason: `${shares}: no difference to test over ${windowSec} s (N=${c.requests})`};
-	row.state = z > t.zFail ? 'FAIL' : z > t.zWarn ? 'WARN' : 'PASS';
-	const limit = row.state === 'FAIL' ? ` > ${t.zFail.toFixed(2)}` : row.state === 'WARN' ? ` > ${t.zWarn.toFixed(2)} (warn)` : '';
-	return {...row, reason: `${shares}: z = ${z.toFixed(2)}${limit} over ${windowSec} s (N=${c.requests})`};
-}
-
-function checkMemory(input: VerdictInput, windowSec: number): Row {
-	const t = input.thresholds;
-	const pct = (m: EngineInput['memory']) => (m && m.limit > 0 && Number.isFinite(m.used) ? (m.used / m.limit) * 100 : null);
-	const value = pct(input.canary.memory);
-	const row: Row = {id: 'memory', label: 'memory', stable: pct(input.stable.memory), canary: value, unit: '%', threshold: `warn > ${t.memoryWarnPct} %, fail > ${t.memoryFailPct} % of limit`, windowSec, n: null, state: 'NO DATA', reason: 'no memory reading for canary'};
-	if (value === null) return row;
-	row.state = band(value, t.memoryWarnPct, t.memoryFailPct);
-	const limit = row.state === 'FAIL' ? `> ${t.memoryFailPct} %` : row.state === 'WARN' ? `> ${t.memoryWarnPct} % (warn)` : `<= ${t.memoryWarnPct} %`;
-	return {...row, reason: `canary memory ${Math.round(value)} % of ${fmtMiB(input.canary.memory!.limit)} ${limit}`};
-}
-
-function checkHealth(input: VerdictInput, windowSec: number): Row {
-	const h = input.canary.health;
-	const row: Row = {id: 'health', label: 'health', stable: input.stable.health?.httpCode ?? null, canary: h?.httpCode ?? null, unit: '', threshold: 'fail if unhealthy, warn if degraded', windowSec, n: h ? 1 : null, state: 'NO DATA', reason: 'no /healthz reading for canary'};
-	if (!h) return row;
-	const why = h.error ? `: ${cleanText(h.error, 80)}` : '';
-	const code = h.httpCode === null ? 'no answer' : `HTTP ${h.httpCode}`;
-	switch (h.status) {
-		case 'unhealthy':
-			return {...row, state: 'FAIL', reason: `canary unhealthy (${code})${why}`};
-		case 'degraded':
-			return {...row, state: 'WARN', reason: `canary degraded (${code})${why}`};
-		case 'unknown':
-			return {...row, reason: `canary health unknown (${code})${why}`};
-		default:
-			if (h.kernelsOk === false) return {...row, state: 'WARN', reason: `canary healthy (${code}) but its kernel check failed`};
-			return {...row, state: 'PASS', reason: `canary healthy (${code}${h.version ? `, ${h.version}` : ''}${h.latencyMs !== null ? `, ${fmtMs(h.latencyMs)} ms` : ''})`};
-	}
-}
-
-function checkCache(input: VerdictInput, windowSec: number): Row {
-	const t = input.thresholds;
-	const {stable: s, canary: c} = input;
-	const row: Row = {id: 'cache', label: 'cache hit rate', stable: null, canary: null, unit: '%', threshold: `warn > ${t.cacheDropWarnPts} points below stable`, windowSec, n: null, state: 'NO DATA', reason: 'no cache figures for both engines'};
-	// Both sides from the same source: window ratios, else the engines' own gauges.
-	let pair: [number, number] | null = null;
-	if (c.window && c.window.requests < t.minRequests) return {...row, n: c.window.requests, reason: `canary N=${c.window.requests} in ${windowSec} s, need ${t.minRequests} to judge the cache`};
-	if (s.window?.cacheHitRatio != null && c.window?.cacheHitRatio != null) {
-		pair = [s.window.cacheHitRatio, c.window.cacheHitRatio];
-		row.n = c.window.requests;
-	} else if (s.health?.cacheHitRate != null && c.health?.cacheHitRate != null) pair = [s.health.cacheHitRate, c.health.cacheHitRate];
-	if (!pair) return row;
-	const [sp, cp] = [pair[0] * 100, pair[1] * 100];
-	const drop = sp - cp;
-	// A few hundred lookups swing the hit rate by several points: the drop must also beat chance.
-	const sOps = s.window?.cacheOps ?? 0;
-	const cOps = c.window?.cacheOps ?? 0;
-	const z = sOps > 0 && cOps > 0 ? twoProportionZ(Math.round(pair[1] * cOps), cOps, Math.round(pair[0] * sOps), sOps) : null;
-	const chance = z !== null && z > -t.zWarn;
-	const state: CheckState = drop > t.cacheDropWarnPts && !chance ? 'WARN' : 'PASS';
-	const limit = state === 'WARN' ? ` > ${t.cacheDropWarnPts}` : drop > t.cacheDropWarnPts ? ` (within chance: z ${z!.toFixed(2)})` : '';
-	const how = drop >= 0 ? `${drop.toFixed(1)} points lower${limit}` : `${(-drop).toFixed(1)} points higher`;
-	return {...row, stable: sp, canary: cp, state, reason: `canary cache hit ${cp.toFixed(1)} % vs stable ${sp.toFixed(1)} %: ${how} over ${windowSec} s${row.n !== null ? ` (N=${row.n})` : ''}`};
-}
-
-function checkErrors(input: VerdictInput, windowSec: number): Row {
-	const t = input.thresholds;
-	const p = input.errorPatterns;
-	const row: Row = {id: 'errors', label: 'new error patterns', stable: null, canary: null, unit: '', threshold: `warn: new pattern > ${t.newPatternWarnPer1k} per 1k requests; fail: critical pattern`, windowSec, n: input.canary.window?.requests ?? null, state: 'NO DATA', reason: 'no log analysis yet'};
-	if (!p) return row;
-	const above = p.newPatterns.filter((x) => x.canaryPer1k > t.newPatternWarnPer1k).sort((a, b) => b.canaryPer1k - a.canaryPer1k);
-	row.canary = above.length + p.critical.length;
-	if (p.critical.length > 0) return {...row, state: 'FAIL', reason: `critical error pattern in canary: "${cleanText(p.critical[0].template, 80)}"${p.critical.length > 1 ? ` (+${p.critical.length - 1} more)` : ''}`};
-	if (above.length > 0) {
-		return {...row, state: 'WARN', reason: `${above.length} new error pattern${above.length > 1 ? 's' : ''} in canary, top "${cleanText(above[0].template, 60)}" at ${above[0].canaryPer1k.toFixed(1)} per 1k > ${t.newPatternWarnPer1k}`};
-	}
-	return {...row, state: 'PASS', reason: `no new error pattern in canary above ${t.newPatternWarnPer1k} per 1k over ${windowSec} s`};
-}
-
-const CHECKS = [checkP95, checkP95Relative, check5xx, check5xxRelative, checkMemory, checkHealth, checkCache, checkErrors];
-
-/** Judges one analysis window. Call once per window: the budget counts windows. */
-export function evaluate(input: VerdictInput, budget: BudgetState): {verdict: Verdict; budget: BudgetState} {
-	const t = input.thresholds;
-	const windowSec = input.canary.window?.windowSec ?? input.stable.window?.windowSec ?? 0;
+	const windowSec = input.windowSec ?? input.canary.window?.windowSec ?? input.stable.window?.windowSec ?? 0;
 	const of = Math.max(1, Math.round(t.failureBudget));
+	const rolledBack = input.configured?.split.canary === 0;
 	const failed: BudgetState['failed'] = {};
 	const checks: CheckRow[] = CHECKS.map((check) => {
-		const row = check(input, windowSec);
+		let row: Row = check(input, windowSec);
+		if (rolledBack && row.id !== 'health' && row.id !== 'restarts' && row.id !== 'memory') {
+			row = {...row, state: 'NO DATA', canary: null, reason: `no canary traffic: ${input.configured!.split.stable}/0 sends everything to stable`};
+		}
 		const before = budget.failed[row.id] ?? 0;
 		// NO DATA neither extends nor breaks a run of failures; PASS and WARN end it.
-		const used = row.state === 'FAIL' ? before + 1 : row.state === 'NO DATA' ? before : 0;
+		let used = row.state === 'FAIL' ? before + 1 : row.state === 'NO DATA' ? before : 0;
+		// A preview shows the failure coming but spends nothing: only a recorded window reaches the budget.
+		if (!count && row.state === 'FAIL') used = Math.max(before, Math.min(used, of - 1));
+		if (rolledBack) used = 0;
 		if (used > 0) failed[row.id] = used;
 		return {...row, budget: {used: Math.min(used, of), of}};
 	});
@@ -249,12 +154,19 @@ export function evaluate(input: VerdictInput, budget: BudgetState): {verdict: Ve
 	const spent = fails.find((r) => r.budget.used >= of);
 	const warn = checks.find((r) => r.state === 'WARN');
 	const missing = checks.find((r) => r.state === 'NO DATA' && KEY_CHECKS.includes(r.id));
-	if (spent) {
+	const quiet = input.stable.window !== null && input.canary.window !== null && input.stable.window.requests + input.canary.window.requests === 0;
+	if (rolledBack) {
+		overall = 'ROLLED BACK';
+		reason = `all traffic on stable (${input.configured!.split.stable}/0): the canary is not judged and no soak runs`;
+	} else if (spent) {
 		overall = 'ROLL BACK';
 		reason = `${spent.reason}; failed ${spent.budget.used} of ${of} windows in a row`;
 	} else if (fails.length > 0) {
 		overall = 'HOLD';
 		reason = `${fails[0].reason}; failure ${fails[0].budget.used} of ${of}`;
+	} else if (quiet) {
+		overall = 'INCONCLUSIVE';
+		reason = `no traffic in the last ${Math.round(windowSec)} s: nothing to judge`;
 	} else if (warn) {
 		overall = 'HOLD';
 		reason = warn.reason;
@@ -262,10 +174,11 @@ export function evaluate(input: VerdictInput, budget: BudgetState): {verdict: Ve
 		overall = 'INCONCLUSIVE';
 		reason = `too little data: ${missing.reason}`;
 	} else {
-		overall = 'READY TO PROMOTE';
 		const skipped = checks.filter((r) => r.state === 'NO DATA').map((r) => r.label);
 		const n = input.canary.window?.requests ?? 0;
-		reason = `all checks pass over ${windowSec} s (canary N=${n})${skipped.length ? `; no data: ${skipped.join(', ')}` : ''}`;
+		const soak = input.soakRemainingMs ?? 0;
+		overall = soak > 0 ? 'SOAKING' : 'READY TO PROMOTE';
+		reason = `${soak > 0 ? `checks pass, soak ${fmtDuration(soak)} to go` : 'all checks pass'} over ${windowSec} s (canary N=${n})${skipped.length ? `; no data: ${skipped.join(', ')}` : ''}`;
 	}
 	return {verdict: {overall, reason, checks, at: input.now}, budget: {failed}};
 }

@@ -156,6 +156,7 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 
 	let cacheHitRatio: number | null = null;
 	let cacheOps = 0;
+	let cacheOpsTotal: number | null = null;
 	let cacheReset = false;
 	if (profile.cacheOps) {
 		const {opLabel, hit, miss, metric} = profile.cacheOps;
@@ -166,6 +167,11 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 		const total = hits + sum(miss);
 		cacheHitRatio = total > 0 && Number.isFinite(total) ? hits / total : null;
 		cacheOps = Number.isFinite(total) ? total : 0;
+		// The counters' own values count from the engine's start: how warm its cache can be.
+		const lifetime = findSamples(newer, metric)
+			.filter((x) => x.labels[opLabel] === hit || x.labels[opLabel] === miss)
+			.reduce((t, x) => t + asCount(x.value), 0);
+		cacheOpsTotal = Number.isFinite(lifetime) ? lifetime : null;
 	}
 	return {
 		windowSec: seconds,
@@ -179,6 +185,7 @@ export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: n
 		p99: histogramQuantile(0.99, hist.buckets),
 		cacheHitRatio,
 		cacheOps,
+		cacheOpsTotal,
 		reset: req.reset || hist.reset || cacheReset,
 	};
 }

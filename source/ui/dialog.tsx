@@ -27,6 +27,9 @@ export function ActionDialog({action, width, height}: {action: ActionState; widt
 		return (
 			<Panel width={width} height={height}>
 				<Title width={width - 1}>{`confirm: ${title}`}</Title>
+				{action.kind === 'undo' && action.to.canary > action.from.canary ? (
+					<Line colour={theme.state.fail} bold>{`this undo sends traffic BACK TO THE CANARY: ${action.from.canary} % -> ${action.to.canary} %`}</Line>
+				) : null}
 				{action.diff.map((line, index) => (
 					<Line key={index} colour={line.startsWith('+') ? theme.state.pass : line.startsWith('-') ? theme.state.fail : theme.text.dim}>
 						{line}

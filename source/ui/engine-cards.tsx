@@ -13,6 +13,11 @@ const HEALTH_COLOUR: Record<string, string> = {
 	degraded: theme.state.warn,
 	unhealthy: theme.state.fail,
 	unknown: theme.state.nodata,
+	restarted: theme.state.warn,
+	restarting: theme.state.fail,
+	missing: theme.state.fail,
+	'crash loop': theme.state.fail,
+	'OOM killed': theme.state.fail,
 };
 
 export const CARD_HEIGHT = 8;
@@ -35,7 +40,7 @@ function Card({engine, width, now}: {engine: EngineView; width: number; now: num
 				<Text color={theme.engine[engine.role]} bold>
 					{engine.role.padEnd(7)}
 				</Text>
-				<Text color={HEALTH_COLOUR[health?.status ?? 'unknown']}>{(health?.status ?? 'unknown').padEnd(10)}</Text>
+				<Text color={HEALTH_COLOUR[engine.condition] ?? theme.state.nodata}>{`${engine.condition} `.padEnd(11)}</Text>
 				<Text color={stale ? theme.state.fail : theme.text.dim}>{status}</Text>
 			</Line>
 			<Line>
@@ -46,7 +51,7 @@ function Card({engine, width, now}: {engine: EngineView; width: number; now: num
 			<Line>{`req/s ${number(figures?.rps)}  5xx ${percent(figures?.ratio5xx, 2)}  N ${figures?.requests ?? DASH}`}</Line>
 			<Line>{`mem ${bytes(resources?.memUsed)}/${bytes(resources?.memLimit)} ${percent(memPct, 0)}  cpu ${resources?.cpuPercent === null || resources?.cpuPercent === undefined ? DASH : `${resources.cpuPercent.toFixed(0)}%`}`}</Line>
 			<Line>{`cache ${percent(figures?.cacheHitRatio ?? health?.cacheHitRate ?? null, 0)}  queue ${health?.queueDepth ?? DASH}`}</Line>
-			<Line>{`up ${uptime}  restarts ${resources?.restarts ?? DASH}`}</Line>
+			<Line>{`up ${uptime}  restarts ${resources?.restarts ?? DASH}${engine.lifecycle.lastExit ? `  last exit ${engine.lifecycle.lastExit.code ?? '?'}${engine.lifecycle.lastExit.oom ? ' (OOM)' : ''}` : ''}`}</Line>
 			<Line dim>{engine.probe.message ?? health?.error ?? engine.resourcesError ?? engine.url}</Line>
 		</Panel>
 	);

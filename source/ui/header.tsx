@@ -22,7 +22,8 @@ export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 	const trouble = troubleOf(snapshot);
 	const automation = snapshot.automation;
 	const remaining = automation ? automation.soakRemainingMs : soakLeft;
-	const soak = remaining > 0 ? `soak ${duration(inStage)}, ${duration(remaining)} to go` : automation?.readyToPromote ? `soaked ${duration(inStage)}: ready to promote` : `soaked ${duration(inStage)}`;
+	const rolledBack = split.configured?.canary === 0;
+	const soak = rolledBack ? 'soak stopped: all traffic on stable' : remaining > 0 ? `soak ${duration(inStage)}, ${duration(remaining)} to go` : automation?.readyToPromote ? `soaked ${duration(inStage)}: ready to promote` : `soaked ${duration(inStage)}`;
 	const modes = [automation?.autoRollback ? 'AUTO-ROLLBACK' : null, automation?.autoPromote ? 'AUTO-PROMOTE' : null].filter(Boolean).join(' ');
 	const automatic = automation?.lastAction && snapshot.at - automation.lastAction.at < 10 * 60_000 ? automation.lastAction : null;
 	return (

@@ -1,4 +1,5 @@
-import {readFileSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {readFileSync} from 'node:fs';
 import {createRequire, register} from 'node:module';
 import {dirname, join} from 'node:path';
 
@@ -7,16 +8,38 @@ import {dirname, join} from 'node:path';
 // shows log lines with request ids feeds them a new string many times a second, so they grow
 // for as long as it runs. And render-node-to-output.js measures every text node on every
 // frame without any cache (widest-line), a fifth of the console's CPU when profiled.
-// `npm ci` (the prepare script, ops/patch-ink.ts) writes versions of these three modules with
-// bounded caches over the installed ones; where that did not happen, a module hook swaps them
-// in as they load (it slows loading Ink by about half a second, so it is only the fallback).
+// Nothing is written into node_modules: the bundle (dist/, ops/build.ts) is built with these
+// modules in place of the originals, and a run from the sources swaps them in with a module
+// hook as they load. Each change names the exact upstream version and the sha256 of the file
+// it was written against (package.json pins those versions); a file with any other content is
+// left as shipped, the build refuses it, and test/ink-patches.test.ts fails.
 // The replacements keep the originals' exports and behaviour.
 
-const LIMIT = 4096;
-const MARKER = '// canary-console: bounded caches';
+/** The upstream file a change was written against. */
+export interface Upstream {
+	package: string;
+	version: string;
+	sha256: string;
+}
 
-export const PATCHES: Record<string, string> = {
-	'/widest-line/index.js': `
+export interface Replacement extends Upstream {
+	source: string;
+}
+
+export interface Edit extends Upstream {
+	from: string;
+	to: string;
+	/** Specifiers the edited text imports that the original does not: must resolve from the file. */
+	needs?: string[];
+}
+
+const LIMIT = 4096;
+export const PATCHES: Record<string, Replacement> = {
+	'/widest-line/index.js': {
+		package: 'widest-line',
+		version: '6.0.0',
+		sha256: 'c56c70d00610e14d157c1ed4fc3a2b83d96f7e595b1842ba12f3a84217796eb1',
+		source: `
 import stringWidth from 'string-width';
 const cache = new Map();
 export function cacheSize() { return cache.size; }
@@ -29,7 +52,12 @@ export default function widestLine(string) {
 	cache.set(string, width);
 	return width;
 }`,
-	'/ink/build/measure-text.js': `
+	},
+	'/ink/build/measure-text.js': {
+		package: 'ink',
+		version: '6.8.0',
+		sha256: '4562d24171af3063b91a0d965c652ebdf1e2bdf4fe7f75c6bc8664fefc77df6a',
+		source: `
 import widestLine from 'widest-line';
 const cache = new Map();
 export function cacheSize() { return cache.size; }
@@ -43,7 +71,12 @@ const measureText = (text) => {
 	return dimensions;
 };
 export default measureText;`,
-	'/ink/build/wrap-text.js': `
+	},
+	'/ink/build/wrap-text.js': {
+		package: 'ink',
+		version: '6.8.0',
+		sha256: 'd2b8b4d05ed0eadd6c52149092f062ba048cda9928ce88e5176107c6fe38c19e',
+		source: `
 import wrapAnsi from 'wrap-ansi';
 import cliTruncate from 'cli-truncate';
 const cache = new Map();
@@ -63,6 +96,7 @@ const wrapText = (text, maxWidth, wrapType) => {
 	return wrapped;
 };
 export default wrapText;`,
+	},
 };
 
 // One-line edits of installed modules. Ink imports a single function (throttle) from the
@@ -76,9 +110,19 @@ export default wrapText;`,
 export const NARROW_TEXT = String.raw`^[\u0020-\u007E\u00A1-\u00AC\u00AE-\u00FF\u2010-\u2027\u2190-\u2193\u2500-\u259F\u25B2\u25BC\u2713\u2717]*$`;
 const STRING_WIDTH_START = 'export default function stringWidth(input, options = {}) {';
 
-export const EDITS: Record<string, {from: string; to: string}> = {
-	'/ink/build/ink.js': {from: "import { throttle } from 'es-toolkit/compat';", to: "import throttle from 'es-toolkit/compat/throttle';"},
+export const EDITS: Record<string, Edit> = {
+	'/ink/build/ink.js': {
+		package: 'ink',
+		version: '6.8.0',
+		sha256: 'd0402b8f4ed689e8ad1d8036c7583217b4528496928cee23e17b85583e9860a3',
+		from: "import { throttle } from 'es-toolkit/compat';",
+		to: "import throttle from 'es-toolkit/compat/throttle';",
+		needs: ['es-toolkit/compat/throttle'],
+	},
 	'/string-width/index.js': {
+		package: 'string-width',
+		version: '8.3.0',
+		sha256: 'abc20775da6b552188b098688ebec671e29f5416d6339d3534bb7b016174003e',
 		from: STRING_WIDTH_START,
 		to: `const narrowText = new RegExp(${JSON.stringify(NARROW_TEXT)}); // canary-console: narrow text
 ${STRING_WIDTH_START}
@@ -86,29 +130,60 @@ ${STRING_WIDTH_START}
 	},
 };
 
-/** The edited text; the same text when the edit is already in (the edit keeps its `from`). */
-export function applyEdit(text: string, edit: {from: string; to: string}): string {
-	return text.includes(edit.to) ? text : text.replace(edit.from, edit.to);
+/**
+ * Upstream files the console relies on without replacing them: source/ui/ink-output-cache.ts
+ * swaps the frame caches of Ink's Output class (it checks their shape as it loads).
+ */
+export const RELIED_ON: Record<string, Upstream> = {
+	'/ink/build/output.js': {package: 'ink', version: '6.8.0', sha256: 'de9078c7fc647c40cf9e32d6658fcbbee91dae9e3f6334e5f4ebfc5905fc401d'},
+};
+
+export function sha256(content: string | Uint8Array): string {
+	return createHash('sha256').update(content).digest('hex');
 }
 
+export function applyEdit(text: string, edit: Edit): string {
+	return text.replace(edit.from, edit.to);
+}
+
+// Runs on the module-hooks thread: a file is changed only when its content is the one the
+// change was written for, and an edit only when what it adds an import of resolves.
 const HOOKS = `
+import {createHash} from 'node:crypto';
+import {readFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {fileURLToPath} from 'node:url';
 const patches = ${JSON.stringify(PATCHES)};
 const edits = ${JSON.stringify(EDITS)};
+const suffixes = [...Object.keys(patches), ...Object.keys(edits)];
+function original(url, expected) {
+	try {
+		return createHash('sha256').update(readFileSync(fileURLToPath(url))).digest('hex') === expected;
+	} catch {
+		return false;
+	}
+}
+function resolves(url, specifiers) {
+	try {
+		for (const specifier of specifiers) createRequire(url).resolve(specifier);
+		return true;
+	} catch {
+		return false;
+	}
+}
 export async function load(url, context, nextLoad) {
 	if (!url.startsWith('file:')) return nextLoad(url, context);
-	for (const [suffix, source] of Object.entries(patches)) {
-		if (url.endsWith(suffix)) return {format: 'module', source, shortCircuit: true};
-	}
-	for (const [suffix, edit] of Object.entries(edits)) {
-		if (!url.endsWith(suffix)) continue;
-		const loaded = await nextLoad(url, context);
-		const text = String(loaded.source);
-		return {...loaded, source: text.includes(edit.to) ? text : text.replace(edit.from, edit.to)};
-	}
-	return nextLoad(url, context);
+	const suffix = suffixes.find((candidate) => url.endsWith(candidate));
+	const patch = patches[suffix];
+	if (patch && original(url, patch.sha256)) return {format: 'module', source: patch.source, shortCircuit: true};
+	const edit = edits[suffix];
+	if (!edit || !original(url, edit.sha256) || !resolves(url, edit.needs ?? [])) return nextLoad(url, context);
+	const loaded = await nextLoad(url, context);
+	const text = typeof loaded.source === 'string' ? loaded.source : Buffer.from(loaded.source).toString('utf8');
+	return {...loaded, source: text.replace(edit.from, edit.to)};
 }`;
 
-/** The installed files the patches replace, by their suffix. */
+/** The installed files the changes apply to, by their suffix. */
 export function patchTargets(): Record<string, string> {
 	const require = createRequire(import.meta.url);
 	const inkBuild = dirname(require.resolve('ink'));
@@ -120,49 +195,30 @@ export function patchTargets(): Record<string, string> {
 		'/ink/build/measure-text.js': join(inkBuild, 'measure-text.js'),
 		'/ink/build/wrap-text.js': join(inkBuild, 'wrap-text.js'),
 		'/ink/build/ink.js': join(inkBuild, 'ink.js'),
+		'/ink/build/output.js': join(inkBuild, 'output.js'),
 	};
 }
 
-function isPatched(suffix: string, text: string): boolean {
-	const edit = EDITS[suffix];
-	// An Ink without the line has nothing to edit: as good as patched.
-	return edit ? text.includes(edit.to) || !text.includes(edit.from) : text.startsWith(MARKER);
-}
-
-/** Writes the bounded modules over the installed ones; returns what it did per file. */
-export function patchInstalledInk(): string[] {
-	const done: string[] = [];
-	for (const [suffix, path] of Object.entries(patchTargets())) {
-		const current = readFileSync(path, 'utf8');
-		if (isPatched(suffix, current)) {
-			done.push(`${path}: already patched`);
-			continue;
-		}
-		const edit = EDITS[suffix];
-		writeFileSync(path, edit ? applyEdit(current, edit) : `${MARKER}\n${PATCHES[suffix]!.trimStart()}\n`);
-		done.push(`${path}: patched`);
+/** Installed files whose content is not the one recorded for them, with what differs. */
+export function upstreamMismatches(): string[] {
+	const targets = patchTargets();
+	const recorded: Record<string, Upstream> = {...PATCHES, ...EDITS, ...RELIED_ON};
+	const wrong: string[] = [];
+	for (const [suffix, upstream] of Object.entries(recorded)) {
+		const path = targets[suffix]!;
+		const actual = sha256(readFileSync(path));
+		if (actual !== upstream.sha256) wrong.push(`${path}: sha256 ${actual}, the change was written for ${upstream.package}@${upstream.version} (${upstream.sha256})`);
 	}
-	return done;
-}
-
-function installedPatched(): boolean {
-	try {
-		return Object.entries(patchTargets()).every(([suffix, path]) => isPatched(suffix, readFileSync(path, 'utf8')));
-	} catch {
-		return false;
-	}
+	return wrong;
 }
 
 let registered = false;
 
 /** Call before Ink is first imported: makes sure the bounded modules are the ones that load. */
-export function registerInkPatches(): 'installed' | 'hook' {
-	if (installedPatched()) return 'installed';
-	if (!registered) {
-		registered = true;
-		register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
-	}
-	return 'hook';
+export function registerInkPatches(): void {
+	if (registered) return;
+	registered = true;
+	register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
 }
 
 export const INK_CACHE_LIMIT = LIMIT;

@@ -16,7 +16,8 @@ export function stateColour(state: CheckState): string {
 }
 
 export function overallColour(overall: Overall | undefined): string {
-	if (overall === 'READY TO PROMOTE') return theme.state.pass;
+	if (overall === 'READY TO PROMOTE' || overall === 'SOAKING') return theme.state.pass;
+	if (overall === 'ROLLED BACK') return theme.state.warn;
 	if (overall === 'HOLD') return theme.state.warn;
 	if (overall === 'ROLL BACK') return theme.state.fail;
 	return theme.state.nodata;

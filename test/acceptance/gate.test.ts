@@ -66,7 +66,7 @@ test('gate against lab scenarios: good canary -> 0, no traffic -> 2, 20 % errors
 			// A 4 s window is noisy (the cache check may WARN): pass means no failure, not all green.
 			assert.ok(result.verdicts.some((w) => w.overall !== 'INCONCLUSIVE'), 'the canary was judged');
 			assert.ok(result.verdicts.every((w) => w.failed.length === 0 && w.overall !== 'ROLL BACK'));
-			assert.match(result.table, /^verdict: (READY TO PROMOTE|HOLD)/m);
+			assert.match(result.table, /^verdict: (READY TO PROMOTE|SOAKING|HOLD)/m);
 			assert.match(result.table, /p95 latency/);
 			assert.match(result.table, /GATE PASS \(exit 0\)/);
 		});

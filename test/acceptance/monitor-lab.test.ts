@@ -241,7 +241,7 @@ describe('monitor on the lab', {concurrency: 2}, () => {
 		const root = fileURLToPath(new URL('../..', import.meta.url));
 		const started = Date.now();
 		const {stdout, code} = await new Promise<{stdout: string; code: number | null}>((resolve, reject) => {
-			const child = execFile(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'status', '--json', '--demo', '--balancer', 'lab'], {cwd: root, timeout: 60_000, env: {...process.env, NO_COLOR: '1'}}, (error, out) => {
+			const child = execFile(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'status', '--json', '--demo', '--balancer', 'lab', '--window', '20'], {cwd: root, timeout: 90_000, env: {...process.env, NO_COLOR: '1'}}, (error, out) => {
 				if (error && error.killed) reject(error);
 				else resolve({stdout: out, code: child.exitCode});
 			});
@@ -250,9 +250,11 @@ describe('monitor on the lab', {concurrency: 2}, () => {
 		assert.equal(code, 0);
 		const json = JSON.parse(stdout);
 		assert.ok(json.verdict, `a verdict after ${seconds.toFixed(1)} s`);
-		assert.ok(['READY TO PROMOTE', 'HOLD', 'ROLL BACK', 'INCONCLUSIVE'].includes(json.verdict.overall));
+		assert.ok(['READY TO PROMOTE', 'SOAKING', 'HOLD', 'ROLL BACK', 'INCONCLUSIVE'].includes(json.verdict.overall));
+		assert.deepEqual(json.basis, {kind: 'window', seconds: 20}, 'status judged a whole window it watched');
+		assert.ok(seconds >= 20, `it watched the window (${seconds.toFixed(1)} s)`);
 		const ids = json.verdict.checks.map((check: CheckRow) => check.id);
-		for (const id of ['p95', 'p95-relative', '5xx', '5xx-relative', 'memory', 'health', 'cache', 'errors']) assert.ok(ids.includes(id), `row ${id}`);
+		for (const id of ['p95', 'p95-relative', '5xx', '5xx-relative', 'memory', 'health', 'restarts', 'traffic', 'cache', 'errors']) assert.ok(ids.includes(id), `row ${id}`);
 		for (const check of json.verdict.checks as CheckRow[]) {
 			for (const key of ['stable', 'canary', 'threshold', 'windowSec', 'n', 'state', 'budget', 'reason']) assert.ok(key in check, `${check.id} has ${key}`);
 			assert.equal(typeof check.threshold, 'string');

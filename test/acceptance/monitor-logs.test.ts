@@ -21,7 +21,8 @@ const show = (row: PatternRow) =>
 	`${row.flag} stable ${row.stableCount} (${row.stablePer1k?.toFixed(1)}/1k) canary ${row.canaryCount} (${row.canaryPer1k?.toFixed(1)}/1k): ${row.template}`;
 
 async function newPatternScenario(split: {stable: number; canary: number}, rate: number): Promise<void> {
-	const m = await startMonitorLab({lab: {split, canaryFaults: {}}, config: {analysisIntervalSec: 3600}});
+	// The diff covers the analysis window: a 30 s window holds the whole watch.
+	const m = await startMonitorLab({lab: {split, canaryFaults: {}}, config: {analysisIntervalSec: 3600, windowSec: 30}});
 	try {
 		const {monitor, lab} = m;
 		// Both engines served requests and wrote their usual lines before the fault.
@@ -30,7 +31,7 @@ async function newPatternScenario(split: {stable: number; canary: number}, rate:
 		assert.equal(monitor.current().patterns.filter(isInjected).length, 0, 'no such pattern before the fault');
 		await lab.setFaults('canary', {errorMessage: {text: MESSAGE, rate}});
 		const faultAt = Date.now();
-		const seen = await monitor.until((s) => s.patterns.some((row) => isInjected(row) && row.flag === 'NEW' && row.canaryCount >= 2), 30_000);
+		const seen = await monitor.until((s) => s.patterns.some((row) => isInjected(row) && row.flag === 'NEW' && row.canaryCount >= 3), 30_000);
 		const snapshot = monitor.current();
 		const seconds = (Date.now() - faultAt) / 1000;
 		assert.ok(seen, `NEW within 30 s; patterns: ${snapshot.patterns.map(show).join(' | ')}`);

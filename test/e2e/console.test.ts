@@ -123,7 +123,7 @@ after(async () => {
 });
 
 test('status --json: health, version, figures, Docker memory, logs attached, split attributed to both engines', async () => {
-	const run = await console_(['status']);
+	const run = await console_(['status', '--now']);
 	assert.equal(run.code, 0, describe(run));
 	const {engines, split, runtime} = run.json;
 	assert.match(runtime.describe, /^Docker \S+ at unix:\/\//, describe(run));
@@ -243,7 +243,7 @@ test('nginx-canary stopped: status shows the balancer unhealthy, a weight change
 	assert.deepEqual(weightsOf(text), ['stable weight=50', 'canary weight=50'], 'the earlier tests left 50/50');
 	await cli(['stop', NGINX]);
 	try {
-		const status = await console_(['status']);
+		const status = await console_(['status', '--now']);
 		assert.equal(status.code, 0, describe(status));
 		const health = status.json.balancer.health;
 		assert.equal(health?.status, 'unhealthy', JSON.stringify(status.json.balancer));
@@ -276,7 +276,7 @@ test('nginx-canary stopped: status shows the balancer unhealthy, a weight change
 test('the Docker daemon stopped: status --json still answers (exit 0) and says Docker is unreachable', async () => {
 	await engineCommand(engineScript, 'stop');
 	try {
-		const run = await console_(['status']);
+		const run = await console_(['status', '--now']);
 		assert.equal(run.code, 0, describe(run));
 		const text = JSON.stringify({notices: run.json.notices, logs: [run.json.engines.stable.logs, run.json.engines.canary.logs]});
 		assert.match(text, /Docker (unreachable since|socket \S+ not found|daemon at \S+ refused)/, text);

@@ -1,3 +1,4 @@
+// Run with `npm run test:nginx`; fails when nginx is missing.
 // The weight flow against a real nginx: real `nginx -t`, a real asynchronous reload and the
 // real sampler counting X-Upstream through the balancer.
 
@@ -9,13 +10,14 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {applySplit, type ApplyDeps} from '../source/core/apply-weights.ts';
-import {createAuditLog} from '../source/core/audit.ts';
-import {writeInPlace} from '../source/core/in-place-write.ts';
-import {sampleSplit, verifySplit} from '../source/core/split-sampler.ts';
-import type {CommandResult, ProxyControl} from '../source/core/types.ts';
+import {applySplit, type ApplyDeps} from '../../source/core/apply-weights.ts';
+import {createAuditLog} from '../../source/core/audit.ts';
+import {writeInPlace} from '../../source/core/in-place-write.ts';
+import {sampleSplit, verifySplit} from '../../source/core/split-sampler.ts';
+import type {CommandResult, ProxyControl} from '../../source/core/types.ts';
+import {findNginx} from '../../source/adapters/nginx-local.ts';
 
-const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
+const NGINX = process.env.NGINX_BIN ?? findNginx() ?? '';
 
 function run(file: string, args: string[]): Promise<CommandResult> {
 	return new Promise((resolve) => {
@@ -54,6 +56,7 @@ async function until(check: () => Promise<boolean>, ms: number, what: string) {
 }
 
 test('real nginx: promote and roll back are verified, a rejected config is restored without reload', async (t) => {
+	assert.ok(NGINX, 'this suite needs a real nginx: apt-get install -y --no-install-recommends nginx-light');
 	const dir = await mkdtemp(join(tmpdir(), 'apply-nginx-'));
 	const stable = engine('1.1.0');
 	const canary = engine('1.2.0');
