@@ -57,7 +57,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
 		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null'};
-		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, proxy: lab.proxy, runtime: lab.runtime});
+		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime});
 	} catch (error) {
 		await lab.stop();
 		run.to = Date.now();
