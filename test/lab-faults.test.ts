@@ -2,6 +2,7 @@ import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import type {EngineRole, LifecycleEvent, LogGap, ResourceReading} from '../source/core/types.ts';
 import {startLab, type Lab, type LabOptions} from '../source/lab/lab.ts';
+import {startLabBehind} from '../source/lab/lab-behind.ts';
 import {alive} from './helpers/processes.ts';
 import {labSeed, waitFor} from './helpers/monitor-lab.ts';
 
@@ -120,5 +121,33 @@ describe('lab faults', {concurrency: 1}, () => {
 			await waitFor('a log gap for the OOM restart', () => w.gaps.some((g) => /^engine-canary was OOM-killed and restarted, \d+\.\d s gap$/.test(g.reason)), 10_000, 20);
 			assert.deepEqual(of(w, 'stable'), [], 'stable, below the limit, is left alone');
 		});
+	});
+
+	it('the demo\'s lab (started behind the first frame) names its seed at once and hands lifecycle events to a watcher from before it was up', async () => {
+		const seed = labSeed();
+		let release: () => void = () => {};
+		const lab = await startLabBehind({hold: new Promise<void>((resolve) => (release = resolve)), balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}, rps: 0, seed, canaryFaults: {crashAfterMs: 300}, restartDelayMs: 200});
+		const events: LifecycleEvent[] = [];
+		const controller = new AbortController();
+		try {
+			assert.equal(lab.runtime.describe, `starting the lab (2 engines, a balancer, a load generator, seed ${seed})...`);
+			lab.lifecycle.watch((event) => events.push(event), controller.signal);
+			release();
+			await lab.ready;
+			assert.match(lab.runtime.describe, new RegExp(`, seed ${seed}\\)$`));
+			await waitFor('the one-shot crash and its restart', () => events.filter((e) => e.engine === 'canary').length >= 3, 15_000, 20);
+			// The first starts too: the watcher was there before the engines.
+			const seen = events.map((e) => `${e.engine} ${e.kind} ${e.exitCode ?? ''}`.trim());
+			assert.deepEqual(seen.filter((e) => e.startsWith('canary')), ['canary start', 'canary die 1', 'canary start']);
+			assert.deepEqual(seen.filter((e) => e.startsWith('stable')), ['stable start']);
+			const reading = await waitFor('a reading after the restart', async () => {
+				const r = await lab.stats.read('canary');
+				return r.restarts === 1 && r.state === 'running' && r;
+			}, 5000, 50);
+			assert.equal(reading.exitCode, 1);
+		} finally {
+			controller.abort();
+			await lab.stop();
+		}
 	});
 });

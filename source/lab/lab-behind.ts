@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {LifecycleSource, LogSource, ProxyControl, RuntimeInfo, StatsSource} from '../core/types.ts';
 import {MAX_SEED} from '../domain/seeded-random.ts';
+import {createLabLifecycle} from './lab-lifecycle.ts';
 import {DEFAULT_PORTS, startLab, type Lab, type LabOptions} from './lab.ts';
 import {pickPorts} from './lab-process.ts';
 
@@ -39,10 +40,12 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	const ports = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports});
 	const upstream = labOptions.upstream ?? 'involution_engine';
 	const seed = labOptions.seed ?? randomInt(0, MAX_SEED + 1);
+	// Made here, so a watcher attached before the lab is up misses none of its events.
+	const lifecycle = labOptions.lifecycle ?? createLabLifecycle();
 	let lab: Lab | null = null;
 	let release: () => void = () => {};
 	const held = hold ? Promise.race([hold, new Promise<void>((resolve) => (release = resolve))]) : Promise.resolve();
-	const ready = held.then(() => startLab({...labOptions, dir, ports, upstream, seed})).then((started) => {
+	const ready = held.then(() => startLab({...labOptions, dir, ports, upstream, seed, lifecycle})).then((started) => {
 		lab = started;
 		return started;
 	});
@@ -81,10 +84,7 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 		dir,
 		logs: {follow: (engine, sink, signal) => started().logs.follow(engine, sink, signal)},
 		stats: {read: (engine, signal) => started().stats.read(engine, signal)},
-		lifecycle: {
-			// Watching may begin before the lab is up: it starts with the lab (a lab that failed has no events).
-			watch: (sink, signal) => void ready.then((running) => running.lifecycle.watch(sink, signal), () => {}),
-		},
+		lifecycle,
 		proxy,
 		runtime,
 		seed,

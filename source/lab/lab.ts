@@ -13,7 +13,7 @@ import {findNginx, startLocalNginx} from '../adapters/nginx-local.ts';
 import {MILD_CANARY_FAULT, type Faults} from './faults.ts';
 import {renderLabConfig} from './lab-config.ts';
 import {createEngineSupervisor, type EngineSupervisor} from './engine-supervisor.ts';
-import {createLabLifecycle} from './lab-lifecycle.ts';
+import {createLabLifecycle, type LabLifecycle} from './lab-lifecycle.ts';
 import {createLabLogs} from './lab-logs.ts';
 import {hasExited, pickPorts, spawnLabChild, stopChild} from './lab-process.ts';
 import {createLabProxy} from './lab-proxy.ts';
@@ -47,6 +47,8 @@ export interface LabOptions {
 	 * request mix): the same seed replays the same draws. Random when absent.
 	 */
 	seed?: number;
+	/** Where the supervisor reports start/die/oom; a new one when absent (the lab behind the screen passes its own, so watchers can attach before the lab is up). */
+	lifecycle?: LabLifecycle;
 }
 
 export interface Lab {
@@ -121,7 +123,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	const ownDir = options.dir === undefined;
 	const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
 	const logs = createLabLogs();
-	const lifecycle = createLabLifecycle();
+	const lifecycle = options.lifecycle ?? createLabLifecycle();
 	const memLimit = options.memLimit ?? LAB_MEM_LIMIT;
 	const seed = options.seed ?? randomInt(0, MAX_SEED + 1);
 	const engines: Record<EngineRole, EngineState> = {
