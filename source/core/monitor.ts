@@ -1,4 +1,4 @@
-import type {Clock, EngineRole, HttpProbe, LogSource, ProxyControl, RuntimeInfo, StatsSource} from './types.ts';
+import type {Clock, EngineRole, HttpProbe, LifecycleSource, LogSource, ProxyControl, RuntimeInfo, StatsSource} from './types.ts';
 import {ENGINE_ROLES, systemClock} from './types.ts';
 import type {Config} from '../config.ts';
 import {EnginePoller} from './engine-poller.ts';
@@ -31,6 +31,8 @@ export interface MonitorDeps {
 	clock?: Clock;
 	/** Extra X-Upstream addresses (container IPs) that belong to each engine. */
 	aliases?: Record<string, EngineRole>;
+	/** start, die and oom of the engines (Docker events, the lab's supervisor). */
+	lifecycle?: LifecycleSource;
 	/** The deployment's containers for the services strip (Docker only). */
 	services?: () => Promise<ServiceView[]>;
 	/** false when an Automation records the verdicts (it owns the analysis clock then). */
