@@ -71,11 +71,11 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 		import('./adapters/http-probe.ts'),
 	]);
 	// DOCKER_HOST, else the docker CLI's current context, else the default socket.
-	const client = connectDocker().docker;
+	const {docker: client, endpoint} = connectDocker();
 	// Run from anywhere: without ops/ here, nginx-canary's mounts name the host file.
 	const nginxFile = await findNginxHostFile(client, config.docker.names.nginx, config.docker.nginxConfig);
 	const dockerConfig: Config = nginxFile.found ? {...config, docker: {...config.docker, nginxConfig: {...config.docker.nginxConfig, host: nginxFile.path}}} : config;
-	const docker = createDockerAdapters({docker: client, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig});
+	const docker = createDockerAdapters({docker: client, endpoint: endpoint.describe, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig});
 	const check = await docker.check();
 	// One object for the life of the console, refilled in place when an engine starts again.
 	const aliases: Record<string, EngineRole> = {};

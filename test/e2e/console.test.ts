@@ -11,6 +11,7 @@ import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
+import {requireTmux, Tmux} from '../helpers/tmux.ts';
 import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
 
 const {engineScript} = requireEngine();
@@ -366,6 +367,35 @@ test('nginx-canary stopped: status shows the balancer unhealthy, a weight change
 	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=90', 'canary weight=10']);
 	const outcomes = await outcomesSince(before);
 	assert.deepEqual(outcomes.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '50/50', '90/10', 'failed'], ['set', '50/50', '90/10', 'verified']]);
+});
+
+test('the keys on the guide config: p then y promotes, b then y rolls back; both VERIFIED on screen', async () => {
+	requireTmux();
+	const tmux = new Tmux(`e2e-keys-${process.pid}`);
+	try {
+		// CI=true makes Ink print only the final frame: the screen needs it unset.
+		tmux.start([process.execPath, '--import', 'tsx', 'source/cli.tsx', '--config', configFile], {env: {CI: undefined, NO_COLOR: '1'}, cwd: ROOT});
+		await tmux.waitFor((screen) => /canary-console 90\/10/.test(screen) && /sampled\s+\d+(\.\d)?\/\d+(\.\d)?\s+N=\d+/.test(screen), 30_000);
+		tmux.keys('p');
+		await tmux.waitFor((screen) => screen.includes('confirm: promote 90/10 -> 50/50'));
+		tmux.keys('y');
+		const promoted = await tmux.waitFor((screen) => /(^|[^-])VERIFIED: promote 90\/10 -> 50\/50/.test(screen) || /NOT-VERIFIED|FAILED|REFUSED/.test(screen), 30_000);
+		assert.match(promoted, /(^|[^-])VERIFIED: promote 90\/10 -> 50\/50/, promoted);
+		assert.match(promoted, /VERIFIED 50\/50: observed .* by version/, promoted);
+		tmux.keys('Escape');
+		tmux.keys('b');
+		await tmux.waitFor((screen) => screen.includes('confirm: rollback 50/50 -> 100/0'));
+		tmux.keys('y');
+		const rolledBack = await tmux.waitFor((screen) => /(^|[^-])VERIFIED: rollback 50\/50 -> 100\/0/.test(screen) || /NOT-VERIFIED|FAILED|REFUSED/.test(screen), 30_000);
+		assert.match(rolledBack, /(^|[^-])VERIFIED: rollback 50\/50 -> 100\/0/, rolledBack);
+		assert.match(rolledBack, /all \d+ answers from stable \(by version\)/, rolledBack);
+		tmux.keys('Escape');
+		tmux.keys('q');
+		await tmux.waitFor((screen) => /CONSOLE-EXIT=0/.test(screen), 15_000);
+		assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=100', 'canary down']);
+	} finally {
+		tmux.kill();
+	}
 });
 
 test('the Docker daemon stopped: status --json still answers (exit 0) and says Docker is unreachable', async () => {

@@ -16,8 +16,10 @@ export {findNginxHostFile} from './nginx-file.ts';
 export type {ServiceState} from './inspect.ts';
 
 export interface DockerAdaptersConfig {
-	/** A client to use; by default one from DOCKER_HOST. */
+	/** A client to use; by default one from DOCKER_HOST or the current context. */
 	docker?: Docker;
+	/** Where that client connects, for messages, e.g. "unix:///run/docker.sock (context prod)". */
+	endpoint?: string;
 	names: {stable: string; canary: string; nginx: string; services: string[]};
 	nginxConfig: {host: string; container: string};
 	logs?: DockerLogOptions;
@@ -39,8 +41,9 @@ export interface DockerAdapters {
 }
 
 export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapters {
-	const docker = config.docker ?? connectDocker().docker;
-	const endpoint = endpointOf(docker);
+	const connected = config.docker ? null : connectDocker();
+	const docker = config.docker ?? connected!.docker;
+	const endpoint = config.endpoint ?? connected?.endpoint.describe ?? endpointOf(docker);
 	const engines: Record<EngineRole, string> = {stable: config.names.stable, canary: config.names.canary};
 	const required = [config.names.stable, config.names.canary, config.names.nginx];
 	const runtime: {kind: 'docker'; describe: string} = {kind: 'docker', describe: `Docker at ${endpoint}`};
