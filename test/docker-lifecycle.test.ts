@@ -26,6 +26,6 @@ test('readings carry the state, the last exit code and the OOM flag from inspect
 	assert.deepEqual(stateOf(inspect({})), {state: 'running', exitCode: null, oomKilled: false});
 	assert.deepEqual(stateOf(inspect({Status: 'exited', Running: false, ExitCode: 137, OOMKilled: true, FinishedAt: '2026-12-06T10:00:00Z'})), {state: 'exited', exitCode: 137, oomKilled: true});
 	assert.deepEqual(stateOf(inspect({Status: 'restarting', Running: true, Restarting: true, ExitCode: 1, FinishedAt: '2026-12-06T10:00:00Z'})), {state: 'restarting', exitCode: 1, oomKilled: false});
-	// Running again after a crash: the last exit's code stays visible.
-	assert.deepEqual(stateOf(inspect({ExitCode: 3, FinishedAt: '2026-12-06T10:00:00Z'})), {state: 'running', exitCode: 3, oomKilled: false});
+	// Running again: Docker has reset the code; only the die event still has it.
+	assert.deepEqual(stateOf(inspect({ExitCode: 0, FinishedAt: '2026-12-06T10:00:00Z'})), {state: 'running', exitCode: null, oomKilled: false});
 });

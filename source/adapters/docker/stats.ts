@@ -31,13 +31,13 @@ export function cpuPercent(stats: RawStats): number | null {
 	return cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
 }
 
-/** State, last exit code and OOM flag from inspect (Docker clears OOMKilled at the next start). */
+/** State, exit code and OOM flag from inspect (Docker clears both at the next start). */
 export function stateOf(info: Pick<Docker.ContainerInspectInfo, 'State'>): Pick<ResourceReading, 'state' | 'exitCode' | 'oomKilled'> {
 	const status = info.State.Status;
 	const state = info.State.Restarting || status === 'restarting' ? 'restarting' : info.State.Running ? 'running' : 'exited';
-	const exited = !info.State.Running || info.State.Restarting;
-	// A running container that never exited reports ExitCode 0: only an exit has a code worth showing.
-	const exitCode = exited || info.State.FinishedAt && !info.State.FinishedAt.startsWith('0001-') ? info.State.ExitCode : null;
+	// Docker sets ExitCode back to 0 when the container starts again: a running container's last
+	// exit code is known only from the `die` event (lifecycle.ts).
+	const exitCode = !info.State.Running || info.State.Restarting ? info.State.ExitCode : null;
 	return {state, exitCode: exitCode ?? null, oomKilled: Boolean(info.State.OOMKilled)};
 }
 
