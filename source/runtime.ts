@@ -65,7 +65,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{createDockerAdapters, connectDocker, findNginxHostFile}, {Monitor}, {createHttpProbe}] = await Promise.all([
+	const [{createDockerAdapters, connectDocker, findNginxHostFile, refreshAliases}, {Monitor}, {createHttpProbe}] = await Promise.all([
 		import('./adapters/docker/index.ts'),
 		import('./core/monitor.ts'),
 		import('./adapters/http-probe.ts'),
@@ -79,7 +79,7 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	const check = await docker.check();
 	// One object for the life of the console, refilled in place when an engine starts again.
 	const aliases: Record<string, EngineRole> = {};
-	await refreshAliases(docker.docker, dockerConfig, aliases).catch(() => {});
+	await refreshAliases(docker.docker, dockerConfig.docker.names, dockerConfig.roles, aliases).catch(() => {});
 	const monitor = new Monitor({
 		config: dockerConfig,
 		http: createHttpProbe(),
@@ -95,7 +95,7 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	// A recreated engine comes back with a new address: nginx's X-Upstream then names that one.
 	const stop = new AbortController();
 	docker.lifecycle.watch((event) => {
-		if (event.kind === 'start') void refreshAliases(docker.docker, dockerConfig, aliases).catch(() => {});
+		if (event.kind === 'start') void refreshAliases(docker.docker, dockerConfig.docker.names, dockerConfig.roles, aliases).catch(() => {});
 	}, stop.signal);
 	if (nginxFile.found) monitor.notice('info', nginxFile.found);
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
@@ -107,18 +107,4 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 			docker.close();
 		},
 	};
-}
-
-/** nginx reports the address it connected to (the container's IP), not the name in the config. */
-async function refreshAliases(docker: import('dockerode'), config: Config, aliases: Record<string, EngineRole>): Promise<void> {
-	const fresh: Record<string, EngineRole> = {};
-	for (const role of ['stable', 'canary'] as const) {
-		const port = config.roles[role].split(':').at(-1) ?? '8080';
-		const info = await docker.getContainer(config.docker.names[role]).inspect().catch(() => null);
-		for (const network of Object.values(info?.NetworkSettings.Networks ?? {})) {
-			if (network.IPAddress) fresh[`${network.IPAddress}:${port}`] = role;
-		}
-	}
-	for (const key of Object.keys(aliases)) if (!(key in fresh)) delete aliases[key];
-	Object.assign(aliases, fresh);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type Docker from 'dockerode';
 import {deploymentNames} from '../source/adapters/docker/inspect.ts';
+import {refreshAliases} from '../source/adapters/docker/aliases.ts';
 
 const container = (name: string, labels: Record<string, string>, networks: string[], state = 'running') =>
 	({Id: `${name}-id`, Names: [`/${name}`], State: state, Labels: labels, NetworkSettings: {Networks: Object.fromEntries(networks.map((n) => [n, {}]))}}) as unknown as Docker.ContainerInfo;
@@ -31,4 +32,21 @@ test('on the default bridge only the configured names that exist join the engine
 		container('someone-elses-db', {}, ['bridge']),
 	]), REQUIRED, 'nginx-canary', EXTRA);
 	assert.deepEqual(names, ['engine-stable', 'engine-canary', 'nginx-canary', 'redis-canary'], 'engine-canary is required: shown (as missing)');
+});
+
+test('the address book follows a recreated engine: its new address in, the old one out, the same object', async () => {
+	let canaryIp = '172.18.0.3';
+	const fake = {
+		getContainer: (name: string) => ({
+			inspect: async () => ({NetworkSettings: {Networks: {canary_default: {IPAddress: name === 'engine-stable' ? '172.18.0.2' : canaryIp}}}}),
+		}),
+	} as unknown as Docker;
+	const names = {stable: 'engine-stable', canary: 'engine-canary'};
+	const roles = {stable: 'engine-stable:8080', canary: 'engine-canary:8080'};
+	const aliases: Record<string, 'stable' | 'canary'> = {};
+	await refreshAliases(fake, names, roles, aliases);
+	assert.deepEqual(aliases, {'172.18.0.2:8080': 'stable', '172.18.0.3:8080': 'canary'});
+	canaryIp = '172.18.0.7';
+	await refreshAliases(fake, names, roles, aliases);
+	assert.deepEqual(aliases, {'172.18.0.2:8080': 'stable', '172.18.0.7:8080': 'canary'});
 });

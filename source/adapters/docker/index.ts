@@ -13,6 +13,7 @@ export {describeGap} from './logs.ts';
 export {dockerExec} from './exec.ts';
 export {createDockerLifecycleSource, parseLifecycleEvent} from './lifecycle.ts';
 export {findNginxHostFile} from './nginx-file.ts';
+export {refreshAliases} from './aliases.ts';
 export type {ServiceState} from './inspect.ts';
 
 export interface DockerAdaptersConfig {
