@@ -7,7 +7,7 @@ import {after, before, test} from 'node:test';
 import {createDockerLifecycleSource} from '../../source/adapters/docker/lifecycle.ts';
 import {createDockerStatsSource} from '../../source/adapters/docker/stats.ts';
 import type {LifecycleEvent} from '../../source/core/types.ts';
-import {cli, ensureNetwork, NAMES, requireEngine, startEngine, waitFor} from './docker-harness.ts';
+import {cli, ensureNetwork, get, hostPort, NAMES, requireEngine, startEngine, waitFor} from './docker-harness.ts';
 
 const {docker} = requireEngine();
 const watching = new AbortController();
@@ -63,4 +63,20 @@ test('a crashed engine: die with exit code 137, then start again under the resta
 	} finally {
 		stats.close();
 	}
+});
+
+test('an engine killed for memory (--memory 256m): the oom event arrives, then die 137 and a new start', async () => {
+	await cli(['start', NAMES.canary]); // the test above left it stopped
+	const port = await hostPort(NAMES.canary, 8080);
+	await waitFor('engine-canary answering', async () => (await get(port, '/healthz', 'e2e-lifecycle')).status === 200, 15_000);
+	const from = events.length;
+	// The lab engine's memory fault holds real, touched memory: past the limit the kernel kills it.
+	const response = await fetch(`http://127.0.0.1:${port}/__lab/faults`, {method: 'POST', body: JSON.stringify({memoryGrowthMbPerMin: 10_000}), signal: AbortSignal.timeout(5000)});
+	assert.equal(response.status, 200);
+	const oom = await waitFor('oom of engine-canary', () => events.slice(from).find((e) => e.engine === 'canary' && e.kind === 'oom'), 30_000);
+	const died = await waitFor('die of engine-canary', () => events.slice(from).find((e) => e.engine === 'canary' && e.kind === 'die'), 10_000);
+	assert.equal(died.exitCode, 137, JSON.stringify(events.slice(from)));
+	assert.ok(died.at >= oom.at, JSON.stringify(events.slice(from)));
+	// Docker clears OOMKilled at the next start; the event is what keeps the cause.
+	await waitFor('start of engine-canary after the kill', () => events.slice(from).some((e) => e.engine === 'canary' && e.kind === 'start' && e.at >= died.at), 15_000);
 });
