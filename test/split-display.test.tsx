@@ -25,6 +25,8 @@ test('the split panel never shows an observed split for N=0, and says why', () =
 	assert.match(text, /sampled {5}- {2}N=0 in 95ms/);
 	assert.doesNotMatch(text, /100\/0|0\/0/);
 	assert.match(text, /no answer attributed: add X-Upstream/);
+	const same = strip(render(<SplitPanel split={split({...nothing, versions: {stable: '1.1.0', canary: '1.1.0'}})} width={60} height={6} />).lastFrame() ?? '');
+	assert.match(same, /both engines v1\.1\.0: add X-Upstream to nginx/);
 	assert.match(text, /by nothing at .*, 200 unattributed/);
 });
 

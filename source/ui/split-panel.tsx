@@ -16,7 +16,8 @@ export const SplitPanel = React.memo(function SplitPanel({split, width, height}:
 	const unattributed = sample?.unknown ?? 0;
 	const interval = sample?.interval ? `canary ${sample.interval.low.toFixed(1)}-${sample.interval.high.toFixed(1)}% (99%)` : '';
 	// An observed split over no attributed answer would be an invention: show '-' and why.
-	const third = sample && attributed === 0 && unattributed > 0 ? 'no answer attributed: add X-Upstream to nginx' : interval;
+	const same = sample?.versions && sample.versions.stable !== null && sample.versions.stable === sample.versions.canary ? sample.versions.stable : null;
+	const third = sample && attributed === 0 && unattributed > 0 ? `${same ? `both engines v${same}` : 'no answer attributed'}: add X-Upstream to nginx` : interval;
 	const by = sample ? `by ${sample.method === 'none' ? 'nothing' : sample.method} at ${split.sampledAt ? clock(split.sampledAt) : '-'}` : null;
 	return (
 		// One blank column keeps the panel apart from the verdict table beside it.
