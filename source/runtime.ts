@@ -1,6 +1,7 @@
 import {join} from 'node:path';
 import type {Config} from './config.ts';
 import type {Monitor} from './core/monitor.ts';
+import type {EngineRole} from './core/types.ts';
 
 // The adapters behind a Monitor: the demo lab or a real Docker Engine. The CLI checks the
 // flags; this file only puts the parts together.
@@ -73,39 +74,46 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{createDockerAdapters}, {Monitor}, {createHttpProbe}] = await Promise.all([
+	const [{createDockerAdapters, connectDocker, findNginxHostFile, refreshAliases}, {Monitor}, {createHttpProbe}] = await Promise.all([
 		import('./adapters/docker/index.ts'),
 		import('./core/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 	]);
-	const docker = createDockerAdapters({names: config.docker.names, nginxConfig: config.docker.nginxConfig});
+	// DOCKER_HOST, else the docker CLI's current context, else the default socket.
+	const {docker: client, endpoint} = connectDocker();
+	// Run from anywhere: without ops/ here, nginx-canary's mounts name the host file.
+	const nginxFile = await findNginxHostFile(client, config.docker.names.nginx, config.docker.nginxConfig);
+	const dockerConfig: Config = nginxFile.found ? {...config, docker: {...config.docker, nginxConfig: {...config.docker.nginxConfig, host: nginxFile.path}}} : config;
+	const docker = createDockerAdapters({docker: client, endpoint: endpoint.describe, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig});
 	const check = await docker.check();
-	const aliases = await engineAliases(docker.docker, config).catch(() => undefined);
+	// One object for the life of the console, refilled in place when an engine starts again.
+	const aliases: Record<string, EngineRole> = {};
+	await refreshAliases(docker.docker, dockerConfig.docker.names, dockerConfig.roles, aliases).catch(() => {});
 	const monitor = new Monitor({
-		config,
+		config: dockerConfig,
 		http: createHttpProbe(),
 		logs: docker.logs,
 		stats: docker.stats,
 		proxy: docker.proxy,
 		runtime: docker.runtime,
 		aliases,
+		lifecycle: docker.lifecycle,
 		services: () => docker.services(),
 		analysisTimer: options.analysisTimer,
 	});
+	// A recreated engine comes back with a new address: nginx's X-Upstream then names that one.
+	const stop = new AbortController();
+	docker.lifecycle.watch((event) => {
+		if (event.kind === 'start') void refreshAliases(docker.docker, dockerConfig.docker.names, dockerConfig.roles, aliases).catch(() => {});
+	}, stop.signal);
+	if (nginxFile.found) monitor.notice('info', nginxFile.found);
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
-	return {monitor, shutdown: async () => docker.close()};
-}
-
-/** nginx reports the address it connected to (the container's IP), not the name in the config. */
-async function engineAliases(docker: import('dockerode'), config: Config): Promise<Record<string, 'stable' | 'canary'>> {
-	const aliases: Record<string, 'stable' | 'canary'> = {};
-	for (const role of ['stable', 'canary'] as const) {
-		const port = config.roles[role].split(':').at(-1) ?? '8080';
-		const info = await docker.getContainer(config.docker.names[role]).inspect();
-		for (const network of Object.values(info.NetworkSettings.Networks ?? {})) {
-			if (network.IPAddress) aliases[`${network.IPAddress}:${port}`] = role;
-		}
-	}
-	return aliases;
+	return {
+		monitor,
+		shutdown: async () => {
+			stop.abort();
+			docker.close();
+		},
+	};
 }

@@ -147,6 +147,9 @@ test('a container that sees another file stops the change before writing and off
 		const restarted = await restartProxy(t.deps);
 		assert.equal(restarted.outcome, 'restored');
 		assert.equal(restarted.ok, true);
+		// The audit line records the split nginx ran before (the detached file) and after (the host file).
+		const restartLine = (await t.auditLines()).find((l) => l.action === 'restart-proxy')!;
+		assert.deepEqual([restartLine.from, restartLine.to], ['89/11', '90/10'], JSON.stringify(restartLine));
 		const again = await applySplit(t.deps, {action: 'promote', to: half});
 		assert.equal(again.outcome, 'verified');
 		assert.deepEqual((await t.auditLines()).map((l) => `${l.action}:${l.outcome}`), ['promote:refused', 'restart-proxy:restored', 'promote:started', 'promote:verified']);

@@ -3,17 +3,19 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
-import {DEFAULT_SOCKET, describeDockerError, dockerEndpointFromEnv, isNotFound, isUnreachable} from '../source/adapters/docker/connect.ts';
+import {createHash} from 'node:crypto';
+import {mkdir} from 'node:fs/promises';
+import {currentDockerContext, DEFAULT_SOCKET, describeDockerError, dockerEndpointFromEnv, isNotFound, isUnreachable} from '../source/adapters/docker/connect.ts';
 
 const errno = (code: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`connect ${code}`), {code, ...extra});
 
 test('unix: default socket, unix:// and a bare path', () => {
-	assert.deepEqual(dockerEndpointFromEnv({}), {options: {socketPath: DEFAULT_SOCKET}, describe: `unix://${DEFAULT_SOCKET}`, socketPath: DEFAULT_SOCKET});
+	assert.deepEqual(dockerEndpointFromEnv({DOCKER_CONFIG: '/nonexistent'}), {options: {socketPath: DEFAULT_SOCKET}, describe: `unix://${DEFAULT_SOCKET}`, socketPath: DEFAULT_SOCKET});
 	const e = dockerEndpointFromEnv({DOCKER_HOST: 'unix:///run/e2e/docker.sock'});
 	assert.equal(e.socketPath, '/run/e2e/docker.sock');
 	assert.equal(e.describe, 'unix:///run/e2e/docker.sock');
 	assert.equal(dockerEndpointFromEnv({DOCKER_HOST: '/tmp/d.sock'}).socketPath, '/tmp/d.sock');
-	assert.equal(dockerEndpointFromEnv({DOCKER_HOST: '  '}).socketPath, DEFAULT_SOCKET);
+	assert.equal(dockerEndpointFromEnv({DOCKER_HOST: '  ', DOCKER_CONFIG: '/nonexistent'}).socketPath, DEFAULT_SOCKET);
 });
 
 test('tcp without TLS: port 2375, http', () => {
@@ -95,4 +97,52 @@ test('isUnreachable: connection failures yes, API answers no', () => {
 	assert.equal(isUnreachable(new Error('socket hang up')), true);
 	assert.equal(isUnreachable(Object.assign(new Error('conflict'), {statusCode: 409})), false);
 	assert.equal(isUnreachable(null), false);
+});
+
+/** A docker CLI config dir as `docker context create NAME --docker host=HOST` leaves it. */
+async function cliConfig(contexts: Record<string, string>, current?: string): Promise<string> {
+	const dir = await mkdtemp(join(tmpdir(), 'docker-config-'));
+	if (current !== undefined) await writeFile(join(dir, 'config.json'), JSON.stringify({auths: {}, currentContext: current}));
+	for (const [name, host] of Object.entries(contexts)) {
+		const meta = join(dir, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
+		await mkdir(meta, {recursive: true});
+		await writeFile(join(meta, 'meta.json'), JSON.stringify({Name: name, Metadata: {Description: ''}, Endpoints: {docker: {Host: host, SkipTLSVerify: false}}}));
+	}
+	return dir;
+}
+
+test('without DOCKER_HOST the docker CLI current context names the endpoint: DOCKER_CONTEXT, then config.json', async () => {
+	const dir = await cliConfig({e2e: 'unix:///run/canary-e2e/docker.sock', remote: 'ssh://deploy@canary-host'}, 'e2e');
+	try {
+		const fromConfig = dockerEndpointFromEnv({DOCKER_CONFIG: dir});
+		assert.equal(fromConfig.socketPath, '/run/canary-e2e/docker.sock');
+		assert.equal(fromConfig.describe, 'unix:///run/canary-e2e/docker.sock (context e2e)');
+		// DOCKER_CONTEXT wins over config.json, as in the CLI.
+		const fromEnv = dockerEndpointFromEnv({DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'remote'});
+		assert.equal(fromEnv.options.protocol, 'ssh');
+		assert.equal(fromEnv.describe, 'ssh://deploy@canary-host (context remote)');
+		// DOCKER_HOST wins over both.
+		assert.equal(dockerEndpointFromEnv({DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'remote', DOCKER_HOST: 'unix:///x.sock'}).describe, 'unix:///x.sock');
+		// ~/.docker when DOCKER_CONFIG is unset.
+		const home = await mkdtemp(join(tmpdir(), 'home-'));
+		await mkdir(join(home, '.docker'));
+		await writeFile(join(home, '.docker', 'config.json'), JSON.stringify({currentContext: 'default'}));
+		assert.equal(currentDockerContext({HOME: home}), null, 'the default context is the default socket');
+		assert.equal(dockerEndpointFromEnv({HOME: home}).socketPath, DEFAULT_SOCKET);
+		await rm(home, {recursive: true});
+	} finally {
+		await rm(dir, {recursive: true});
+	}
+});
+
+test('a context that cannot be read is named in the message, with what to do', async () => {
+	const dir = await cliConfig({}, 'gone');
+	try {
+		assert.throws(() => dockerEndpointFromEnv({DOCKER_CONFIG: dir}), /Docker context gone \(from .*config\.json\) cannot be read at .*meta\.json.*docker context ls, or set DOCKER_HOST/);
+		assert.throws(() => dockerEndpointFromEnv({DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'other'}), /Docker context other \(from DOCKER_CONTEXT\)/);
+		await writeFile(join(dir, 'config.json'), '{not json');
+		assert.throws(() => dockerEndpointFromEnv({DOCKER_CONFIG: dir}), /cannot read the Docker CLI config .*config\.json/);
+	} finally {
+		await rm(dir, {recursive: true});
+	}
 });

@@ -3,7 +3,9 @@ import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {test} from 'node:test';
-import {containerPathFor, hostSpellings} from '../source/adapters/docker/proxy.ts';
+import type Docker from 'dockerode';
+import {containerPathFor, hostPathsFor, hostSpellings} from '../source/adapters/docker/proxy.ts';
+import {findNginxHostFile} from '../source/adapters/docker/nginx-file.ts';
 
 const HOST = '/srv/canary/ops/nginx/canary.conf';
 const bind = (source: string, destination: string) => ({type: 'bind', source, destination});
@@ -53,5 +55,40 @@ test('hostSpellings: absolute and symlink-resolved forms of a relative path', as
 		assert.ok(relative.includes(resolve('ops/nginx/canary.conf')));
 	} finally {
 		await rm(dir, {recursive: true, force: true});
+	}
+});
+
+test('the host file from the nginx container\'s mounts: the guide\'s single file, our directory, none', async () => {
+	const single = [bind('/srv/canary/ops/nginx/canary.conf', '/etc/nginx/conf.d/default.conf'), bind('/srv/logs', '/var/log/nginx')];
+	assert.deepEqual(hostPathsFor('/etc/nginx/conf.d/default.conf', single, 'canary.conf'), ['/srv/canary/ops/nginx/canary.conf']);
+	// The compose layout: the directory as conf.d; the configured name is offered beside the container's.
+	const dir = [bind('/srv/canary/ops/nginx/', '/etc/nginx/conf.d')];
+	assert.deepEqual(hostPathsFor('/etc/nginx/conf.d/default.conf', dir, 'canary.conf'), ['/srv/canary/ops/nginx/default.conf', '/srv/canary/ops/nginx/canary.conf']);
+	// The deepest mount wins, as inside the container.
+	assert.deepEqual(hostPathsFor('/etc/nginx/conf.d/default.conf', [bind('/srv', '/etc'), ...single]), ['/srv/canary/ops/nginx/canary.conf', '/srv/nginx/conf.d/default.conf']);
+	assert.deepEqual(hostPathsFor('/etc/nginx/conf.d/default.conf', [{type: 'volume', source: '/var/lib/docker/volumes/x/_data', destination: '/etc/nginx/conf.d'}]), []);
+});
+
+test('findNginxHostFile: the configured path when it exists, else the first mounted one that exists', async () => {
+	const dir = await mkdtemp(join(tmpdir(), 'nginx-file-'));
+	try {
+		const file = join(dir, 'canary.conf');
+		await writeFile(file, 'upstream involution_engine { server a:1; }\n');
+		const fake = (mounts: Array<{Type: string; Source: string; Destination: string}>) =>
+			({getContainer: () => ({inspect: async () => ({Mounts: mounts})})}) as unknown as Docker;
+		const configured = {host: 'ops/nginx/canary.conf', container: '/etc/nginx/conf.d/default.conf'};
+		const found = await findNginxHostFile(fake([{Type: 'bind', Source: file, Destination: configured.container}]), 'nginx-canary', configured, '/');
+		assert.equal(found.path, file);
+		assert.match(found.found!, /ops\/nginx\/canary\.conf is not in \/: using .*canary\.conf, the file nginx-canary mounts at \/etc\/nginx\/conf\.d\/default\.conf/);
+		// Run from the directory that holds ops/: the configured path, no inspect needed.
+		await mkdir(join(dir, 'ops', 'nginx'), {recursive: true});
+		await writeFile(join(dir, 'ops', 'nginx', 'canary.conf'), 'x');
+		const broken = {getContainer: () => ({inspect: async () => { throw new Error('not asked'); }})} as unknown as Docker;
+		assert.deepEqual(await findNginxHostFile(broken, 'nginx-canary', configured, dir), {path: configured.host, found: null});
+		// Docker unreachable or nothing mounted: the configured path stays (its errors say ENOENT and where).
+		assert.deepEqual(await findNginxHostFile(broken, 'nginx-canary', configured, '/'), {path: configured.host, found: null});
+		assert.deepEqual(await findNginxHostFile(fake([]), 'nginx-canary', configured, '/'), {path: configured.host, found: null});
+	} finally {
+		await rm(dir, {recursive: true});
 	}
 });

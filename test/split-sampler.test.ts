@@ -99,7 +99,9 @@ test('without X-Upstream the /healthz version tells the engines apart', async ()
 		const blind = await sampleSplit({url: server.url, roles, versions: {stable: '1.1.0', canary: '1.1.0'}, n: 10});
 		assert.equal(blind.unknown, 10);
 		assert.equal(blind.interval, null);
-		assert.match(explainSplit(blind, {stable: 50, canary: 50}).reason, /no answer told which engine/);
+		const reason = explainSplit(blind, {stable: 50, canary: 50}).reason;
+		assert.match(reason, /both engines report version 1\.1\.0/);
+		assert.ok(reason.includes('add_header X-Upstream $upstream_addr always;'), reason);
 	} finally {
 		await server.close();
 	}
@@ -192,4 +194,98 @@ test('a balancer that never answers costs one timeout per request, not a hang', 
 	} finally {
 		await server.close();
 	}
+});
+
+/** An engine's own /healthz: its version. */
+const engineAt = (version: string) => serve((_req, res) => {
+	res.setHeader('Content-Type', 'application/json');
+	res.end(JSON.stringify({status: 'healthy', version}));
+});
+
+/** The guide's nginx: smooth weighted round-robin, no X-Upstream, the engine's body passed through. */
+function guideBalancer(stable: number, canary: number, versions: {stable: string; canary: string}) {
+	const wrr = createSmoothWrr([{id: 'stable', weight: stable}, {id: 'canary', weight: canary}]);
+	return (_req: IncomingMessage, res: ServerResponse) => {
+		res.setHeader('Content-Type', 'application/json');
+		res.end(JSON.stringify({status: 'healthy', version: versions[wrr.pick() as 'stable' | 'canary']}));
+	};
+}
+
+test('on the guide config (no X-Upstream) answers are attributed by the version each engine reports on its own URL', async () => {
+	const [stable, canary, balancer_] = await Promise.all([engineAt('1.1.0'), engineAt('1.2.0'), serve(guideBalancer(90, 10, {stable: '1.1.0', canary: '1.2.0'}))]);
+	try {
+		const sample = await sampleSplit({url: balancer_.url, roles, versionUrls: {stable: stable.url, canary: canary.url}, n: 200});
+		assert.equal(sample.method, 'version');
+		assert.deepEqual(sample.versions, {stable: '1.1.0', canary: '1.2.0'});
+		assert.deepEqual([sample.stable, sample.canary, sample.unknown], [180, 20, 0]);
+		assert.equal(sample.attributed, 200);
+		assert.equal(explainSplit(sample, {stable: 90, canary: 10}).matches, true);
+		assert.match(explainSplit(sample, {stable: 90, canary: 10}).reason, /over 200 answers by version/);
+		assert.equal(splitMatches(sample, {stable: 100, canary: 0}), false);
+		assert.deepEqual(stable.paths, ['GET /healthz'], 'one read of the version per sample');
+	} finally {
+		await Promise.all([stable.close(), canary.close(), balancer_.close()]);
+	}
+});
+
+test('X-Upstream stays the first choice: a mapped header wins over the version in the body', async () => {
+	const [stable, canary] = await Promise.all([engineAt('1.1.0'), engineAt('1.2.0')]);
+	const server = await serve((_req, res) => {
+		res.setHeader('X-Upstream', roles.canary);
+		res.end(JSON.stringify({version: '1.1.0'}));
+	});
+	try {
+		const sample = await sampleSplit({url: server.url, roles, versionUrls: {stable: stable.url, canary: canary.url}, n: 20});
+		assert.equal(sample.method, 'X-Upstream');
+		assert.deepEqual([sample.stable, sample.canary], [0, 20]);
+	} finally {
+		await Promise.all([stable.close(), canary.close(), server.close()]);
+	}
+});
+
+test('with the canary engine down, answers naming the stable version still count; others stay unattributed', async () => {
+	const stable = await engineAt('1.1.0');
+	const server = await serve(guideBalancer(1, 1, {stable: '1.1.0', canary: '1.2.0'}));
+	try {
+		const sample = await sampleSplit({url: server.url, roles, versionUrls: {stable: stable.url, canary: 'http://127.0.0.1:1'}, n: 40, concurrency: 1});
+		assert.deepEqual(sample.versions, {stable: '1.1.0', canary: null});
+		assert.deepEqual([sample.stable, sample.canary, sample.unknown], [20, 0, 20]);
+		assert.equal(splitMatches(sample, {stable: 100, canary: 0}), false, 'the unattributed half may be the canary');
+	} finally {
+		await Promise.all([stable.close(), server.close()]);
+	}
+});
+
+function sampleOf(stable: number, canary: number, unknown: number, problem = 'the nginx config sets no X-Upstream header; the engines\' versions are unknown'): SplitSample {
+	const attributed = stable + canary;
+	const share = attributed > 0 ? (100 * canary) / attributed : 0;
+	return {
+		n: attributed + unknown, stable, canary, unknown, errors: 0, ms: 1,
+		observed: attributed > 0 ? {stable: 100 - share, canary: share} : {stable: 0, canary: 0},
+		interval: attributed > 0 ? {low: Math.max(0, share - 8), high: Math.min(100, share + 8)} : null,
+		method: attributed > 0 ? 'version' : 'none', attributed, unattributed: unknown,
+		...(unknown > 0 ? {attributionProblem: problem} : {}),
+	};
+}
+
+test('unattributed answers count against verification', () => {
+	// 100/0 and 0/100 need every answer attributed: one unknown may be the server that should be gone.
+	assert.equal(splitMatches(sampleOf(200, 0, 0), {stable: 100, canary: 0}), true);
+	const one = explainSplit(sampleOf(199, 0, 1), {stable: 100, canary: 0});
+	assert.equal(one.matches, false);
+	assert.match(one.reason, /100\/0 needs every answer attributed; 1 of 200 were not/);
+	assert.equal(splitMatches(sampleOf(0, 199, 1), {stable: 0, canary: 100}), false);
+	// An intermediate split tolerates a few, not many.
+	assert.equal(splitMatches(sampleOf(180, 18, 2), {stable: 90, canary: 10}), true);
+	const many = explainSplit(sampleOf(150, 20, 30), {stable: 90, canary: 10});
+	assert.equal(many.matches, false);
+	assert.match(many.reason, /too few answers attributed: 170 of 200 \(30 unattributed/);
+	const few = explainSplit(sampleOf(9, 1, 190), {stable: 90, canary: 10});
+	assert.equal(few.matches, false);
+	assert.match(few.reason, /too few answers attributed: 10 of 200/);
+	// Nothing attributed: NOT VERIFIED names the line to add to nginx.
+	const none = explainSplit(sampleOf(0, 0, 200), {stable: 100, canary: 0});
+	assert.equal(none.matches, false);
+	assert.match(none.reason, /none of 200 answers could be attributed: the nginx config sets no X-Upstream header/);
+	assert.ok(none.reason.includes('Add `add_header X-Upstream $upstream_addr always;` to the location'), none.reason);
 });

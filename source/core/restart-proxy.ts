@@ -16,14 +16,23 @@ export async function restartProxy(
 	const {proxy} = deps;
 	const s = stepper(onStep, deps.now);
 	const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+	// The audit line records the split nginx ran before (from the file it saw, the detached one)
+	// and the split of the host file it reads after the restart.
+	let before = '?';
 	let split = '?';
 	let release: (() => Promise<void>) | null = null;
+	const splitIn = (text: string | null): string => {
+		if (text === null || !deps.upstream || !deps.roles) return '?';
+		const block = findUpstream(text, deps.upstream, deps.roles);
+		const current: Split | {error: string} = 'error' in block ? block : readSplit(block);
+		return 'error' in current ? '?' : formatSplit(current);
+	};
 	const end = async (outcome: ApplyOutcome, status: ApplyStatus, message: string): Promise<ApplyResult> => {
 		const logged = await deps.audit.append(auditEntry({
-			action: 'restart-proxy', from: split, to: split, outcome, reason: `${request.reason ? `${request.reason}: ` : ''}${message}`,
+			action: 'restart-proxy', from: before, to: split, outcome, reason: `${request.reason ? `${request.reason}: ` : ''}${message}`,
 			automatic: request.automatic ?? false, verdict: request.verdict ?? null,
 		}, deps.now));
-		return resultOf(outcome, status, {from: split, to: split, steps: s.steps, message, ...(logged.ok ? {} : {auditError: logged.message})});
+		return resultOf(outcome, status, {from: before, to: split, steps: s.steps, message, ...(logged.ok ? {} : {auditError: logged.message})});
 	};
 	try {
 		s.run('lock', 'taking the lock');
@@ -39,6 +48,8 @@ export async function restartProxy(
 			s.fail('restart', message);
 			return await end('refused', 'restart-unavailable', message);
 		}
+		before = splitIn(await proxy.readSeen().catch(() => null));
+		split = splitIn(await proxy.readHost().catch(() => null));
 		s.run('restart', 'restarting the proxy');
 		const result = await proxy.restart();
 		if (!result.ok) {
@@ -49,11 +60,7 @@ export async function restartProxy(
 		s.done('restart', 'restarted');
 		s.run('confirm-seen', 'waiting until the proxy sees the host file');
 		const host = await proxy.readHost();
-		if (deps.upstream && deps.roles) {
-			const block = findUpstream(host, deps.upstream, deps.roles);
-			const current: Split | {error: string} = 'error' in block ? block : readSplit(block);
-			if (!('error' in current)) split = formatSplit(current);
-		}
+		split = splitIn(host);
 		const deadline = deps.now() + (deps.waitMs ?? 15_000);
 		for (;;) {
 			// Right after a restart the container may not answer yet: keep asking until the deadline.
@@ -67,7 +74,7 @@ export async function restartProxy(
 			await sleep(200);
 		}
 		s.done('confirm-seen', 'the proxy sees the host file again');
-		return await end('restored', 'restored', `proxy restarted; it sees ${proxy.configPath} again (split ${split})`);
+		return await end('restored', 'restored', `proxy restarted; it sees ${proxy.configPath} again (split ${before === split ? split : `${before} -> ${split}`})`);
 	} catch (error) {
 		return await end('failed', 'error', (error as Error).message);
 	} finally {

@@ -1,6 +1,8 @@
 import type {EngineView, Snapshot} from './snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {sanitizeForTerminal} from '../domain/sanitize.ts';
+import type {SplitSample} from './split-sampler.ts';
+import {attributionFix} from './split-verify.ts';
 
 // The snapshot as plain text (`status`) and as JSON (`status --json`): the same numbers
 // the screen shows, without the screen.
@@ -58,7 +60,7 @@ export function snapshotToJson(snapshot: Snapshot, basis?: StatusBasis) {
 		split: {
 			configured: snapshot.split.configured ? formatSplit(snapshot.split.configured) : null,
 			configError: snapshot.split.configError,
-			observed: snapshot.split.observed,
+			observed: sampleJson(snapshot.split.observed),
 			fromMetrics: snapshot.split.fromMetrics ? formatSplit(snapshot.split.fromMetrics) : null,
 		},
 		stage: snapshot.stage,
@@ -68,6 +70,21 @@ export function snapshotToJson(snapshot: Snapshot, basis?: StatusBasis) {
 		patterns: snapshot.patterns.slice(0, 20).map(({example: _example, ...row}) => row),
 		notices: snapshot.notices,
 	};
+}
+
+/** The sample with its attributed and unattributed counts; no observed split over N=0. */
+export function sampleJson(sample: SplitSample | null) {
+	if (!sample) return null;
+	const attributed = sample.stable + sample.canary;
+	return {...sample, attributed, unattributed: sample.unknown, observed: attributed > 0 ? sample.observed : null};
+}
+
+/** "sampled 90/10 (N=180 by version, 20 unattributed)", or why nothing was attributed. */
+export function sampleText(sample: SplitSample): string {
+	const attributed = sample.stable + sample.canary;
+	const extra = `${sample.unknown > 0 ? `, ${sample.unknown} unattributed` : ''}${sample.errors > 0 ? `, ${sample.errors} errors` : ''}`;
+	if (attributed === 0) return `sampled: no answer attributed (N=0 of ${sample.n}${extra})${sample.attributionProblem ? `: ${attributionFix(sample)}` : ''}`;
+	return `sampled ${observedText(sample.observed)} (N=${attributed} by ${sample.method}${extra})`;
 }
 
 /** "91.5/8.5": one decimal when the share is not whole, and the two always sum to 100. */
@@ -97,7 +114,7 @@ export function renderStatusText(snapshot: Snapshot, basis?: StatusBasis): strin
 	}
 	lines.push(
 		`split: configured ${split.configured ? formatSplit(split.configured) : '?'}` +
-			(split.observed ? `, sampled ${observedText(split.observed.observed)} (N=${split.observed.stable + split.observed.canary} by ${split.observed.method})` : ', not sampled') +
+			(split.observed ? `, ${sampleText(split.observed)}` : ', not sampled') +
 			(split.configError ? `  config: ${split.configError}` : ''),
 	);
 	lines.push(`verdict: ${verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet (need two scrapes of both engines)'}`);

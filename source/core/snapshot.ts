@@ -57,6 +57,8 @@ export interface ServiceView {
 	state: string;
 	health: 'healthy' | 'unhealthy' | 'starting' | 'none';
 	restarts: number;
+	/** Something wrong beyond the state, e.g. nginx reading a detached config file. */
+	problem?: string;
 }
 
 /** What the automation loop shows: its modes, the soak countdown and what it last did. */

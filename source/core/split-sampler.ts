@@ -4,9 +4,10 @@
 
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
-import {Pool} from 'undici';
+import {Pool, request} from 'undici';
 import type {Roles, Split} from '../domain/upstream.ts';
 import {wilsonInterval} from '../domain/proportions.ts';
+import {explainSplit, splitMatches, X_UPSTREAM_LINE} from './split-verify.ts';
 
 export type Role = 'stable' | 'canary';
 
@@ -18,8 +19,10 @@ export interface SampleOptions {
 	roles: Roles;
 	/** 'header' reads X-Upstream only, 'version' reads /healthz JSON only; default: header, else version. */
 	attribute?: 'header' | 'version';
-	/** The engines' versions, when they differ; needed for version attribution. */
-	versions?: {stable: string; canary: string};
+	/** The engines' versions; read from `versionUrls` when left out. */
+	versions?: {stable: string | null; canary: string | null};
+	/** Each engine's own base URL (bypassing the balancer): its /healthz names its version. */
+	versionUrls?: {stable: string; canary: string};
 	/** Extra X-Upstream addresses, e.g. container IPs: nginx reports resolved addresses, not names. */
 	aliases?: Record<string, Role>;
 	/** Path to GET; default /healthz (the engine already leaves it out of its figures). */
@@ -30,6 +33,8 @@ export interface SampleOptions {
 	timeoutMs?: number;
 	signal?: AbortSignal;
 }
+
+export type SampleMethod = 'X-Upstream' | 'version' | 'X-Upstream+version' | 'none';
 
 export interface SplitSample {
 	n: number;
@@ -44,7 +49,15 @@ export interface SplitSample {
 	observed: {stable: number; canary: number};
 	/** Canary share in percent, 99 % Wilson interval over the attributed answers. */
 	interval: {low: number; high: number} | null;
-	method: 'X-Upstream' | 'version';
+	/** What told the engines apart: the header, the version in the body, both, or nothing. */
+	method: SampleMethod;
+	/** Answers attributed (stable + canary) and answers that could not be (unknown). */
+	attributed?: number;
+	unattributed?: number;
+	/** The versions the engines reported on their own URLs, when read. */
+	versions?: {stable: string | null; canary: string | null};
+	/** Why answers could not be attributed, when some could not. */
+	attributionProblem?: string;
 	/** The first error message, for the screen. */
 	firstError?: string;
 }
@@ -100,6 +113,31 @@ function addressBook(roles: Roles, aliases: Record<string, Role> = {}) {
 	};
 }
 
+/** Reads each engine's version from its own /healthz (null when it does not answer or says none). */
+export async function readVersions(urls: {stable: string; canary: string}, timeoutMs = 2000, signal?: AbortSignal): Promise<{stable: string | null; canary: string | null}> {
+	const one = async (base: string): Promise<string | null> => {
+		try {
+			const url = new URL(`${new URL(base).pathname.replace(/\/$/, '')}/healthz`, base);
+			const {body} = await request(url, {method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal});
+			const version = (JSON.parse(await body.text()) as {version?: unknown}).version;
+			return typeof version === 'string' && version ? version : null;
+		} catch {
+			return null;
+		}
+	};
+	const [stable, canary] = await Promise.all([one(urls.stable), one(urls.canary)]);
+	return {stable, canary};
+}
+
+/** Why answers could not be told apart by version, or null when the versions can do it. */
+export function versionProblem(versions: {stable: string | null; canary: string | null} | undefined): string | null {
+	if (!versions || (versions.stable === null && versions.canary === null)) return 'the engines\' versions are unknown (their own /healthz did not answer)';
+	if (versions.stable !== null && versions.stable === versions.canary) {
+		return `both engines report version ${versions.stable}: answers cannot be attributed by version`;
+	}
+	return null;
+}
+
 export async function sampleSplit(options: SampleOptions): Promise<SplitSample> {
 	const n = options.n ?? 200;
 	const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, n || 1));
@@ -107,9 +145,17 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 	const base = new URL(options.url);
 	const path = (base.pathname.replace(/\/$/, '') + (options.path ?? '/healthz')) || '/';
 	const roleOf = addressBook(options.roles, options.aliases);
-	const versions = options.versions && options.versions.stable !== options.versions.canary ? options.versions : undefined;
+	const versions = options.versions ?? (options.versionUrls && options.attribute !== 'header' ? await readVersions(options.versionUrls, timeoutMs, options.signal) : undefined);
+	const problem = versionProblem(versions);
+	// With one version unknown (that engine down), an answer naming the known one is still attributed.
+	const byVersion = new Map<string, Role>();
+	if (versions && !problem) {
+		if (versions.stable !== null) byVersion.set(versions.stable, 'stable');
+		if (versions.canary !== null) byVersion.set(versions.canary, 'canary');
+	}
 	const pool = new Pool(base.origin, {connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000, connectTimeout: timeoutMs});
-	let usedHeader = false;
+	let headerSeen = false;
+	const used = {header: 0, version: 0};
 
 	const once = async (): Promise<Answer> => {
 		const response = await pool.request({path, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: options.signal});
@@ -117,15 +163,22 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 		const header = response.headers['x-upstream'];
 		const upstream = Array.isArray(header) ? header.at(-1) : header;
 		if (upstream && options.attribute !== 'version') {
-			usedHeader = true;
+			headerSeen = true;
 			const role = await roleOf(lastUpstreamAddress(upstream));
-			if (role) return role;
+			if (role) {
+				used.header++;
+				return role;
+			}
 		}
-		if (versions && options.attribute !== 'header') {
+		// The guide's config sets no header: the version each engine reports tells them apart.
+		if (byVersion.size > 0 && options.attribute !== 'header') {
 			try {
 				const version = (JSON.parse(body) as {version?: unknown}).version;
-				if (version === versions.stable) return 'stable';
-				if (version === versions.canary) return 'canary';
+				const role = typeof version === 'string' ? byVersion.get(version) : undefined;
+				if (role) {
+					used.version++;
+					return role;
+				}
 			} catch {
 				// Not JSON (an nginx error page): unknown.
 			}
@@ -171,42 +224,28 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 	const attributed = counts.stable + counts.canary;
 	const canaryShare = attributed > 0 ? (100 * counts.canary) / attributed : 0;
 	const interval = wilsonInterval(counts.canary, attributed);
+	const method: SampleMethod = used.header > 0 ? (used.version > 0 ? 'X-Upstream+version' : 'X-Upstream') : used.version > 0 ? 'version' : 'none';
+	let attributionProblem: string | undefined;
+	if (counts.unknown > 0) {
+		const header = headerSeen ? 'X-Upstream named an address of neither engine' : 'the nginx config sets no X-Upstream header';
+		attributionProblem = `${header}; ${problem ?? 'some answers named neither engine\'s version'}`;
+	}
 	return {
 		n,
 		...counts,
 		ms,
 		observed: attributed > 0 ? {stable: 100 - canaryShare, canary: canaryShare} : {stable: 0, canary: 0},
 		interval: interval ? {low: interval.low * 100, high: interval.high * 100} : null,
-		method: usedHeader || options.attribute === 'header' ? 'X-Upstream' : 'version',
+		method,
+		attributed,
+		unattributed: counts.unknown,
+		...(versions ? {versions} : {}),
+		...(attributionProblem ? {attributionProblem} : {}),
 		...(firstError ? {firstError} : {}),
 	};
 }
 
-/** Whether a sample agrees with a configured split, and if not, why (for NOT VERIFIED). */
-export function explainSplit(sample: SplitSample, split: Split): {matches: boolean; reason: string} {
-	const attributed = sample.stable + sample.canary;
-	const observed = `${Math.round(sample.observed.stable)}/${Math.round(sample.observed.canary)}`;
-	const wanted = `${split.stable}/${split.canary}`;
-	if (attributed === 0) {
-		const why = sample.errors > 0 ? `${sample.errors} of ${sample.n} requests failed${sample.firstError ? ` (${sample.firstError})` : ''}` : `no answer told which engine replied (no X-Upstream header, versions equal or unknown)`;
-		return {matches: false, reason: why};
-	}
-	// Too few attributed answers make any interval wide enough to "match" anything.
-	if (attributed < Math.min(20, sample.n)) return {matches: false, reason: `only ${attributed} of ${sample.n} answers attributed`};
-	// 0 % and 100 % are exact: a single answer from a `down` server means the change did not land.
-	if (split.canary === 0) return sample.canary === 0 ? {matches: true, reason: `all ${attributed} answers from stable`} : {matches: false, reason: `${sample.canary} of ${attributed} answers still from canary (want ${wanted})`};
-	if (split.stable === 0) return sample.stable === 0 ? {matches: true, reason: `all ${attributed} answers from canary`} : {matches: false, reason: `${sample.stable} of ${attributed} answers still from stable (want ${wanted})`};
-	const interval = sample.interval!;
-	const inside = split.canary >= interval.low && split.canary <= interval.high;
-	const range = `${interval.low.toFixed(1)}-${interval.high.toFixed(1)} %`;
-	return inside
-		? {matches: true, reason: `observed ${observed} (canary ${range}, 99 %) over ${attributed} answers`}
-		: {matches: false, reason: `observed ${observed}, canary ${range} (99 %) excludes ${split.canary} % (want ${wanted})`};
-}
-
-export function splitMatches(sample: SplitSample, split: Split): boolean {
-	return explainSplit(sample, split).matches;
-}
+export {explainSplit, splitMatches, X_UPSTREAM_LINE};
 
 export interface VerifyOptions extends Omit<SampleOptions, 'timeoutMs'> {
 	split: Split;

@@ -63,6 +63,16 @@ export class SplitWatch {
 
 	private options() {
 		const {config} = this.deps;
-		return {url: config.urls.balancer, n: config.sampleSize, roles: config.roles, aliases: this.deps.aliases, signal: this.deps.signal};
+		// Each engine's own URL names its version: the answers through the balancer are attributed
+		// by it when nginx sets no X-Upstream header (the guide's config). The aliases object is
+		// kept current by the runtime (container recreation brings new addresses).
+		return {
+			url: config.urls.balancer,
+			n: config.sampleSize,
+			roles: config.roles,
+			aliases: this.deps.aliases,
+			versionUrls: {stable: config.urls.stable, canary: config.urls.canary},
+			signal: this.deps.signal,
+		};
 	}
 }

@@ -204,7 +204,7 @@ export class WeightActions {
 	private async restart(): Promise<ApplyResult | null> {
 		if (this.state.phase !== 'confirm-restart') return null;
 		this.set({phase: 'applying', kind: 'set', from: this.deps.current() ?? {stable: 0, canary: 0}, to: this.deps.current() ?? {stable: 0, canary: 0}, steps: [{name: 'restart', state: 'running', message: 'restarting the proxy'}]});
-		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now});
+		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now, upstream: this.deps.config.upstream, roles: this.deps.config.roles});
 		this.set({phase: 'idle'});
 		this.deps.notice(result.ok ? 'info' : 'error', result.message);
 		return result;

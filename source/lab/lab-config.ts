@@ -1,5 +1,7 @@
-// The demo's balancer config: the same shape as the guide's ops/nginx/canary.conf, read by
-// real nginx when it is installed and by the lab balancer when it is not.
+// The demo's balancer config: the guide's upstream block and nothing the guide does not have
+// (no X-Upstream header), so the lab is no kinder than the deployment: the split is verified by
+// the version each engine reports. Read by real nginx when it is installed and by the lab
+// balancer when it is not. `upstreamHeader` adds the header of the richer ops/nginx/canary.conf.
 
 import {formatSplit, type Split} from '../domain/upstream.ts';
 
@@ -10,6 +12,8 @@ export interface LabConfigOptions {
 	canary: string;
 	split: Split;
 	listenPort: number;
+	/** Add `add_header X-Upstream $upstream_addr always;` (ops/nginx/canary.conf does); default false, as the guide. */
+	upstreamHeader?: boolean;
 }
 
 // nginx rejects weight=0; a 0 % server is taken out with `down`.
@@ -19,13 +23,13 @@ function serverLine(address: string, percent: number, comment: string): string {
 }
 
 export function renderLabConfig(options: LabConfigOptions): string {
-	const {upstream, stable, canary, split, listenPort} = options;
+	const {upstream, stable, canary, split, listenPort, upstreamHeader = false} = options;
 	return [
 		`# canary-console lab: traffic split ${formatSplit(split)} (stable/canary).`,
 		'# The console rewrites only the weights below; everything else stays as written.',
 		`upstream ${upstream} {`,
-		serverLine(stable, split.stable, 'stable'),
-		serverLine(canary, split.canary, 'canary'),
+		serverLine(stable, split.stable, 'vX (current)'),
+		serverLine(canary, split.canary, 'vX+1 (new)'),
 		'\tkeepalive 64;',
 		'}',
 		'',
@@ -37,8 +41,7 @@ export function renderLabConfig(options: LabConfigOptions): string {
 		'\t\t# Without these two, nginx opens a new upstream connection per request and keepalive does nothing.',
 		'\t\tproxy_http_version 1.1;',
 		'\t\tproxy_set_header Connection "";',
-		'\t\t# Tells the split sampler which engine answered.',
-		'\t\tadd_header X-Upstream $upstream_addr always;',
+		...(upstreamHeader ? ['\t\t# Tells the split sampler which engine answered.', '\t\tadd_header X-Upstream $upstream_addr always;'] : []),
 		'\t}',
 		'}',
 		'',

@@ -60,12 +60,13 @@ export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 
 function serviceText(service: ServiceView): string {
 	if (!service.found) return 'missing';
+	if (service.problem) return 'CONFIG DETACHED';
 	const health = service.health === 'none' ? '' : `/${service.health}`;
 	return `${service.state}${health}${service.restarts > 0 ? ` (${service.restarts} restarts)` : ''}`;
 }
 
 function serviceColour(service: ServiceView): string {
-	if (!service.found || service.state !== 'running' || service.health === 'unhealthy') return theme.state.fail;
+	if (!service.found || service.problem || service.state !== 'running' || service.health === 'unhealthy') return theme.state.fail;
 	if (service.health === 'starting') return theme.state.warn;
 	return theme.state.pass;
 }
@@ -73,6 +74,8 @@ function serviceColour(service: ServiceView): string {
 /** What stops the console from seeing the deployment, e.g. "Docker unreachable since 12:03:11". */
 function troubleOf(snapshot: Snapshot): string | null {
 	if (snapshot.servicesError) return snapshot.servicesError;
+	const detached = snapshot.services.find((service) => service.problem);
+	if (detached) return detached.problem!;
 	for (const role of ['stable', 'canary'] as const) {
 		const logs = snapshot.engines[role].logs;
 		if ((logs.state === 'failed' || logs.state === 'waiting') && logs.message) return logs.message;

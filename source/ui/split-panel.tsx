@@ -5,14 +5,20 @@ import {formatSplit} from '../domain/upstream.ts';
 import {clock} from './format.ts';
 import {observedText} from '../core/snapshot-text.ts';
 import {Line, Panel, Title} from './line.tsx';
+import {theme} from './theme.ts';
 
 // Configured weights against the split the balancer really serves, with sample size and
 // a 99 % interval, and the split seen in the engines' own request counters.
 
 export const SplitPanel = React.memo(function SplitPanel({split, width, height}: {split: Snapshot['split']; width: number; height: number}) {
 	const sample = split.observed;
-	const answered = sample ? sample.stable + sample.canary : 0;
+	const attributed = sample ? sample.stable + sample.canary : 0;
+	const unattributed = sample?.unknown ?? 0;
 	const interval = sample?.interval ? `canary ${sample.interval.low.toFixed(1)}-${sample.interval.high.toFixed(1)}% (99%)` : '';
+	// An observed split over no attributed answer would be an invention: show '-' and why.
+	const same = sample?.versions && sample.versions.stable !== null && sample.versions.stable === sample.versions.canary ? sample.versions.stable : null;
+	const third = sample && attributed === 0 && unattributed > 0 ? `${same ? `both engines v${same}` : 'no answer attributed'}: add X-Upstream to nginx` : interval;
+	const by = sample ? `by ${sample.method === 'none' ? 'nothing' : sample.method} at ${split.sampledAt ? clock(split.sampledAt) : '-'}` : null;
 	return (
 		// One blank column keeps the panel apart from the verdict table beside it.
 		<Box width={width} paddingRight={1}>
@@ -20,10 +26,12 @@ export const SplitPanel = React.memo(function SplitPanel({split, width, height}:
 			<Title width={width - 2}>split</Title>
 			<Line>{`configured  ${split.configured ? formatSplit(split.configured) : '?'}`}</Line>
 			<Line>
-				{`sampled     ${sample && answered > 0 ? observedText(sample.observed) : '-'}  N=${answered}${sample ? ` in ${Math.round(sample.ms)}ms` : ''}`}
+				{`sampled     ${sample && attributed > 0 ? observedText(sample.observed) : '-'}  N=${attributed}${sample ? ` in ${Math.round(sample.ms)}ms` : ''}`}
 			</Line>
-			<Line dim>{interval || ' '}</Line>
-			<Line dim>{sample ? `by ${sample.method} at ${split.sampledAt ? clock(split.sampledAt) : '-'}${sample.errors > 0 ? `, ${sample.errors} errors` : ''}` : split.sampling ? 'sampling...' : 'no sample yet (s)'}</Line>
+			<Line dim={unattributed === 0} colour={unattributed > 0 ? theme.state.warn : undefined}>{third || ' '}</Line>
+			<Line dim={unattributed === 0} colour={unattributed > 0 ? theme.state.warn : undefined}>
+				{by ? `${by}${unattributed > 0 ? `, ${unattributed} unattributed` : ''}${sample!.errors > 0 ? `, ${sample!.errors} errors` : ''}` : split.sampling ? 'sampling...' : 'no sample yet (s)'}
+			</Line>
 			<Line>{`in metrics ${split.fromMetrics ? formatSplit(split.fromMetrics) : '-'} (window)`}</Line>
 		</Panel>
 		</Box>

@@ -1,17 +1,21 @@
 // The console itself on a real Docker Engine: the real CLI as a child process, against
-// engine-stable, engine-canary and nginx-canary in the engine's own layout (the config mounted as
-// a single file at /etc/nginx/conf.d/default.conf).
+// engine-stable, engine-canary and nginx-canary as the guide deploys them: the guide's nginx
+// config (no X-Upstream header) mounted read-only as the single file
+// /etc/nginx/conf.d/default.conf. Every split is attributed by the version each engine reports.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {execFile, spawn} from 'node:child_process';
+import {promisify} from 'node:util';
+import {copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
-import {cli, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
+import {requireTmux, Tmux} from '../helpers/tmux.ts';
+import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
 
 const {engineScript} = requireEngine();
+const runFile = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NGINX = 'nginx-canary';
 const CONTAINER_PATH = '/etc/nginx/conf.d/default.conf';
@@ -88,12 +92,12 @@ before(async () => {
 	conf = join(dir, 'canary.conf');
 	auditPath = join(dir, 'audit', 'audit.jsonl');
 	configFile = join(dir, 'console.json');
-	await copyFile(join(ROOT, 'ops/nginx/canary.conf'), conf);
+	await copyFile(join(ROOT, 'ops/e2e/guide-canary.conf'), conf);
 	await ensureNetwork();
 	await Promise.all([startEngine(NAMES.stable, '1.1.0'), startEngine(NAMES.canary, '1.2.0')]);
 	await cli(['rm', '-f', NGINX], {allowFail: true});
 	// A restart gives an ephemeral published port a new number: publish a chosen one instead.
-	await cli(['run', '-d', '--name', NGINX, '--network', NETWORK, '-p', `127.0.0.1:${await freePort()}:80`, '-v', `${conf}:${CONTAINER_PATH}`, NGINX_IMAGE]);
+	await cli(['run', '-d', '--name', NGINX, '--network', NETWORK, '-p', `127.0.0.1:${await freePort()}:80`, '-v', `${conf}:${CONTAINER_PATH}:ro`, NGINX_IMAGE]);
 	const [stablePort, canaryPort, nginxPort] = await Promise.all([hostPort(NAMES.stable, 8080), hostPort(NAMES.canary, 8080), hostPort(NGINX, 80)]);
 	const versions = new Set<string>();
 	await waitFor('both engines answering through nginx', async () => {
@@ -139,27 +143,112 @@ test('status --json: health, version, figures, Docker memory, logs attached, spl
 		assert.equal(engine.logs.state, 'attached', `${role} logs: ${JSON.stringify(engine.logs)}`);
 	}
 	assert.equal(split.configured, '90/10');
-	// nginx reports the container IP in X-Upstream: every answer must still be attributed.
+	// The guide's config names no upstream: the versions (1.1.0, 1.2.0) attribute every answer.
 	assert.ok(split.observed, describe(run));
-	assert.equal(split.observed.method, 'X-Upstream');
+	assert.equal(split.observed.method, 'version');
+	assert.deepEqual(split.observed.versions, {stable: '1.1.0', canary: '1.2.0'});
 	assert.equal(split.observed.unknown, 0, JSON.stringify(split.observed));
+	assert.equal(split.observed.unattributed, 0, JSON.stringify(split.observed));
+	assert.equal(split.observed.attributed, split.observed.n, JSON.stringify(split.observed));
+	// The services strip lists what the deployment has: no default-listed container it never had.
+	const names = run.json.services.map((s: {name: string}) => s.name);
+	assert.deepEqual(names, [NAMES.stable, NAMES.canary, NGINX], JSON.stringify(run.json.services));
+	assert.ok(run.json.services.every((s: {found: boolean; problem?: string}) => s.found && !s.problem), JSON.stringify(run.json.services));
 	assert.equal(split.observed.errors, 0, JSON.stringify(split.observed));
 	assert.ok(split.observed.stable > 0 && split.observed.canary > 0, JSON.stringify(split.observed));
 });
 
-test('weights 50/50 --yes: verified, and the container sees the new weights', async () => {
+test('from any directory, no flags, no DOCKER_HOST: the current Docker context and nginx-canary\'s mounts find everything', async () => {
+	// A docker CLI config whose current context points at this suite's engine, made by the CLI itself.
+	const home = await mkdtemp(join(tmpdir(), 'canary-console-context-'));
+	const dockerConfig = join(home, '.docker');
+	const elsewhere = join(home, 'elsewhere');
+	await mkdir(elsewhere);
+	const {DOCKER_HOST: host, ...rest} = process.env;
+	const cliEnv = {...rest, DOCKER_CONFIG: dockerConfig};
+	try {
+		await runFile(DOCKER_CLI, ['context', 'create', 'canary-e2e', '--docker', `host=${host}`], {env: cliEnv});
+		await runFile(DOCKER_CLI, ['context', 'use', 'canary-e2e'], {env: cliEnv});
+		const urls = JSON.parse(await readFile(configFile, 'utf8')).urls as Record<string, string>;
+		const run = await new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
+			const child = spawn(process.execPath, [join(ROOT, 'bin/canary-console.js'), 'status', '--json'], {
+				cwd: elsewhere,
+				env: {...cliEnv, NO_COLOR: '1', CANARY_CONSOLE_BALANCER_URL: urls.balancer, CANARY_CONSOLE_STABLE_URL: urls.stable, CANARY_CONSOLE_CANARY_URL: urls.canary},
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
+			let stdout = '';
+			let stderr = '';
+			child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+			child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+			child.on('error', reject);
+			child.on('close', (code) => resolve({code, stdout, stderr}));
+		});
+		assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+		const json = JSON.parse(run.stdout) as Record<string, any>;
+		assert.match(json.runtime.describe, /^Docker \S+ at unix:\/\/\S+ \(context canary-e2e\)$/, run.stdout);
+		assert.equal(json.split.configured, '90/10', `the nginx file found through the mounts: ${JSON.stringify(json.split)}`);
+		assert.ok(json.notices.some((n: {text: string}) => n.text.includes(`using ${conf}, the file nginx-canary mounts at ${CONTAINER_PATH}`)), JSON.stringify(json.notices));
+		assert.deepEqual(json.services.map((s: {name: string}) => s.name), [NAMES.stable, NAMES.canary, NGINX]);
+		for (const role of ['stable', 'canary'] as const) assert.equal(json.engines[role].logs.state, 'attached', JSON.stringify(json.engines[role].logs));
+		assert.equal(json.split.observed?.method, 'version', JSON.stringify(json.split));
+	} finally {
+		await rm(home, {recursive: true, force: true});
+	}
+});
+
+test('promote --yes on the guide config: verified by version, and the container sees the new weights', async () => {
+	const before = (await auditLines()).length;
+	const run = await console_(['promote', '--yes']);
+	assert.equal(run.code, 0, describe(run));
+	assert.equal(run.json.outcome, 'verified');
+	assert.deepEqual([run.json.from, run.json.to], ['90/10', '50/50']);
+	assert.equal(run.json.sample.method, 'version');
+	assert.equal(run.json.sample.unattributed, 0);
+	assert.ok(run.json.sample.stable > 0 && run.json.sample.canary > 0);
+	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=50', 'canary weight=50']);
+	const outcomes = await outcomesSince(before);
+	assert.deepEqual(outcomes.map((l) => [l.action, l.from, l.to, l.outcome]), [['promote', '90/10', '50/50', 'verified']]);
+	assert.equal(outcomes[0]!.verification.method, 'version');
+});
+
+test('rollback while nginx cannot take the new config (master stopped): NOT VERIFIED, exit 2, the canary still answers', async () => {
+	const before = (await auditLines()).length;
+	// The master process holds the reload signal while stopped; its workers keep serving 50/50.
+	const pid = await cli(['inspect', '-f', '{{.State.Pid}}', NGINX]);
+	process.kill(Number(pid), 'SIGSTOP');
+	let run: Run;
+	try {
+		run = await console_(['rollback', '--yes']);
+	} finally {
+		process.kill(Number(pid), 'SIGCONT');
+	}
+	assert.equal(run.code, 2, describe(run));
+	assert.equal(run.json.outcome, 'not-verified');
+	assert.equal(run.json.to, '100/0');
+	assert.ok(run.json.sample.canary > 0, JSON.stringify(run.json.sample));
+	assert.match(run.json.message, /NOT VERIFIED 100\/0: \d+ of \d+ answers still from canary/);
+	const outcomes = await outcomesSince(before);
+	assert.deepEqual(outcomes.map((l) => [l.action, l.from, l.to, l.outcome]), [['rollback', '50/50', '100/0', 'not-verified']]);
+	// Resumed, nginx applies the pending reload: the next sample is all stable.
+	const nginxPort = await hostPort(NGINX, 80);
+	await waitFor('nginx serving 100/0 after SIGCONT', async () => {
+		for (let i = 0; i < 20; i++) if (JSON.parse((await get(nginxPort, '/healthz', 'e2e-console')).body).version !== '1.1.0') return false;
+		return true;
+	}, 15_000);
+});
+
+test('weights 50/50 --yes: verified by version', async () => {
 	const before = (await auditLines()).length;
 	const run = await console_(['weights', '50/50', '--yes']);
 	assert.equal(run.code, 0, describe(run));
 	assert.equal(run.json.outcome, 'verified');
-	assert.equal(run.json.from, '90/10');
-	assert.equal(run.json.to, '50/50');
+	assert.deepEqual([run.json.from, run.json.to], ['100/0', '50/50']);
 	assert.ok(run.json.sample.ms < 10_000);
 	assert.ok(run.json.sample.stable > 0 && run.json.sample.canary > 0);
 	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=50', 'canary weight=50']);
 	assert.equal(await seenInContainer(), (await readFile(conf, 'utf8')).trim());
 	const outcomes = await outcomesSince(before);
-	assert.deepEqual(outcomes.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '90/10', '50/50', 'verified']]);
+	assert.deepEqual(outcomes.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '100/0', '50/50', 'verified']]);
 });
 
 test('rollback --yes: verified, 100 % stable observed, the canary written down', async () => {
@@ -169,6 +258,7 @@ test('rollback --yes: verified, 100 % stable observed, the canary written down',
 	assert.equal(run.json.to, '100/0');
 	assert.equal(run.json.sample.canary, 0, JSON.stringify(run.json.sample));
 	assert.equal(run.json.sample.observed.stable, 100);
+	assert.equal(run.json.sample.unattributed, 0, '100/0 needs every answer attributed');
 	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=100', 'canary down']);
 });
 
@@ -178,6 +268,10 @@ test('after sed -i detached the single-file mount: refused with a restart offer;
 		spawn('sed', ['-i', 's/# vX (current)/# vX (current, edited with sed -i)/', conf], {stdio: 'ignore'}).on('close', (code) => (code === 0 ? resolve() : reject(new Error(`sed exit ${code}`))));
 	});
 	assert.notEqual(await seenInContainer(), (await readFile(conf, 'utf8')).trim(), 'the mount is detached');
+	// Found by the services poll, before anyone asks for a change.
+	const status = await console_(['status']);
+	const nginx = status.json.services.find((s: {name: string}) => s.name === NGINX);
+	assert.match(nginx?.problem ?? '', /nginx-canary reads a different \/etc\/nginx\/conf\.d\/default\.conf than .*canary\.conf: the single-file mount is detached/, describe(status));
 	const stale = await console_(['weights', '50/50', '--yes']);
 	assert.equal(stale.code, 3, describe(stale));
 	assert.equal(stale.json.outcome, 'refused');
@@ -192,6 +286,8 @@ test('after sed -i detached the single-file mount: refused with a restart offer;
 	const restart = await console_(['restart-proxy', '--yes']);
 	assert.equal(restart.code, 0, describe(restart));
 	assert.equal(restart.json.outcome, 'restored');
+	const restartLine = (await outcomesSince(before)).find((l) => l.action === 'restart-proxy')!;
+	assert.deepEqual([restartLine.from, restartLine.to], ['100/0', '100/0'], 'the split nginx ran before and after');
 	assert.equal(await seenInContainer(), (await readFile(conf, 'utf8')).trim());
 
 	const again = await console_(['weights', '50/50', '--yes']);
@@ -226,14 +322,14 @@ test('a second console while another holds the lock: refused (exit 3), nothing w
 test('the audit log: one outcome line per action with time, user, host, from, to, outcome, verification', async () => {
 	const outcomes = (await auditLines()).filter((l) => l.outcome !== 'started');
 	assert.deepEqual(outcomes.map((l) => `${l.action} ${l.outcome}`), [
-		'set verified', 'rollback verified', 'set refused', 'restart-proxy restored', 'set verified', 'set refused',
+		'promote verified', 'rollback not-verified', 'set verified', 'rollback verified', 'set refused', 'restart-proxy restored', 'set verified', 'set refused',
 	]);
 	for (const line of outcomes) {
 		for (const field of ['time', 'user', 'host', 'from', 'to', 'outcome', 'verification']) assert.ok(field in line, `${field} in ${JSON.stringify(line)}`);
 		assert.ok(!Number.isNaN(Date.parse(line.time)));
 		assert.equal(line.host, hostname());
 		assert.ok(line.user.length > 0);
-		if (line.outcome === 'verified') assert.ok(line.verification.n > 0 && line.verification.method === 'X-Upstream', JSON.stringify(line));
+		if (line.outcome === 'verified') assert.ok(line.verification.n > 0 && line.verification.method === 'version', JSON.stringify(line));
 	}
 });
 
@@ -271,6 +367,35 @@ test('nginx-canary stopped: status shows the balancer unhealthy, a weight change
 	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=90', 'canary weight=10']);
 	const outcomes = await outcomesSince(before);
 	assert.deepEqual(outcomes.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '50/50', '90/10', 'failed'], ['set', '50/50', '90/10', 'verified']]);
+});
+
+test('the keys on the guide config: p then y promotes, b then y rolls back; both VERIFIED on screen', async () => {
+	requireTmux();
+	const tmux = new Tmux(`e2e-keys-${process.pid}`);
+	try {
+		// CI=true makes Ink print only the final frame: the screen needs it unset.
+		tmux.start([process.execPath, '--import', 'tsx', 'source/cli.tsx', '--config', configFile], {env: {CI: undefined, NO_COLOR: '1'}, cwd: ROOT});
+		await tmux.waitFor((screen) => /canary-console 90\/10/.test(screen) && /sampled\s+\d+(\.\d)?\/\d+(\.\d)?\s+N=\d+/.test(screen), 30_000);
+		tmux.keys('p');
+		await tmux.waitFor((screen) => screen.includes('confirm: promote 90/10 -> 50/50'));
+		tmux.keys('y');
+		const promoted = await tmux.waitFor((screen) => /(^|[^-])VERIFIED: promote 90\/10 -> 50\/50/.test(screen) || /NOT-VERIFIED|FAILED|REFUSED/.test(screen), 30_000);
+		assert.match(promoted, /(^|[^-])VERIFIED: promote 90\/10 -> 50\/50/, promoted);
+		assert.match(promoted, /VERIFIED 50\/50: observed .* by version/, promoted);
+		tmux.keys('Escape');
+		tmux.keys('b');
+		await tmux.waitFor((screen) => screen.includes('confirm: rollback 50/50 -> 100/0'));
+		tmux.keys('y');
+		const rolledBack = await tmux.waitFor((screen) => /(^|[^-])VERIFIED: rollback 50\/50 -> 100\/0/.test(screen) || /NOT-VERIFIED|FAILED|REFUSED/.test(screen), 30_000);
+		assert.match(rolledBack, /(^|[^-])VERIFIED: rollback 50\/50 -> 100\/0/, rolledBack);
+		assert.match(rolledBack, /all \d+ answers from stable \(by version\)/, rolledBack);
+		tmux.keys('Escape');
+		tmux.keys('q');
+		await tmux.waitFor((screen) => /CONSOLE-EXIT=0/.test(screen), 15_000);
+		assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=100', 'canary down']);
+	} finally {
+		tmux.kill();
+	}
 });
 
 test('the Docker daemon stopped: status --json still answers (exit 0) and says Docker is unreachable', async () => {

@@ -76,12 +76,14 @@ export async function get(port: number, path: string, userAgent: string): Promis
 export interface Recorded {
 	lines: RawLine[];
 	gaps: LogGap[];
+	/** For each gap: how many lines had arrived before it (its place in the stream). */
+	gapIndex: number[];
 	statuses: Array<{engine: EngineRole; state: string; message?: string; at: number}>;
 	batches: number;
 }
 
 export function recordingSink(): {sink: LogSink; seen: Recorded} {
-	const seen: Recorded = {lines: [], gaps: [], statuses: [], batches: 0};
+	const seen: Recorded = {lines: [], gaps: [], gapIndex: [], statuses: [], batches: 0};
 	return {
 		seen,
 		sink: {
@@ -91,6 +93,7 @@ export function recordingSink(): {sink: LogSink; seen: Recorded} {
 			},
 			gap(gap) {
 				seen.gaps.push(gap);
+				seen.gapIndex.push(seen.lines.length);
 			},
 			status(engine, state, message) {
 				seen.statuses.push({engine, state, message, at: Date.now()});

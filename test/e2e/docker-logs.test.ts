@@ -71,6 +71,15 @@ test('docker restart engine-canary: reattached within 2 s, gap marked, no duplic
 	assert.deepEqual(arrived('canary', 'before-restart').length, 10, 'no line repeated at the reattach');
 	// The lines the engine wrote while stopping arrive once: nothing lost at the boundary.
 	await waitFor('shutdown line', () => seen.lines.some((l) => l.engine === 'canary' && l.text.includes('Finished server process')));
+	// The marker sits in time order among the canary's lines: the old run's last lines (its
+	// shutdown) before it, the new run's after; and it measures a real gap, never 0.0 s.
+	const index = seen.gapIndex[seen.gaps.indexOf(gap)]!;
+	const canaryBefore = seen.lines.slice(0, index).filter((l) => l.engine === 'canary');
+	const canaryAfter = seen.lines.slice(index).filter((l) => l.engine === 'canary');
+	assert.ok(canaryBefore.every((l) => l.time <= gap.at), 'no line after the restart before the marker');
+	assert.ok(canaryAfter.every((l) => l.time >= gap.at), `no line from before the restart after the marker: ${canaryAfter.filter((l) => l.time < gap.at).map((l) => l.text).join(' | ')}`);
+	assert.ok(canaryBefore.some((l) => l.text.includes('Finished server process')), 'the shutdown line comes before the marker');
+	assert.ok(gap.gapMs! >= 50, `a restart takes time: gap ${gap.gapMs} ms`);
 	const keys = seen.lines.filter((l) => l.engine === 'canary').map((l) => `${l.time} ${l.stream} ${l.text}`);
 	assert.equal(new Set(keys).size, keys.length, 'no duplicated line');
 });

@@ -75,7 +75,7 @@ before(async () => {
 	canary = await startUpstream('canary');
 	roles = {stable: stable.address, canary: canary.address};
 	port = await freePort();
-	const configText = renderLabConfig({upstream: UPSTREAM, ...roles, split: {stable: 90, canary: 10}, listenPort: port});
+	const configText = renderLabConfig({upstream: UPSTREAM, ...roles, split: {stable: 90, canary: 10}, listenPort: port, upstreamHeader: true});
 	nginx = await startLocalNginx({dir, configText});
 });
 

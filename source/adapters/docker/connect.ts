@@ -1,4 +1,5 @@
-import {readFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {existsSync, readFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 import Docker from 'dockerode';
@@ -19,6 +20,67 @@ export interface DockerEndpoint {
  * and ssh:// keeps its port.
  */
 export function dockerEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
+	if (!env.DOCKER_HOST?.trim()) {
+		// As the docker CLI: without DOCKER_HOST the current context names the endpoint.
+		const context = currentDockerContext(env);
+		if (context) {
+			const endpoint = endpointFromHost({...env, DOCKER_HOST: context.host, ...context.tls});
+			return {...endpoint, describe: `${endpoint.describe} (context ${context.name})`};
+		}
+	}
+	return endpointFromHost(env);
+}
+
+export interface DockerContext {
+	name: string;
+	/** Endpoints.docker.Host of the context, e.g. unix:///run/docker.sock or tcp://host:2376. */
+	host: string;
+	/** DOCKER_CERT_PATH and DOCKER_TLS_VERIFY for a context that stores TLS material. */
+	tls?: {DOCKER_CERT_PATH: string; DOCKER_TLS_VERIFY: string};
+}
+
+/** The docker CLI's config directory: $DOCKER_CONFIG, else ~/.docker. */
+export function dockerConfigDir(env: NodeJS.ProcessEnv): string {
+	return env.DOCKER_CONFIG?.trim() || join(env.HOME?.trim() || homedir(), '.docker');
+}
+
+/**
+ * The docker CLI's current context: DOCKER_CONTEXT, else `currentContext` in config.json; its
+ * endpoint is in contexts/meta/<sha256 of the name>/meta.json. Null for the default context
+ * (the default socket). Throws with the reason when a named context cannot be read.
+ */
+export function currentDockerContext(env: NodeJS.ProcessEnv): DockerContext | null {
+	const dir = dockerConfigDir(env);
+	let name = env.DOCKER_CONTEXT?.trim() ?? '';
+	let from = 'DOCKER_CONTEXT';
+	if (!name) {
+		const configPath = join(dir, 'config.json');
+		if (!existsSync(configPath)) return null;
+		try {
+			const config = JSON.parse(readFileSync(configPath, 'utf8')) as {currentContext?: unknown};
+			name = typeof config.currentContext === 'string' ? config.currentContext.trim() : '';
+		} catch (error) {
+			throw new Error(`cannot read the Docker CLI config ${configPath}: ${(error as Error).message}; fix it or set DOCKER_HOST`);
+		}
+		from = configPath;
+	}
+	if (!name || name === 'default') return null;
+	const id = createHash('sha256').update(name).digest('hex');
+	const metaPath = join(dir, 'contexts', 'meta', id, 'meta.json');
+	let host: unknown;
+	try {
+		const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as {Endpoints?: {docker?: {Host?: unknown; SkipTLSVerify?: unknown}}};
+		host = meta.Endpoints?.docker?.Host;
+	} catch (error) {
+		throw new Error(`Docker context ${name} (from ${from}) cannot be read at ${metaPath}: ${(error as Error).message}; see docker context ls, or set DOCKER_HOST`);
+	}
+	if (typeof host !== 'string' || !host) throw new Error(`Docker context ${name} (from ${from}) names no Docker endpoint in ${metaPath}; set DOCKER_HOST`);
+	const tlsDir = join(dir, 'contexts', 'tls', id, 'docker');
+	const tls = existsSync(join(tlsDir, 'ca.pem')) ? {DOCKER_CERT_PATH: tlsDir, DOCKER_TLS_VERIFY: '1'} : undefined;
+	return {name, host, ...(tls ? {tls} : {})};
+}
+
+function endpointFromHost(env: NodeJS.ProcessEnv): DockerEndpoint {
 	const host = env.DOCKER_HOST?.trim();
 	if (!host || host.startsWith('unix://') || host.startsWith('/')) {
 		const socketPath = (host?.startsWith('unix://') ? host.slice('unix://'.length) : host) || DEFAULT_SOCKET;

@@ -22,6 +22,8 @@ export interface ServiceState {
 	startedAt: number | null;
 	exitCode: number | null;
 	mounts: ServiceMount[];
+	/** Something wrong beyond the state, e.g. nginx reading a detached config file. */
+	problem?: string;
 }
 
 function time(value: string | undefined): number | null {
@@ -92,4 +94,31 @@ export async function suggestNames(docker: Docker, wanted: string[]): Promise<st
 	});
 	const list = running.length > 0 ? `running containers: ${running.join(', ')}` : 'no containers are running';
 	return `${parts.join('; ')}; ${list}${stopped.length > 0 ? `; stopped: ${stopped.join(', ')}` : ''}`;
+}
+
+const SHARED_NETWORKS = new Set(['bridge', 'host', 'none']);
+const COMPOSE_PROJECT = 'com.docker.compose.project';
+
+/**
+ * The deployment's containers for the services strip: the engines and nginx always (a missing
+ * one is worth a red mark), then what shares nginx's compose project or its own networks, then
+ * the configured extra names that exist. A configured name the deployment never had is left out
+ * rather than reported missing.
+ */
+export async function deploymentNames(docker: Docker, required: string[], nginx: string, extra: string[]): Promise<string[]> {
+	const all = await docker.listContainers({all: true});
+	const nameOf = (c: Docker.ContainerInfo) => (c.Names[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
+	const byName = new Map(all.map((c) => [nameOf(c), c]));
+	const related: string[] = [];
+	const proxy = byName.get(nginx);
+	if (proxy) {
+		const project = proxy.Labels?.[COMPOSE_PROJECT];
+		const networks = Object.keys(proxy.NetworkSettings?.Networks ?? {}).filter((n) => !SHARED_NETWORKS.has(n));
+		for (const [name, c] of byName) {
+			const sameProject = project !== undefined && c.Labels?.[COMPOSE_PROJECT] === project;
+			const sameNetwork = networks.some((n) => c.NetworkSettings?.Networks?.[n] !== undefined);
+			if (sameProject || sameNetwork) related.push(name);
+		}
+	}
+	return [...new Set([...required, ...related.sort(), ...extra.filter((name) => byName.has(name))])];
 }

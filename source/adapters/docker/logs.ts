@@ -21,6 +21,13 @@ export function describeGap(gap: LogGap): string {
 	return `${gap.reason} ${clockTime(gap.at)}${length}`;
 }
 
+/** A gap waiting for the first line of the new run (or GAP_WAIT_MS) to be placed. */
+interface GapMarker {
+	pending: {gap: LogGap; stoppedAt: number | null} | null;
+}
+
+const GAP_WAIT_MS = 2000;
+
 interface Attached {
 	id: string;
 	startedAt: number | null;
@@ -71,6 +78,7 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 			lastStatus = key;
 			sink.status(engine, state, message);
 		};
+		const marker: GapMarker = {pending: null};
 		const unsubscribe = events.watch(name, signal);
 		try {
 			while (!signal.aborted) {
@@ -115,15 +123,10 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 					const finished = current.finishedAt !== null && current.finishedAt >= (lastRunning.startedAt ?? 0) ? current.finishedAt : null;
 					const stoppedAt = (recreated ? null : finished) ?? lostAt;
 					const at = current.startedAt ?? Date.now();
-					sink.gap({
-						engine,
-						at,
-						gapMs: stoppedAt === null ? null : Math.max(0, at - stoppedAt),
-						reason: `${name} ${recreated ? 'recreated' : 'restarted'}`,
-					});
+					marker.pending = {gap: {engine, at, gapMs: stoppedAt === null ? null : Math.max(0, at - stoppedAt), reason: `${name} ${recreated ? 'recreated' : 'restarted'}`}, stoppedAt};
 					lostAt = null;
 				} else if (current.running && lastRunning && wasUnreachable !== null) {
-					sink.gap({engine, at: Date.now(), gapMs: Date.now() - wasUnreachable, reason: `${name} log stream reconnected`});
+					marker.pending = {gap: {engine, at: wasUnreachable, gapMs: Date.now() - wasUnreachable, reason: `${name} log stream reconnected`}, stoppedAt: null};
 					lostAt = null;
 				}
 				if (current.running) lastRunning = current;
@@ -135,7 +138,7 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 				readTo = current;
 				// A stopped or only created container is read to its end, not followed: a follow opened before
 				// it starts would run on into the new run and hide the restart from this loop.
-				const endedOk = await pump(engine, name, tty, {since, tail, follow: current.running}, cursor, sink, signal, () => {
+				const endedOk = await pump(engine, name, tty, {since, tail, follow: current.running}, cursor, sink, signal, marker, () => {
 					if (current.running) status('attached');
 				});
 				first = false;
@@ -158,6 +161,7 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 		cursor: ResumeCursor,
 		sink: LogSink,
 		signal: AbortSignal,
+		marker: GapMarker,
 		onOpen: () => void,
 	): Promise<boolean> {
 		const flushMs = options.flushMs ?? 50;
@@ -172,10 +176,31 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 			batch = [];
 			sink.lines(out);
 		};
+		// The marker goes in right before the first line of the new run: lines the old run wrote
+		// before it died arrive on this stream too (it resumes from the last timestamp), and they
+		// belong before the marker. The gap then runs from the stop to that first line: what the
+		// log really missed, not the few ms between Docker's stop and start.
+		let lastTime: number | null = null;
+		const placeGap = (firstNew: number | null) => {
+			const pending = marker.pending;
+			if (!pending) return;
+			marker.pending = null;
+			if (gapTimer) clearTimeout(gapTimer);
+			flush();
+			const {gap, stoppedAt} = pending;
+			const from = stoppedAt === null ? null : Math.max(stoppedAt, lastTime ?? stoppedAt);
+			const to = Math.max(firstNew ?? gap.at, gap.at);
+			sink.gap({...gap, gapMs: from === null ? gap.gapMs : Math.max(0, to - from)});
+		};
+		// A run that writes nothing for a while still gets its marker.
+		let gapTimer: NodeJS.Timeout | null = marker.pending ? setTimeout(() => placeGap(null), GAP_WAIT_MS) : null;
 		const lineOf = (stream: 'stdout' | 'stderr') => (raw: string) => {
 			const {ns, text} = parseStamp(raw);
 			if (!cursor.accept(ns, `${stream}\u0000${text}`)) return;
-			batch.push({engine, stream, time: ns === null ? Date.now() : nsToMs(ns), text});
+			const time = ns === null ? Date.now() : nsToMs(ns);
+			if (marker.pending && time >= marker.pending.gap.at) placeGap(time);
+			lastTime = time;
+			batch.push({engine, stream, time, text});
 			if (batch.length >= maxBatch) flush();
 			else timer ??= setTimeout(flush, flushMs);
 		};
@@ -203,6 +228,7 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 				out.end();
 				err.end();
 				flush();
+				placeGap(null);
 				resolve(ok);
 			};
 			const onAbort = () => {

@@ -1,5 +1,6 @@
 import {writeInPlace} from '../../core/in-place-write.ts';
-import {readFile, realpath} from 'node:fs/promises';
+import {createHash} from 'node:crypto';
+import {readFile, realpath, stat} from 'node:fs/promises';
 import {basename, dirname, posix, resolve} from 'node:path';
 import type Docker from 'dockerode';
 import type {CommandResult, ProxyControl} from '../../core/types.ts';
@@ -54,6 +55,26 @@ export function containerPathFor(hostPaths: string[], mounts: BindMount[]): stri
 	return best?.path ?? null;
 }
 
+/**
+ * The other way round: where on the host the file lives that the container reads at
+ * `containerPath`, from its bind mounts (the deepest mount wins, as in the container). A
+ * directory mounted at the file's directory (our compose layout: ops/nginx -> conf.d) also
+ * offers the configured file name in it. Candidates in order of preference; empty when no bind
+ * mount covers the path.
+ */
+export function hostPathsFor(containerPath: string, mounts: BindMount[], hostName?: string): string[] {
+	const binds = mounts.filter((m) => m.type === 'bind' && m.source && m.destination).sort((a, b) => stripSlash(b.destination).length - stripSlash(a.destination).length);
+	const out: string[] = [];
+	for (const mount of binds) {
+		const destination = stripSlash(mount.destination);
+		const source = stripSlash(mount.source);
+		if (containerPath === destination) out.push(source);
+		else if (containerPath.startsWith(destination === '/' ? '/' : `${destination}/`)) out.push(posix.join(source, containerPath.slice(destination.length)));
+		if (hostName && posix.dirname(containerPath) === destination) out.push(posix.join(source, hostName));
+	}
+	return [...new Set(out)];
+}
+
 function stripSlash(path: string): string {
 	return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
@@ -72,7 +93,16 @@ export async function hostSpellings(hostConfigPath: string): Promise<string[]> {
 export interface DockerProxy extends ProxyControl {
 	/** The path inside the container that readSeen reads, detected from the mounts. */
 	seenPath(): Promise<string>;
+	/**
+	 * Null while the container reads the host file; else what is wrong (a detached single-file
+	 * mount). Cheap enough for every services poll: the container's file is read again only when
+	 * the host file changed (size, mtime, inode), the container restarted, or 30 s passed.
+	 */
+	mountProblem(): Promise<string | null>;
 }
+
+const RECHECK_MS = 30_000;
+const hash = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export function createDockerProxy(docker: Docker, options: DockerProxyOptions): DockerProxy {
 	const timeoutMs = options.timeoutMs ?? 10_000;
@@ -95,8 +125,31 @@ export function createDockerProxy(docker: Docker, options: DockerProxyOptions): 
 		cached = {key, path};
 		return path;
 	}
+	let lastCheck: {key: string; at: number; problem: string | null} | null = null;
+	async function mountProblem(): Promise<string | null> {
+		let hostKey: string;
+		try {
+			const host = await stat(options.hostConfigPath);
+			hostKey = `${host.size} ${host.mtimeMs} ${host.ino}`;
+		} catch {
+			return null; // A missing host file is reported by the weights watch.
+		}
+		if (lastCheck && lastCheck.key === `${hostKey}|${cached?.key ?? ''}` && Date.now() - lastCheck.at < RECHECK_MS) return lastCheck.problem;
+		const path = await seenPath();
+		const seen = await exec(['cat', path]);
+		// Not running or not reachable: the services strip says so already; nothing to compare.
+		if (!seen.ok) return null;
+		const host = await readFile(options.hostConfigPath, 'utf8').catch(() => null);
+		if (host === null) return null;
+		const problem = hash(host) === hash(seen.output)
+			? null
+			: `${options.container} reads a different ${path} than ${options.hostConfigPath}: the single-file mount is detached (an editor or sed -i replaced the file); weight changes cannot reach nginx until ${options.container} restarts (R)`;
+		lastCheck = {key: `${hostKey}|${cached?.key ?? ''}`, at: Date.now(), problem};
+		return problem;
+	}
 	return {
 		describe: `${options.container} (Docker)`,
+		mountProblem,
 		configPath: options.hostConfigPath,
 		seenPath,
 		readHost: () => readFile(options.hostConfigPath, 'utf8'),

@@ -31,6 +31,16 @@ export function cpuPercent(stats: RawStats): number | null {
 	return cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
 }
 
+/** State, exit code and OOM flag from inspect (Docker clears both at the next start). */
+export function stateOf(info: Pick<Docker.ContainerInspectInfo, 'State'>): Pick<ResourceReading, 'state' | 'exitCode' | 'oomKilled'> {
+	const status = info.State.Status;
+	const state = info.State.Restarting || status === 'restarting' ? 'restarting' : info.State.Running ? 'running' : 'exited';
+	// Docker sets ExitCode back to 0 when the container starts again: a running container's last
+	// exit code is known only from the `die` event (lifecycle.ts).
+	const exitCode = !info.State.Running || info.State.Restarting ? info.State.ExitCode : null;
+	return {state, exitCode: exitCode ?? null, oomKilled: Boolean(info.State.OOMKilled)};
+}
+
 export interface DockerStatsSource extends StatsSource {
 	/** Stops the background polling. */
 	close(): void;
@@ -60,7 +70,11 @@ export function createDockerStatsSource(docker: Docker, names: Record<EngineRole
 		const container = docker.getContainer(name);
 		const info = await container.inspect();
 		const started = Date.parse(info.State.StartedAt);
-		const base = {startedAt: info.State.StartedAt.startsWith('0001-') || Number.isNaN(started) ? null : started, restarts: info.RestartCount ?? 0};
+		const base = {
+			startedAt: info.State.StartedAt.startsWith('0001-') || Number.isNaN(started) ? null : started,
+			restarts: info.RestartCount ?? 0,
+			...stateOf(info),
+		};
 		if (!info.State.Running) return {memUsed: 0, memLimit: 0, cpuPercent: null, ...base};
 		// The first reading is one-shot (about 1 s instead of 2, no CPU figure yet) so a short-lived
 		// `status` gets memory; later ones wait for the daemon's second sample and give CPU too.
