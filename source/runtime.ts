@@ -68,6 +68,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		stats: lab.stats,
 		proxy: lab.proxy,
 		runtime: lab.runtime,
+		lifecycle: lab.lifecycle,
 		analysisTimer: options.analysisTimer,
 	});
 	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};

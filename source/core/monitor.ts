@@ -32,8 +32,6 @@ export interface MonitorDeps {
 	clock?: Clock;
 	/** Extra X-Upstream addresses (container IPs) that belong to each engine. */
 	aliases?: Record<string, EngineRole>;
-	/** start, die and oom of the engines (Docker events, the lab's supervisor). */
-	lifecycle?: LifecycleSource;
 	/** The deployment's containers for the services strip (Docker only). */
 	services?: () => Promise<ServiceView[]>;
 	/** false when an Automation records the verdicts (it owns the analysis clock then). */
