@@ -68,7 +68,7 @@ export const DEFAULT_CONFIG: Config = {
 	sampleSize: 200,
 	verifyTimeoutMs: 10_000,
 	stateDir: '',
-	auditPath: 'canary-console-audit.jsonl',
+	auditPath: '',
 	backupsKept: 20,
 	allowNoAudit: false,
 	logBuffer: 20_000,

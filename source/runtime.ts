@@ -1,4 +1,4 @@
-import {join} from 'node:path';
+import {join, resolve} from 'node:path';
 import type {Config} from './config.ts';
 import type {Monitor} from './core/monitor.ts';
 
@@ -44,12 +44,16 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		stableFaults: perEngine > 0 ? {logRate: perEngine} : undefined,
 		canaryFaults: perEngine > 0 ? {...MILD_CANARY_FAULT, logRate: perEngine} : undefined,
 	});
+	// The lab's state stays in its own temp dir (not beside its config) unless configured.
+	const stateDir = config.stateDir ? resolve(config.stateDir) : join(lab.dir, 'state');
+	const auditPath = flags.audit ?? config.auditPath;
 	const labConfig: Config = {
 		...config,
 		urls: lab.urls,
 		roles: lab.roles,
 		upstream: lab.upstream,
-		auditPath: flags.audit ?? join(lab.dir, 'audit.jsonl'),
+		stateDir,
+		auditPath: auditPath ? resolve(auditPath) : join(stateDir, 'audit.jsonl'),
 	};
 	const monitor = new Monitor({
 		config: labConfig,

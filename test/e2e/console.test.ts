@@ -114,6 +114,7 @@ before(async () => {
 		analysisIntervalSec: 2,
 		verifyTimeoutMs: 10_000,
 		auditPath,
+		stateDir: join(dir, 'state'),
 	}, null, 2));
 });
 

@@ -1,6 +1,7 @@
 // The console as the CLI composes it for the demo (startLab + Monitor, see source/cli.tsx
 // startDemoRuntime), with a short config so faults show within seconds.
 
+import {mkdtempSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {createServer as createNetServer, type Server as NetServer, type Socket} from 'node:net';
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http';
@@ -38,6 +39,7 @@ export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?
 		roles: lab.roles,
 		upstream: lab.upstream,
 		auditPath: options.auditPath ?? join(tmpdir(), `canary-faults-audit-${process.pid}-${Date.now()}.jsonl`),
+		stateDir: mkdtempSync(join(tmpdir(), 'canary-faults-state-')),
 	};
 	const monitor = new Monitor({
 		config,

@@ -1,3 +1,6 @@
+import {mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {buildConfig, type Config} from '../../source/config.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
@@ -25,7 +28,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	let monitor: Monitor;
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
-		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null'};
+		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir: mkdtempSync(join(tmpdir(), 'canary-state-'))};
 		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, proxy: lab.proxy, runtime: lab.runtime});
 	} catch (error) {
 		await lab.stop();
