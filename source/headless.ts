@@ -66,7 +66,9 @@ async function status(monitor: Monitor, options: HeadlessOptions): Promise<numbe
 		wait,
 	);
 	const snapshot = monitor.current();
-	write(options.json ? JSON.stringify(snapshotToJson(snapshot), null, 2) : renderStatusText(snapshot));
+	// Where this deployment's audit log, lock and backups are: the first question when something looks off.
+	const paths = {stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path};
+	write(options.json ? JSON.stringify({...snapshotToJson(snapshot), paths}, null, 2) : `${renderStatusText(snapshot).trimEnd()}\nstate ${paths.stateDir}  audit log ${paths.auditPath}`);
 	return 0;
 }
 
