@@ -1,7 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync} from 'node:fs';
+import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {deploymentName, remoteDockerHost, resolveState, stateRoot} from '../source/core/state-dir.ts';
@@ -153,5 +153,27 @@ test('the demo keeps its state in its lab unless a state directory is configured
 		await configured.monitor.stop();
 		await configured.shutdown();
 		rmSync(stateDir, {recursive: true, force: true});
+	}
+});
+
+test('a change whose audit record cannot be written is refused, and the screen says why', async () => {
+	const blocker = mkdtempSync(join(tmpdir(), 'canary-state-audit-'));
+	writeFileSync(join(blocker, 'file'), '');
+	const d = await startMiniDeployment({auditPath: join(blocker, 'file', 'audit.jsonl'), stateDir: join(blocker, 'state')});
+	try {
+		d.monitor.start();
+		await d.monitor.until((s) => s.split.configured !== null, 5000);
+		const before = readFileSync(d.configPath, 'utf8');
+		await d.monitor.actions.request('promote');
+		const result = await d.monitor.actions.confirm();
+		assert.equal(result?.outcome, 'refused');
+		assert.equal(readFileSync(d.configPath, 'utf8'), before, 'nothing written');
+		const s = d.monitor.current();
+		assert.equal(s.action.phase, 'done');
+		assert.match(s.action.phase === 'done' ? s.action.message : '', /audit log .* not written .*change refused, nothing was written.*--allow-no-audit/);
+		assert.match(s.notices.at(-1)?.text ?? '', /promote 90\/10 -> 50\/50: refused: .*audit log/);
+	} finally {
+		await d.close();
+		rmSync(blocker, {recursive: true, force: true});
 	}
 });
