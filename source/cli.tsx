@@ -1,5 +1,7 @@
 import meow from 'meow';
 import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {realPathOf, resolveState} from './core/state-dir.ts';
 import type {Monitor} from './core/monitor.ts';
 import type {LabFlags, Runtime, RuntimeOptions} from './runtime.ts';
@@ -50,7 +52,7 @@ const cli = meow(
     --profile NAME       metric names: involution (default) or http
     --window SECONDS     window of the figures and the verdict, default 60
     --state-dir DIR      this deployment's audit log, lock, backups and saved logs
-                         (default: below; the demo keeps them in its lab's temp dir)
+                         (default: below; the demo uses a temp dir of its own)
     --audit FILE         audit log (JSON lines), default audit.jsonl in the state dir
     --allow-no-audit     change weights even when the audit log cannot be written
     --demo               status/promote/rollback/weights against a fresh lab
@@ -181,7 +183,7 @@ function help(demo: boolean): number {
 	try {
 		const config = loadConfig();
 		if (demo && !config.stateDir) {
-			where = `  State directory: the demo lab's own temporary directory (set --state-dir to keep it)`;
+			where = `  State directory: a temporary directory of the demo's own, ${join(tmpdir(), 'canary-console-demo')}/<lab>\n  (set --state-dir to choose it)`;
 		} else {
 			const resolved = resolveState(config);
 			const file = realPathOf(resolved.docker.nginxConfig.host);

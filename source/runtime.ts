@@ -1,4 +1,5 @@
-import {join, resolve} from 'node:path';
+import {tmpdir} from 'node:os';
+import {basename, join, resolve} from 'node:path';
 import type {Config} from './config.ts';
 import type {Monitor} from './core/monitor.ts';
 
@@ -44,8 +45,10 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		stableFaults: perEngine > 0 ? {logRate: perEngine} : undefined,
 		canaryFaults: perEngine > 0 ? {...MILD_CANARY_FAULT, logRate: perEngine} : undefined,
 	});
-	// The lab's state stays in its own temp dir (not beside its config) unless configured.
-	const stateDir = config.stateDir ? resolve(config.stateDir) : join(lab.dir, 'state');
+	// The demo's state stays in a temp dir of its own unless configured: not beside the lab's
+	// config, and not inside the lab's dir, which goes at exit with the logs saved there.
+	// Created only when something is written.
+	const stateDir = config.stateDir ? resolve(config.stateDir) : join(tmpdir(), 'canary-console-demo', basename(lab.dir));
 	const auditPath = flags.audit ?? config.auditPath;
 	const labConfig: Config = {
 		...config,

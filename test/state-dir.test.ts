@@ -129,8 +129,8 @@ test('the demo keeps its state in its lab unless a state directory is configured
 	const own = await startDemoRuntime(buildConfig([]), {balancer: 'lab', logRate: 0});
 	try {
 		await own.ready;
-		const lab = /^(.*\/canary-lab-[^/]+)\/state$/.exec(own.monitor.actions.stateDir);
-		assert.ok(lab, own.monitor.actions.stateDir);
+		assert.match(own.monitor.actions.stateDir, /\/canary-console-demo\/canary-lab-[^/]+$/);
+		assert.ok(own.monitor.actions.stateDir.startsWith(tmpdir()));
 		assert.equal(own.monitor.actions.audit.path, join(own.monitor.actions.stateDir, 'audit.jsonl'));
 	} finally {
 		await own.shutdown();
