@@ -3,12 +3,13 @@
 // a single file at /etc/nginx/conf.d/default.conf).
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
-import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {createServer} from 'node:net';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
+import {lockPathFor} from '../../source/core/lock.ts';
 import {cli, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
 
 const {engineScript} = requireEngine();
@@ -206,7 +207,9 @@ test('after sed -i detached the single-file mount: refused with a restart offer;
 });
 
 test('a second console while another holds the lock: refused (exit 3), nothing written', async () => {
-	const lock = `${conf}.canary-console.lock`;
+	// The lock lives in the deployment's state directory (the config sets it).
+	await mkdir(join(dir, 'state'), {recursive: true});
+	const lock = lockPathFor(join(dir, 'state'));
 	const holder = {user: 'alice', host: hostname(), pid: process.pid, since: new Date().toISOString(), token: 'held-by-the-test'};
 	await writeFile(lock, `${JSON.stringify(holder)}\n`, {flag: 'wx'});
 	const before = await readFile(conf, 'utf8');
