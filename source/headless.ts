@@ -5,7 +5,7 @@ import {renderStatusText, snapshotToJson} from './core/snapshot-text.ts';
 
 // The headless commands: the same Monitor and the same weight flow as the screen, for
 // scripts and pipelines. Exit codes of weight changes: 0 verified, 1 failed, 2 not verified,
-// 3 refused (lock, validation, stale file, missing --yes).
+// 3 refused (lock, validation, stale file, audit log not writable, missing --yes).
 
 export interface HeadlessOptions {
 	command: 'status' | 'promote' | 'rollback' | 'weights' | 'restart-proxy';

@@ -1,6 +1,7 @@
 // The one flow every weight change goes through, from the screen, the headless commands and
-// the automatic rollback: lock -> read -> render -> check the container's view -> backup ->
-// write in place -> read back -> nginx -t -> reload -> read back -> sample until verified.
+// the automatic rollback: lock -> read -> render -> check the container's view -> audit
+// 'started' (refused when it cannot be written) -> backup (state dir) -> write in place -> read
+// back -> nginx -t -> reload -> read back -> sample until verified.
 // Each step is reported as it runs, and every attempt ends with an audit line.
 
 import type {ProxyControl} from './types.ts';
