@@ -1,4 +1,4 @@
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
@@ -26,9 +26,11 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	const lab = await startLab({balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}, rps: 20, ...options.lab});
 	const pids = new Set(lab.pids());
 	let monitor: Monitor;
+	// Lock and backups of the weight flow: a directory of the test's own, removed at stop.
+	const stateDir = mkdtempSync(join(tmpdir(), 'canary-state-'));
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
-		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir: mkdtempSync(join(tmpdir(), 'canary-state-'))};
+		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir};
 		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, proxy: lab.proxy, runtime: lab.runtime});
 	} catch (error) {
 		await lab.stop();
@@ -46,6 +48,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 			for (const pid of lab.pids()) pids.add(pid);
 			await monitor.stop().catch(() => {});
 			await lab.stop();
+			rmSync(stateDir, {recursive: true, force: true});
 		},
 	};
 }
