@@ -177,3 +177,19 @@ test('a change whose audit record cannot be written is refused, and the screen s
 		rmSync(blocker, {recursive: true, force: true});
 	}
 });
+
+test('headless: a change the audit log cannot record exits 3 with the reason, and the file keeps its weights', async () => {
+	const dir = mkdtempSync(join(tmpdir(), 'canary-state-cli-audit-'));
+	writeFileSync(join(dir, 'file'), '');
+	try {
+		const result = await run(['weights', '50/50', '--yes', '--demo', '--balancer', 'lab', '--json', '--state-dir', join(dir, 'state'), '--audit', join(dir, 'file', 'audit.jsonl')], dir, {});
+		assert.equal(result.code, 3, result.stdout + result.stderr);
+		const answer = JSON.parse(result.stdout) as {outcome: string; message: string; steps: {name: string; state: string}[]};
+		assert.equal(answer.outcome, 'refused');
+		assert.match(answer.message, /audit log .*file\/audit\.jsonl not written .*change refused, nothing was written.*--allow-no-audit/);
+		assert.deepEqual(answer.steps.map((step) => step.name), ['lock', 'read', 'render', 'check-seen', 'audit']);
+		assert.deepEqual(readdirSync(join(dir, 'state')), [], 'no backup: nothing was touched');
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});
