@@ -1,5 +1,8 @@
 import meow from 'meow';
 import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {realPathOf, resolveState} from './core/state-dir.ts';
 import type {Monitor} from './core/monitor.ts';
 import type {LabFlags, Runtime, RuntimeOptions} from './runtime.ts';
 
@@ -49,7 +52,10 @@ const cli = meow(
     --upstream NAME      upstream block name, default involution_engine
     --profile NAME       metric names: involution (default) or http
     --window SECONDS     window of the figures and the verdict, default 60
-    --audit FILE         audit log (JSON lines), default canary-console-audit.jsonl
+    --state-dir DIR      this deployment's audit log, lock, backups and saved logs
+                         (default: below; the demo uses a temp dir of its own)
+    --audit FILE         audit log (JSON lines), default audit.jsonl in the state dir
+    --allow-no-audit     change weights even when the audit log cannot be written
     --demo               status/promote/rollback/weights against a fresh lab
     --balancer KIND      lab balancer: auto (nginx when installed), nginx or lab
     --lab-ports B,S,C    lab ports for balancer, stable, canary (default 9100,9101,9102;
@@ -79,7 +85,10 @@ const cli = meow(
 	{
 		importMeta: import.meta,
 		allowUnknownFlags: false,
+		// --help also prints the state directory, which depends on the config: printed below.
+		autoHelp: false,
 		flags: {
+			help: {type: 'boolean', shortFlag: 'h', default: false},
 			config: {type: 'string'},
 			stableUrl: {type: 'string'},
 			canaryUrl: {type: 'string'},
@@ -89,6 +98,8 @@ const cli = meow(
 			profile: {type: 'string'},
 			window: {type: 'number'},
 			audit: {type: 'string'},
+			stateDir: {type: 'string'},
+			allowNoAudit: {type: 'boolean'},
 			demo: {type: 'boolean', default: false},
 			balancer: {type: 'string', default: 'auto'},
 			labPorts: {type: 'string'},
@@ -129,6 +140,8 @@ function loadConfig(): Config {
 		profile: flags.profile,
 		windowSec: flags.window,
 		auditPath: flags.audit,
+		stateDir: flags.stateDir,
+		allowNoAudit: flags.allowNoAudit,
 		docker: flags.nginxConfig ? {nginxConfig: {host: flags.nginxConfig}} : undefined,
 	});
 	return buildConfig(layers);
@@ -191,7 +204,28 @@ function labPorts(): {balancer: number; stable: number; canary: number} | undefi
 
 async function startRuntime(config: Config, demo: boolean, options: RuntimeOptions = {}): Promise<Runtime> {
 	const {startDemoRuntime, startDockerRuntime} = await import('./runtime.ts');
-	return demo ? startDemoRuntime(config, await labFlags(), options) : startDockerRuntime(config, options);
+	return demo ? startDemoRuntime(config, await labFlags(), options) : startDockerRuntime(resolveState(config), options);
+}
+
+/** --help: the usage, then where this deployment's state goes (it depends on flags and config). */
+function help(demo: boolean): number {
+	process.stdout.write(cli.help.endsWith('\n') ? `${cli.help}\n` : `${cli.help}\n\n`);
+	let where: string;
+	try {
+		const config = loadConfig();
+		if (demo && !config.stateDir) {
+			where = `  State directory: a temporary directory of the demo's own, ${join(tmpdir(), 'canary-console-demo')}/<lab>\n  (set --state-dir to choose it)`;
+		} else {
+			const resolved = resolveState(config);
+			const file = realPathOf(resolved.docker.nginxConfig.host);
+			where = `  State directory (audit log, lock, backups, saved logs) of the deployment of ${file}:\n    ${resolved.stateDir}\n  Audit log:\n    ${resolved.auditPath}`;
+		}
+	} catch (error) {
+		if (!(error instanceof ConfigError)) throw error;
+		where = `  State directory: unknown until the config is fixed:\n    ${error.message.replace(/\n/g, '\n    ')}`;
+	}
+	process.stdout.write(`${where}\n\n`);
+	return 0;
 }
 
 async function interactive(config: Config, demo: boolean): Promise<number> {
@@ -281,6 +315,7 @@ async function report(config: Config): Promise<number> {
 
 async function main(): Promise<number> {
 	const [command = 'watch', ...rest] = cli.input;
+	if (cli.flags.help) return help(command === 'demo' || cli.flags.demo);
 	let config: Config;
 	try {
 		config = loadConfig();

@@ -1,10 +1,12 @@
 import {readFileSync} from 'node:fs';
-import {DEFAULT_STAGES, parseSplit, type Roles, type Split} from './domain/upstream.ts';
+import {DEFAULT_STAGES, type Roles, type Split} from './domain/upstream.ts';
 import {DEFAULT_THRESHOLDS, type Thresholds} from './domain/verdict.ts';
-import {PROFILE_NAMES} from './domain/profiles.ts';
+import {configSchema} from './config-schema.ts';
+import {describeIssues} from './config-errors.ts';
 
 // One typed config: the guide's names and ports as defaults, then a JSON config file,
-// then the environment, then flags. Validated once, with messages that name the field.
+// then the environment, then flags. Checked once against the schema (config-schema.ts), with
+// messages that name the key and what it allows.
 
 export interface Config {
 	/** Metric and label names: 'involution' (default) or 'http'. */
@@ -29,7 +31,14 @@ export interface Config {
 	/** Requests per split sample. */
 	sampleSize: number;
 	verifyTimeoutMs: number;
+	/** Audit log, lock, backups and saved logs of this deployment; '' until resolved (state-dir.ts). */
+	stateDir: string;
+	/** '' means audit.jsonl in the state directory. */
 	auditPath: string;
+	/** Backups of the nginx config kept in the state directory. */
+	backupsKept: number;
+	/** Change weights even when the audit log cannot be written. */
+	allowNoAudit: boolean;
 	logBuffer: number;
 	maxFps: number;
 	/** Minutes of history the sparklines show. */
@@ -58,7 +67,10 @@ export const DEFAULT_CONFIG: Config = {
 	thresholds: DEFAULT_THRESHOLDS,
 	sampleSize: 200,
 	verifyTimeoutMs: 10_000,
-	auditPath: 'canary-console-audit.jsonl',
+	stateDir: '',
+	auditPath: '',
+	backupsKept: 20,
+	allowNoAudit: false,
 	logBuffer: 20_000,
 	maxFps: 10,
 	historyMinutes: 15,
@@ -113,64 +125,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Json {
 	if (env.CANARY_CONSOLE_CANARY_URL) urls.canary = env.CANARY_CONSOLE_CANARY_URL;
 	if (Object.keys(urls).length > 0) out.urls = urls;
 	if (env.CANARY_CONSOLE_AUDIT) out.auditPath = env.CANARY_CONSOLE_AUDIT;
+	if (env.CANARY_CONSOLE_STATE_DIR) out.stateDir = env.CANARY_CONSOLE_STATE_DIR;
 	if (env.CANARY_CONSOLE_NGINX_CONFIG) out.docker = {nginxConfig: {host: env.CANARY_CONSOLE_NGINX_CONFIG}};
 	return out;
 }
 
 export function buildConfig(layers: unknown[]): Config {
-	let config = DEFAULT_CONFIG;
-	for (const layer of layers) config = merge(config, layer);
-	// Stages may be written as "90/10" strings in a config file.
-	config = {...config, stages: config.stages.map((stage, index) => toSplit(stage, `stages[${index}]`))};
-	validate(config);
-	return config;
-}
-
-function toSplit(value: unknown, field: string): Split {
-	if (typeof value === 'string') {
-		const split = parseSplit(value);
-		if ('error' in split) throw new ConfigError(`${field}: ${split.error}`);
-		return split;
-	}
-	if (isObject(value) && typeof value.stable === 'number' && typeof value.canary === 'number') {
-		return {stable: value.stable, canary: value.canary};
-	}
-	throw new ConfigError(`${field} must be a split like "50/50"`);
-}
-
-function validate(config: Config): void {
-	const positive = (value: unknown, field: string) => {
-		if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-			throw new ConfigError(`${field} must be a positive number (got ${JSON.stringify(value)})`);
-		}
-	};
-	for (const [key, url] of Object.entries(config.urls)) {
-		try {
-			const parsed = new URL(url);
-			if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
-		} catch {
-			throw new ConfigError(`urls.${key} must be an http:// URL (got ${JSON.stringify(url)})`);
-		}
-	}
-	if (!PROFILE_NAMES.includes(config.profile)) {
-		throw new ConfigError(`profile must be one of ${PROFILE_NAMES.join(', ')} (got ${JSON.stringify(config.profile)})`);
-	}
-	positive(config.pollIntervalMs, 'pollIntervalMs');
-	positive(config.windowSec, 'windowSec');
-	positive(config.analysisIntervalSec, 'analysisIntervalSec');
-	positive(config.sampleSize, 'sampleSize');
-	positive(config.verifyTimeoutMs, 'verifyTimeoutMs');
-	positive(config.logBuffer, 'logBuffer');
-	positive(config.maxFps, 'maxFps');
-	positive(config.historyMinutes, 'historyMinutes');
-	if (typeof config.soakMinutes !== 'number' || config.soakMinutes < 0) {
-		throw new ConfigError('soakMinutes must be a number of minutes, 0 or more');
-	}
-	if (config.windowSec * 1000 < config.pollIntervalMs * 2) {
-		throw new ConfigError(`windowSec (${config.windowSec}) must cover at least two polls of pollIntervalMs (${config.pollIntervalMs})`);
-	}
-	if (config.stages.length === 0) throw new ConfigError('stages must list at least one split, e.g. ["90/10","50/50","0/100"]');
-	if (!config.upstream || /[\s{};]/.test(config.upstream)) {
-		throw new ConfigError(`upstream must be an nginx upstream name (got ${JSON.stringify(config.upstream)})`);
-	}
+	let merged: unknown = DEFAULT_CONFIG;
+	for (const layer of layers) merged = merge(merged, layer);
+	const result = configSchema.safeParse(merged);
+	if (!result.success) throw new ConfigError(describeIssues(result.error.issues, merged));
+	return result.data as Config;
 }

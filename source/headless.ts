@@ -1,11 +1,11 @@
 import type {Monitor} from './core/monitor.ts';
 import type {Snapshot} from './core/snapshot.ts';
 import {formatSplit, parseSplit} from './domain/upstream.ts';
-import {renderStatusText, sampleJson, snapshotToJson} from './core/snapshot-text.ts';
+import {renderStatusText, sampleJson, snapshotToJson, type StatusBasis} from './core/snapshot-text.ts';
 
 // The headless commands: the same Monitor and the same weight flow as the screen, for
 // scripts and pipelines. Exit codes of weight changes: 0 verified, 1 failed, 2 not verified,
-// 3 refused (lock, validation, stale file, missing --yes).
+// 3 refused (lock, validation, stale file, audit log not writable, missing --yes).
 
 export interface HeadlessOptions {
 	command: 'status' | 'promote' | 'rollback' | 'weights' | 'restart-proxy';
@@ -71,8 +71,7 @@ async function status(monitor: Monitor, options: HeadlessOptions): Promise<numbe
 		wait,
 	);
 	const snapshot = monitor.current();
-	const basis = {kind: 'instant' as const, seconds: (snapshot.at - snapshot.startedAt) / 1000};
-	write(options.json ? JSON.stringify(snapshotToJson(snapshot, basis), null, 2) : renderStatusText(snapshot, basis));
+	printStatus(monitor, snapshot, options, {kind: 'instant', seconds: (snapshot.at - snapshot.startedAt) / 1000});
 	return 0;
 }
 
@@ -102,9 +101,14 @@ async function watchedStatus(monitor: Monitor, options: HeadlessOptions): Promis
 	// The window is judged as a recorded analysis window: the same verdict the screen records.
 	monitor.analyse();
 	const snapshot = monitor.current();
-	const basis = {kind: 'window' as const, seconds};
-	write(options.json ? JSON.stringify(snapshotToJson(snapshot, basis), null, 2) : renderStatusText(snapshot, basis));
+	printStatus(monitor, snapshot, options, {kind: 'window', seconds});
 	return 0;
+}
+
+function printStatus(monitor: Monitor, snapshot: Snapshot, options: HeadlessOptions, basis: StatusBasis): void {
+	// Where this deployment's audit log, lock and backups are: the first question when something looks off.
+	const paths = {stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path};
+	write(options.json ? JSON.stringify({...snapshotToJson(snapshot, basis), paths}, null, 2) : `${renderStatusText(snapshot, basis).trimEnd()}\nstate ${paths.stateDir}  audit log ${paths.auditPath}`);
 }
 
 async function change(monitor: Monitor, options: HeadlessOptions): Promise<number> {

@@ -1,4 +1,5 @@
-import {join} from 'node:path';
+import {tmpdir} from 'node:os';
+import {basename, join, resolve} from 'node:path';
 import type {Config} from './config.ts';
 import type {Monitor} from './core/monitor.ts';
 import type {EngineRole} from './core/types.ts';
@@ -54,12 +55,18 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		stableFaults: {...flags.stableFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
 		canaryFaults: {...MILD_CANARY_FAULT, ...flags.canaryFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
 	});
+	// The demo's state stays in a temp dir of its own unless configured: not beside the lab's
+	// config, and not inside the lab's dir, which goes at exit with the logs saved there.
+	// Created only when something is written.
+	const stateDir = config.stateDir ? resolve(config.stateDir) : join(tmpdir(), 'canary-console-demo', basename(lab.dir));
+	const auditPath = flags.audit ?? config.auditPath;
 	const labConfig: Config = {
 		...config,
 		urls: lab.urls,
 		roles: lab.roles,
 		upstream: lab.upstream,
-		auditPath: flags.audit ?? join(lab.dir, 'audit.jsonl'),
+		stateDir,
+		auditPath: auditPath ? resolve(auditPath) : join(stateDir, 'audit.jsonl'),
 	};
 	const monitor = new Monitor({
 		config: labConfig,

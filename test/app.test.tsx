@@ -107,6 +107,8 @@ test('? shows the keys, escape closes them, 4 opens the verdict detail and q qui
 		await press(s.app.stdin, '4');
 		const verdict = await waitFor(s.frame, (text) => text.includes('─ why'));
 		assert.match(verdict, /─ verdict/);
+		// The troubleshooting details say where this deployment's audit log and backups are.
+		assert.ok(verdict.includes(`state ${s.config.stateDir}  audit log ${s.config.auditPath}`), verdict);
 		await press(s.app.stdin, 'q');
 		await waitFor(s.quits, (count) => count > 0);
 		assert.equal(s.quits(), 1);

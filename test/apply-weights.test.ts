@@ -4,9 +4,10 @@ import {copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {applySplit, planChange, previewChange, restartProxy, type ApplyDeps, type ApplyStep} from '../source/core/apply-weights.ts';
-import {createAuditLog} from '../source/core/audit.ts';
+import {createAuditLog, type AuditLog} from '../source/core/audit.ts';
+import {listBackups} from '../source/core/backups.ts';
 import {writeInPlace} from '../source/core/in-place-write.ts';
-import {acquireLock} from '../source/core/lock.ts';
+import {acquireLock, lockPathFor} from '../source/core/lock.ts';
 import type {VerifyResult} from '../source/core/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../source/core/types.ts';
 import {DEFAULT_STAGES, renderSplit, type Split} from '../source/domain/upstream.ts';
@@ -31,7 +32,7 @@ server {
 `;
 const ok: CommandResult = {ok: true, exitCode: 0, output: ''};
 
-async function setup(options: {validate?: (text: string) => CommandResult; reload?: () => CommandResult; verified?: boolean; detached?: boolean} = {}) {
+async function setup(options: {validate?: (text: string) => CommandResult; reload?: () => CommandResult; verified?: boolean; detached?: boolean; audit?: AuditLog} = {}) {
 	const dir = await mkdtemp(join(tmpdir(), 'apply-test-'));
 	const configPath = join(dir, 'canary.conf');
 	// A detached bind mount: the container keeps its own copy of the old file.
@@ -58,10 +59,11 @@ async function setup(options: {validate?: (text: string) => CommandResult; reloa
 		const sample = {n: 200, stable: 2 * split.stable, canary: 2 * split.canary, unknown: 0, errors: 0, ms: 80, observed: split, interval: null, method: 'X-Upstream' as const};
 		return {verified: options.verified ?? true, sample, attempts: 1, reason: options.verified === false ? 'observed 90/10, want 50/50' : `observed ${split.stable}/${split.canary}`};
 	};
-	const audit = createAuditLog(join(dir, 'audit.jsonl'));
-	const deps: ApplyDeps = {proxy, audit, sampler, upstream: 'involution_engine', roles, now: () => Date.parse('2025-06-01T12:00:00Z')};
+	const stateDir = join(dir, 'state');
+	const audit = options.audit ?? createAuditLog(join(stateDir, 'audit.jsonl'));
+	const deps: ApplyDeps = {proxy, audit, sampler, upstream: 'involution_engine', roles, stateDir, now: () => Date.parse('2025-06-01T12:00:00Z')};
 	const auditLines = async () => (await readFile(audit.path, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
-	return {dir, configPath, seenPath, calls, sampled, deps, proxy, auditLines, cleanup: () => rm(dir, {recursive: true, force: true})};
+	return {dir, stateDir, configPath, seenPath, calls, sampled, deps, proxy, auditLines, cleanup: () => rm(dir, {recursive: true, force: true})};
 }
 
 const half = {stable: 50, canary: 50};
@@ -75,7 +77,7 @@ test('a change runs every step in order, writes in place and is verified', async
 		assert.equal(result.outcome, 'verified');
 		assert.equal(result.ok, true);
 		assert.deepEqual([result.from, result.to], ['90/10', '50/50']);
-		const order = ['lock', 'read', 'render', 'check-seen', 'backup', 'write', 'read-back', 'validate', 'reload', 'confirm-seen', 'verify'];
+		const order = ['lock', 'read', 'render', 'check-seen', 'audit', 'backup', 'write', 'read-back', 'validate', 'reload', 'confirm-seen', 'verify'];
 		assert.deepEqual(result.steps.map((s) => s.name), order);
 		assert.ok(result.steps.every((s) => s.state === 'done'));
 		// Reported live: running before done, in order.
@@ -86,8 +88,9 @@ test('a change runs every step in order, writes in place and is verified', async
 		assert.deepEqual(t.calls, ['write', 'validate', 'reload']);
 		assert.deepEqual(t.sampled, [half]);
 		assert.equal(await readFile(result.backupPath!, 'utf8'), CONFIG);
-		assert.match(result.backupPath!, /canary\.conf\.2025-06-01T12-00-00-000Z\.bak$/);
-		await assert.rejects(stat(`${t.configPath}.canary-console.lock`), {code: 'ENOENT'}, 'lock released');
+		assert.equal(result.backupPath, join(t.stateDir, 'backups', 'canary.conf.2025-06-01T12-00-00-000Z.bak'));
+		await assert.rejects(stat(lockPathFor(t.stateDir)), {code: 'ENOENT'}, 'lock released');
+		assert.deepEqual((await readdir(t.dir)).sort(), ['canary.conf', 'seen.conf', 'state'], 'nothing left beside the config');
 		const lines = await t.auditLines();
 		assert.deepEqual(lines.map((l) => l.outcome), ['started', 'verified']);
 		assert.deepEqual(lines[1].verdict, {overall: 'PASS'});
@@ -142,7 +145,7 @@ test('a container that sees another file stops the change before writing and off
 		assert.match(result.message, /^nginx-canary sees a different file than .*canary\.conf: the single-file bind mount is detached \(an editor or sed -i replaced the file\)\. Restart nginx-canary to reconnect it\.$/);
 		assert.deepEqual(t.calls, []);
 		assert.equal(await readFile(t.configPath, 'utf8'), CONFIG);
-		assert.deepEqual((await readdir(t.dir)).filter((f) => f.endsWith('.bak')), [], 'no backup: nothing was touched');
+		assert.deepEqual(await listBackups(t.stateDir, 'canary.conf'), [], 'no backup: nothing was touched');
 
 		const restarted = await restartProxy(t.deps);
 		assert.equal(restarted.outcome, 'restored');
@@ -174,6 +177,61 @@ test('a write the container does not see is undone and reported as a stale conta
 	}
 });
 
+test('backups go to the state directory and only the newest backupsKept stay', async () => {
+	const t = await setup();
+	try {
+		let clock = Date.parse('2025-06-01T12:00:00Z');
+		const deps: ApplyDeps = {...t.deps, backupsKept: 3, now: () => clock};
+		const splits = [half, {stable: 90, canary: 10}];
+		const made: string[] = [];
+		for (let i = 0; i < 10; i++) {
+			// Two changes in the same millisecond get distinct names, and keep their order.
+			if (i !== 5) clock += 60_000;
+			const result = await applySplit(deps, {action: 'set', to: splits[i % 2]!});
+			assert.equal(result.outcome, 'verified', result.message);
+			made.push(result.backupPath!);
+		}
+		assert.deepEqual(await listBackups(t.stateDir, 'canary.conf'), made.slice(-3));
+		assert.match(made[5]!, /-1\.bak$/);
+		assert.deepEqual((await readdir(t.dir)).sort(), ['canary.conf', 'seen.conf', 'state'], 'nothing beside the config after ten changes');
+		assert.equal(await readFile(made.at(-1)!, 'utf8'), CONFIG.replace('weight=90', 'weight=50').replace('weight=10', 'weight=50'), 'the last backup holds the file before the last change');
+	} finally {
+		await t.cleanup();
+	}
+});
+
+test('a change whose audit record cannot be written is refused before anything is touched', async () => {
+	const blocker = await mkdtemp(join(tmpdir(), 'apply-test-audit-'));
+	// A regular file where the audit log's directory should be: ENOTDIR, even for root.
+	await writeFile(join(blocker, 'not-a-dir'), '');
+	const t = await setup({audit: createAuditLog(join(blocker, 'not-a-dir', 'audit.jsonl'))});
+	try {
+		const result = await applySplit(t.deps, {action: 'promote', to: half});
+		assert.equal(result.outcome, 'refused');
+		assert.equal(result.status, 'audit-unwritable');
+		assert.match(result.message, /audit log .*not-a-dir\/audit\.jsonl not written \((EEXIST|ENOTDIR)\): a path component .* is a file, not a directory; change refused, nothing was written.*--allow-no-audit/);
+		assert.equal(result.steps.find((s) => s.name === 'audit')?.state, 'failed');
+		assert.ok(result.auditError);
+		assert.deepEqual(t.calls, [], 'never written, validated or reloaded');
+		assert.equal(await readFile(t.configPath, 'utf8'), CONFIG);
+		assert.deepEqual(await listBackups(t.stateDir, 'canary.conf'), []);
+
+		const restart = await restartProxy(t.deps);
+		assert.equal(restart.status, 'audit-unwritable');
+		assert.deepEqual(t.calls, [], 'the proxy is not restarted either');
+
+		// Allowed explicitly: the change runs, and says it was not recorded.
+		const allowed = await applySplit({...t.deps, allowNoAudit: true}, {action: 'promote', to: half});
+		assert.equal(allowed.outcome, 'verified');
+		assert.match(allowed.auditError ?? '', /not a directory/);
+		assert.match(allowed.steps.find((s) => s.name === 'audit')?.message ?? '', /going on without it \(--allow-no-audit\)/);
+		assert.deepEqual(t.calls, ['write', 'validate', 'reload']);
+	} finally {
+		await t.cleanup();
+		await rm(blocker, {recursive: true, force: true});
+	}
+});
+
 test('a file changed since it was read is refused with the outside change', async () => {
 	const t = await setup();
 	try {
@@ -194,7 +252,7 @@ test('a file changed since it was read is refused with the outside change', asyn
 test('a second writer is refused while the lock is held', async () => {
 	const t = await setup();
 	try {
-		const other = await acquireLock(t.configPath, {identity: {user: 'alice', host: 'ops-1', pid: process.pid}});
+		const other = await acquireLock(t.stateDir, {identity: {user: 'alice', host: 'ops-1', pid: process.pid}});
 		assert.ok(other.ok);
 		const result = await applySplit(t.deps, {action: 'rollback', to: {stable: 100, canary: 0}});
 		assert.equal(result.status, 'lock-held');

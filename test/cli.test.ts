@@ -41,3 +41,28 @@ test('a broken config file is reported by path and field', () => {
 	assert.match(result.stderr, /urls\.stable must be an http:\/\/ URL/);
 	assert.doesNotMatch(result.stderr, /    at /);
 });
+
+test('a config typo or an out-of-range value stops the CLI with exit 2, naming the key, the closest valid key and the allowed values', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'canary-console-cli-'));
+	const cases: [object, RegExp[]][] = [
+		[{thresholds: {p95FailMS: 250}}, [/unknown key "thresholds\.p95FailMS"/, /did you mean "thresholds\.p95FailMs"\?/, /Keys allowed at thresholds: p95WarnMs, p95FailMs/]],
+		[{soakMinuts: 60}, [/unknown key "soakMinuts"/, /did you mean "soakMinutes"\?/]],
+		[{stages: ['90/10', '60/30']}, [/stages\[1\] must be a split "stable\/canary" of whole percentages adding up to 100/, /adds up to 90, not 100/]],
+		[{thresholds: {ratio5xxWarnPct: -0.1}}, [/thresholds\.ratio5xxWarnPct must be a number from 0 to 100 \(got -0\.1\)/]],
+	];
+	for (const [index, [content, messages]] of cases.entries()) {
+		const path = join(dir, `config-${index}.json`);
+		writeFileSync(path, JSON.stringify(content));
+		// status would reach for Docker: the config is refused before anything starts.
+		const result = cli(['status', '--config', path]);
+		assert.equal(result.status, 2, result.stderr);
+		for (const message of messages) assert.match(result.stderr, message);
+		assert.match(result.stderr, /^canary-console: /);
+		assert.doesNotMatch(result.stderr, /    at /);
+		assert.equal(result.stdout, '');
+	}
+	// A flag out of range is named by its config key too.
+	const flag = cli(['status', '--window', '-5']);
+	assert.equal(flag.status, 2);
+	assert.match(flag.stderr, /windowSec must be a number above 0 \(got -5\)/);
+});

@@ -4,7 +4,7 @@
 import type {AuditOutcome} from './audit.ts';
 import type {SplitSample} from './split-sampler.ts';
 
-export type StepId = 'lock' | 'read' | 'render' | 'check-seen' | 'backup' | 'write' | 'read-back' | 'validate' | 'reload' | 'confirm-seen' | 'verify' | 'restore' | 'restart';
+export type StepId = 'lock' | 'read' | 'render' | 'check-seen' | 'audit' | 'backup' | 'write' | 'read-back' | 'validate' | 'reload' | 'confirm-seen' | 'verify' | 'restore' | 'restart';
 
 export interface ApplyStep {
 	name: StepId;
@@ -18,7 +18,7 @@ export type ApplyOutcome = Exclude<AuditOutcome, 'started'>;
 
 /** Why the flow ended, for the screen and the headless exit code. */
 export type ApplyStatus =
-	| 'verified' | 'not-verified' | 'lock-held' | 'unreadable' | 'changed-outside' | 'render-error'
+	| 'verified' | 'not-verified' | 'lock-held' | 'unreadable' | 'changed-outside' | 'render-error' | 'audit-unwritable'
 	| 'stale-container-file' | 'write-failed' | 'validate-failed' | 'reload-failed' | 'restart-unavailable' | 'restart-failed' | 'restored' | 'error';
 
 export interface ApplyResult {

@@ -1,16 +1,16 @@
 // The one flow every weight change goes through, from the screen, the headless commands and
-// the automatic rollback: lock -> read -> render -> check the container's view -> backup ->
-// write in place -> read back -> nginx -t -> reload -> read back -> sample until verified.
+// the automatic rollback: lock -> read -> render -> check the container's view -> audit
+// 'started' (refused when it cannot be written) -> backup (state dir) -> write in place -> read
+// back -> nginx -t -> reload -> read back -> sample until verified.
 // Each step is reported as it runs, and every attempt ends with an audit line.
 
-import {writeFile} from 'node:fs/promises';
-import {basename, dirname, join} from 'node:path';
 import type {ProxyControl} from './types.ts';
 import {auditEntry, summarizeSample, type AuditAction, type AuditLog, type AuditOutcome} from './audit.ts';
 import {acquireLock, type LockOptions} from './lock.ts';
 import type {SplitSample, VerifyResult} from './split-sampler.ts';
 import {findUpstream, formatSplit, readSplit, renderSplit, type Roles, type Split} from '../domain/upstream.ts';
 import {changedLines} from '../domain/weight-plan.ts';
+import {saveBackup} from './backups.ts';
 import {oneLine, resultOf, stepper, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
 
 export type {ApplyOutcome, ApplyResult, ApplyStatus, ApplyStep, StepId} from './apply-steps.ts';
@@ -24,8 +24,12 @@ export interface ApplyDeps {
 	sampler: (split: Split) => Promise<VerifyResult>;
 	upstream: string;
 	roles: Roles;
-	/** Where backups go; default beside the config. */
-	backupDir?: string;
+	/** The deployment's state directory (state-dir.ts): the lock and the backups go there. */
+	stateDir: string;
+	/** Backups kept (the oldest go first); default 20. */
+	backupsKept?: number;
+	/** Change even when the audit log cannot be written; default false: such a change is refused. */
+	allowNoAudit?: boolean;
 	now(): number;
 	lock?: LockOptions;
 }
@@ -47,22 +51,6 @@ export function staleMessage(proxy: ProxyControl): string {
 function splitOf(text: string, deps: ApplyDeps): Split | {error: string} {
 	const block = findUpstream(text, deps.upstream, deps.roles);
 	return 'error' in block ? block : readSplit(block);
-}
-
-async function saveBackup(deps: ApplyDeps, text: string): Promise<string> {
-	const config = deps.proxy.configPath;
-	const stamp = new Date(deps.now()).toISOString().replace(/[:.]/g, '-');
-	const base = join(deps.backupDir ?? dirname(config), `${basename(config)}.${stamp}`);
-	for (let i = 0; ; i++) {
-		const path = `${base}${i ? `-${i}` : ''}.bak`;
-		try {
-			// 'wx': never overwrite an earlier backup.
-			await writeFile(path, text, {flag: 'wx', flush: true});
-			return path;
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || i > 50) throw error;
-		}
-	}
 }
 
 export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep: (step: ApplyStep) => void = () => {}): Promise<ApplyResult> {
@@ -111,7 +99,7 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 
 	try {
 		s.run('lock', 'taking the lock');
-		const lock = await acquireLock(proxy.configPath, deps.lock);
+		const lock = await acquireLock(deps.stateDir, deps.lock);
 		if (!lock.ok) {
 			s.fail('lock', lock.message);
 			return await end('refused', 'lock-held', lock.message);
@@ -156,12 +144,25 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 		s.done('check-seen', 'the proxy sees the host file');
 
 		// From here on the file changes: leave a trace in case the process dies before the end.
+		// A change nobody could trace afterwards is refused unless explicitly allowed.
+		s.run('audit', `recording the attempt in ${deps.audit.path}`);
 		const started = await audit('started', request.reason ?? '');
-		if (!started.ok) extra.auditError = started.message;
+		if (!started.ok) {
+			extra.auditError = started.message;
+			if (!deps.allowNoAudit) {
+				const message = `${started.message}; change refused, nothing was written. Fix the audit log (stateDir, auditPath) or allow changes without it (--allow-no-audit).`;
+				s.fail('audit', message);
+				return await end('refused', 'audit-unwritable', message);
+			}
+			s.fail('audit', `${started.message}; going on without it (--allow-no-audit)`);
+		} else {
+			s.done('audit', `recorded in ${deps.audit.path}`);
+		}
 
 		s.run('backup', 'saving a backup');
-		extra.backupPath = await saveBackup(deps, old);
-		s.done('backup', `backup ${extra.backupPath}`);
+		const backup = await saveBackup({stateDir: deps.stateDir, configPath: proxy.configPath, keep: deps.backupsKept, now: deps.now}, old);
+		extra.backupPath = backup.path;
+		s.done('backup', `backup ${backup.path}${backup.pruneError ? ` (old backups not pruned: ${backup.pruneError})` : ''}`);
 
 		s.run('write', `writing ${proxy.configPath} in place`);
 		try {

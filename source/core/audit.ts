@@ -43,8 +43,12 @@ export interface AuditEntry {
 export interface AuditLog {
 	readonly path: string;
 	/** Never throws: a full disk or a read-only directory comes back as ok:false for the screen. */
-	append(entry: AuditEntry): Promise<{ok: true} | {ok: false; message: string}>;
+	append(entry: AuditEntry): Promise<AuditWrite>;
+	/** Whether the log can be opened for appending (creates it); writes nothing. */
+	check(): Promise<AuditWrite>;
 }
+
+export type AuditWrite = {ok: true} | {ok: false; message: string};
 
 export function summarizeSample(sample: SplitSample | null | undefined): SampleSummary | null {
 	if (!sample) return null;
@@ -72,21 +76,25 @@ export function auditEntry(
 export function createAuditLog(path: string): AuditLog {
 	// Appends from one process go one after another, so lines never interleave.
 	let queue: Promise<unknown> = Promise.resolve();
-	const write = async (line: string): Promise<{ok: true} | {ok: false; message: string}> => {
+	const write = async (line: string | null): Promise<AuditWrite> => {
 		try {
 			await mkdir(dirname(path), {recursive: true});
 			const handle = await open(path, 'a', 0o644);
 			try {
 				// One write of the whole line: O_APPEND keeps it in one piece next to other writers.
-				await handle.write(line);
-				await handle.sync();
+				if (line !== null) {
+					await handle.write(line);
+					await handle.sync();
+				}
 			} finally {
 				await handle.close();
 			}
 			return {ok: true};
 		} catch (error) {
 			const code = (error as NodeJS.ErrnoException).code;
-			return {ok: false, message: `audit log ${path} not written${code ? ` (${code})` : ''}: ${(error as Error).message}`};
+			// mkdir -p says EEXIST when a file stands where a directory should be.
+			const reason = code === 'EEXIST' || code === 'ENOTDIR' ? `a path component of ${dirname(path)} is a file, not a directory` : (error as Error).message;
+			return {ok: false, message: `audit log ${path} not written${code ? ` (${code})` : ''}: ${reason}`};
 		}
 	};
 	return {
@@ -99,6 +107,11 @@ export function createAuditLog(path: string): AuditLog {
 				return Promise.resolve({ok: false, message: `audit entry not serializable: ${(error as Error).message}`});
 			}
 			const result = queue.then(() => write(line));
+			queue = result;
+			return result;
+		},
+		check() {
+			const result = queue.then(() => write(null));
 			queue = result;
 			return result;
 		},

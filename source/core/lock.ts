@@ -1,9 +1,11 @@
-// One writer per config file: a lock file beside the config, created with O_EXCL so two
-// consoles (or a console and a pipeline) can never interleave their writes and reloads.
+// One writer per deployment: a lock file in the deployment's state directory (state-dir.ts),
+// created with O_EXCL so two consoles (or a console and a pipeline) can never interleave their
+// writes and reloads. Not beside the config: nginx reads that directory.
 
 import {randomUUID} from 'node:crypto';
-import {open, readFile, stat, unlink} from 'node:fs/promises';
+import {mkdir, open, readFile, stat, unlink} from 'node:fs/promises';
 import {hostname, userInfo} from 'node:os';
+import {join} from 'node:path';
 
 export interface LockHolder {
 	user: string;
@@ -28,8 +30,8 @@ export interface LockOptions {
 /** A lock file that stays unparsable this long is a crash between create and write. */
 const UNREADABLE_GRACE_MS = 5_000;
 
-export function lockPathFor(configPath: string): string {
-	return `${configPath}.canary-console.lock`;
+export function lockPathFor(stateDir: string): string {
+	return join(stateDir, 'weights.lock');
 }
 
 export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
@@ -91,8 +93,9 @@ function staleReason(holder: LockHolder | null, ageMs: number, me: {host: string
 	return ageMs > staleAfterMs ? `older than ${Math.round(staleAfterMs / 1000)} s` : null;
 }
 
-export async function acquireLock(configPath: string, options: LockOptions = {}): Promise<LockResult> {
-	const path = lockPathFor(configPath);
+/** Takes the lock of the deployment whose state directory is `stateDir` (created when missing). */
+export async function acquireLock(stateDir: string, options: LockOptions = {}): Promise<LockResult> {
+	const path = lockPathFor(stateDir);
 	const now = options.now ?? Date.now;
 	const staleAfterMs = options.staleAfterMs ?? 10 * 60_000;
 	const me = options.identity ?? {user: currentUser(), host: hostname(), pid: process.pid};
@@ -100,6 +103,11 @@ export async function acquireLock(configPath: string, options: LockOptions = {})
 	const holder: LockHolder = {...me, since: new Date(now()).toISOString()};
 	const content = JSON.stringify({...holder, token}) + '\n';
 
+	try {
+		await mkdir(stateDir, {recursive: true});
+	} catch (error) {
+		return {ok: false, path, holder: null, message: `cannot create the state directory ${stateDir}: ${(error as Error).message}`};
+	}
 	// Two rounds: the second follows the removal of a stale lock.
 	for (let round = 0; round < 2; round++) {
 		try {

@@ -1,11 +1,13 @@
-import {open} from 'node:fs/promises';
+import {mkdir, open} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import type {StoredEvent} from './log-store.ts';
 import {MAX_RAW} from '../domain/log-parse.ts';
 
-// Saves the filtered log buffer: raw lines (up to 64 KB each), tagged by engine, in order.
+// Saves the filtered log buffer: raw lines (up to 64 KB each), tagged by engine, in order, into
+// the deployment's state directory (state-dir.ts logsDir), not wherever the console was started.
 
-export async function saveEvents(events: readonly StoredEvent[], dir = process.cwd(), now = new Date()): Promise<string> {
+export async function saveEvents(events: readonly StoredEvent[], dir: string, now = new Date()): Promise<string> {
+	await mkdir(dir, {recursive: true});
 	const stamp = now.toISOString().replace(/[:.]/g, '-');
 	const path = resolve(dir, `canary-console-logs-${stamp}.log`);
 	const file = await open(path, 'wx');

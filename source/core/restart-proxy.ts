@@ -9,7 +9,7 @@ import {findUpstream, formatSplit, readSplit, type Split} from '../domain/upstre
 
 /** Restarts the proxy to reconnect a detached bind mount, then waits until it sees the host file. */
 export async function restartProxy(
-	deps: Pick<ApplyDeps, 'proxy' | 'audit' | 'now' | 'lock'> & Partial<Pick<ApplyDeps, 'upstream' | 'roles'>> & {waitMs?: number; sleep?: (ms: number) => Promise<void>},
+	deps: Pick<ApplyDeps, 'proxy' | 'audit' | 'now' | 'lock' | 'stateDir' | 'allowNoAudit'> & Partial<Pick<ApplyDeps, 'upstream' | 'roles'>> & {waitMs?: number; sleep?: (ms: number) => Promise<void>},
 	request: {reason?: string; automatic?: boolean; verdict?: unknown} = {},
 	onStep: (step: ApplyStep) => void = () => {},
 ): Promise<ApplyResult> {
@@ -36,13 +36,20 @@ export async function restartProxy(
 	};
 	try {
 		s.run('lock', 'taking the lock');
-		const lock = await acquireLock(proxy.configPath, deps.lock);
+		const lock = await acquireLock(deps.stateDir, deps.lock);
 		if (!lock.ok) {
 			s.fail('lock', lock.message);
 			return await end('refused', 'lock-held', lock.message);
 		}
 		release = lock.release;
 		s.done('lock', `locked by ${lock.holder.user}@${lock.holder.host}`);
+		// A restart interrupts traffic: like a weight change, it is refused when it cannot be recorded.
+		const writable = await deps.audit.check();
+		if (!writable.ok && !deps.allowNoAudit) {
+			const message = `${writable.message}; restart refused. Fix the audit log (stateDir, auditPath) or allow it without a record (--allow-no-audit).`;
+			s.fail('restart', message);
+			return await end('refused', 'audit-unwritable', message);
+		}
 		if (!proxy.restart) {
 			const message = `${proxy.describe} cannot be restarted from here`;
 			s.fail('restart', message);

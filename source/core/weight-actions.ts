@@ -7,6 +7,7 @@ import {applySplit, planChange, restartProxy, type ApplyResult, type ApplyStep} 
 import {createAuditLog, type AuditLog} from './audit.ts';
 import {splitMatches, type SplitSample, type VerifyResult} from './split-sampler.ts';
 import {readFile} from 'node:fs/promises';
+import {resolveState} from './state-dir.ts';
 
 // The one flow every weight change follows (lazydocker's confirm -> busy -> result):
 // request -> confirm with the upstream diff -> applying, every step visible -> done.
@@ -30,13 +31,19 @@ export class WeightActions {
 	/** Splits left behind by this console's changes, newest last (for undo). */
 	readonly history: Split[] = [];
 	readonly audit: AuditLog;
+	/** The deployment's state directory: lock, backups, saved logs (and by default the audit log). */
+	readonly stateDir: string;
 	private hostText: string | null = null;
 	private running: Promise<unknown> | null = null;
 	private automatic = false;
 	private reason = '';
 
 	constructor(private readonly deps: WeightActionDeps) {
-		this.audit = createAuditLog(deps.config.auditPath);
+		// The CLI resolves these before it builds the Monitor; a caller that did not gets the
+		// defaults of the file this proxy writes.
+		const state = resolveState({...deps.config, docker: {...deps.config.docker, nginxConfig: {...deps.config.docker.nginxConfig, host: deps.proxy.configPath}}});
+		this.stateDir = state.stateDir;
+		this.audit = createAuditLog(state.auditPath);
 	}
 
 	get busy(): boolean {
@@ -159,6 +166,9 @@ export class WeightActions {
 				sampler: (split: Split) => this.deps.sample(split),
 				upstream: this.deps.config.upstream,
 				roles: this.deps.config.roles,
+				stateDir: this.stateDir,
+				backupsKept: this.deps.config.backupsKept,
+				allowNoAudit: this.deps.config.allowNoAudit,
 				now: this.deps.now,
 			},
 			{
@@ -204,7 +214,7 @@ export class WeightActions {
 	private async restart(): Promise<ApplyResult | null> {
 		if (this.state.phase !== 'confirm-restart') return null;
 		this.set({phase: 'applying', kind: 'set', from: this.deps.current() ?? {stable: 0, canary: 0}, to: this.deps.current() ?? {stable: 0, canary: 0}, steps: [{name: 'restart', state: 'running', message: 'restarting the proxy'}]});
-		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now, upstream: this.deps.config.upstream, roles: this.deps.config.roles});
+		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now, upstream: this.deps.config.upstream, roles: this.deps.config.roles, stateDir: this.stateDir, allowNoAudit: this.deps.config.allowNoAudit});
 		this.set({phase: 'idle'});
 		this.deps.notice(result.ok ? 'info' : 'error', result.message);
 		return result;

@@ -264,7 +264,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	} else if (state.view === 'errors') {
 		body = <PatternsPanel rows={snapshot.patterns} width={width} height={bodyHeight} selected={state.selection.errors} detail />;
 	} else if (state.view === 'verdict') {
-		body = <VerdictDetail verdict={snapshot.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} />;
+		body = <VerdictDetail verdict={snapshot.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} />;
 	} else {
 		const layout = overviewLayout(rows);
 		const splitWidth = Math.min(36, Math.floor(width * 0.3));

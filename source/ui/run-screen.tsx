@@ -5,6 +5,7 @@ import type {Monitor} from '../core/monitor.ts';
 import {App, type Size} from './app.tsx';
 import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts';
 import {saveEvents} from '../core/log-save.ts';
+import {logsDir} from '../core/state-dir.ts';
 import {installOutputCache} from './ink-output-cache.ts';
 
 // Runs the screen on the real terminal: alternate screen, our frame writer in front of Ink,
@@ -130,7 +131,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			size={{get: () => size, subscribe: (listener) => (sizeListeners.add(listener), () => sizeListeners.delete(listener))}}
 			colour={options.colour}
 			onQuit={() => void quit(0)}
-			saveLogs={(events) => saveEvents(events)}
+			saveLogs={(events) => saveEvents(events, logsDir(options.monitor.actions.stateDir))}
 		/>,
 		{
 			stdout: writer as unknown as NodeJS.WriteStream,

@@ -4,6 +4,7 @@ import type {CheckRow, CheckState, Overall, Verdict} from '../domain/figures.ts'
 import {fit, fitLeft} from './format.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
+import {sanitizeForTerminal} from '../domain/sanitize.ts';
 
 // The check table: value, threshold, window, sample size, state and budget for every check,
 // so "why did it fail?" is answered on screen.
@@ -58,8 +59,14 @@ export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, he
 	);
 });
 
+/** Where this deployment's state is kept, for troubleshooting: the state directory and the audit log. */
+export interface StatePaths {
+	stateDir: string;
+	auditPath: string;
+}
+
 /** Verdict detail: every row with its reason in full. */
-export function VerdictDetail({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected: number}) {
+export function VerdictDetail({verdict, width, height, selected, paths}: {verdict: Verdict | null; width: number; height: number; selected: number; paths?: StatePaths}) {
 	const rows = verdict?.checks ?? [];
 	const tableHeight = Math.min(height, rows.length + 3);
 	const row = rows[selected];
@@ -71,6 +78,7 @@ export function VerdictDetail({verdict, width, height, selected}: {verdict: Verd
 				<Title width={width - 1}>why</Title>
 				<Line bold>{verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet'}</Line>
 				{row ? <Line>{`selected: ${row.label}: ${row.reason}`}</Line> : null}
+				{paths ? <Line dim>{sanitizeForTerminal(`state ${paths.stateDir}  audit log ${paths.auditPath}`)}</Line> : null}
 				{rows.map((entry) => (
 					<Line key={entry.id} dim>{`${entry.label}: ${entry.reason}`}</Line>
 				))}

@@ -218,7 +218,7 @@ test('lab with --auto-rollback: healthy for 20 windows -> no rollback; latency f
 	// Analysis is driven by the Automation (1 s windows); the Monitor's own timer stays out of the way.
 	const config = buildConfig([{pollIntervalMs: 500, windowSec: 3, analysisIntervalSec: 3600, sampleSize: 40, verifyTimeoutMs: 5000}]);
 	const monitor = new Monitor({
-		config: {...config, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath},
+		config: {...config, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath, stateDir: join(dir, 'state')},
 		http: createHttpProbe(),
 		logs: lab.logs,
 		stats: lab.stats,

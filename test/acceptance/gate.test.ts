@@ -17,7 +17,7 @@ function labMonitor(lab: Lab, dir: string, name: string): Monitor {
 	// The analysis windows are driven by the gate; the Monitor's own timer is kept out of the way.
 	const config = buildConfig([{pollIntervalMs: 500, windowSec: 4, analysisIntervalSec: 3600, sampleSize: 40, verifyTimeoutMs: 5000}]);
 	return new Monitor({
-		config: {...config, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: join(dir, `${name}.jsonl`)},
+		config: {...config, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: join(dir, `${name}.jsonl`), stateDir: join(dir, `${name}-state`)},
 		http: createHttpProbe(),
 		logs: lab.logs,
 		stats: lab.stats,

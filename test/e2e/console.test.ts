@@ -11,6 +11,7 @@ import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
+import {lockPathFor} from '../../source/core/lock.ts';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
 import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
 
@@ -118,6 +119,7 @@ before(async () => {
 		analysisIntervalSec: 2,
 		verifyTimeoutMs: 10_000,
 		auditPath,
+		stateDir: join(dir, 'state'),
 	}, null, 2));
 });
 
@@ -301,7 +303,9 @@ test('after sed -i detached the single-file mount: refused with a restart offer;
 });
 
 test('a second console while another holds the lock: refused (exit 3), nothing written', async () => {
-	const lock = `${conf}.canary-console.lock`;
+	// The lock lives in the deployment's state directory (the config sets it).
+	await mkdir(join(dir, 'state'), {recursive: true});
+	const lock = lockPathFor(join(dir, 'state'));
 	const holder = {user: 'alice', host: hostname(), pid: process.pid, since: new Date().toISOString(), token: 'held-by-the-test'};
 	await writeFile(lock, `${JSON.stringify(holder)}\n`, {flag: 'wx'});
 	const before = await readFile(conf, 'utf8');

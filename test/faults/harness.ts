@@ -1,6 +1,7 @@
 // The console as the CLI composes it for the demo (startLab + Monitor, see source/cli.tsx
 // startDemoRuntime), with a short config so faults show within seconds.
 
+import {mkdtempSync} from 'node:fs';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {createServer as createNetServer, type Server as NetServer, type Socket} from 'node:net';
 import {createServer as createHttpServer, type Server as HttpServer} from 'node:http';
@@ -32,12 +33,14 @@ export interface Watch {
 
 /** A Monitor over the lab; urls and proxy may be replaced to point an engine at a bad server. */
 export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?: ProxyControl; auditPath?: string; probeTimeoutMs?: number; config?: Record<string, unknown>; start?: boolean} = {}): Watch {
+	const stateDir = mkdtempSync(join(tmpdir(), 'canary-faults-state-'));
 	const config: Config = {
 		...buildConfig([{...SHORT, ...options.config}]),
 		urls: {...lab.urls, ...options.urls},
 		roles: lab.roles,
 		upstream: lab.upstream,
 		auditPath: options.auditPath ?? join(tmpdir(), `canary-faults-audit-${process.pid}-${Date.now()}.jsonl`),
+		stateDir,
 	};
 	const monitor = new Monitor({
 		config,
@@ -48,7 +51,7 @@ export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?
 		runtime: lab.runtime,
 	});
 	if (options.start !== false) monitor.start();
-	return {monitor, config, stop: () => monitor.stop()};
+	return {monitor, config, stop: () => monitor.stop().finally(() => rm(stateDir, {recursive: true, force: true}))};
 }
 
 /** Waits for a condition on fresh snapshots; fails with the last snapshot's gist. */

@@ -89,6 +89,7 @@ async function interruptAt(step: string, signal: NodeJS.Signals): Promise<Outcom
 		const setup: DriverSetup = {
 			configPath,
 			auditPath,
+			stateDir: join(dir, 'state'),
 			roles,
 			urls: {balancer: `http://127.0.0.1:${balancer.port}`, stable: `http://${roles.stable}`, canary: `http://${roles.canary}`},
 			reloadUrl: `http://${address(control)}/reload`,

@@ -18,6 +18,7 @@ import type {Roles} from '../../source/domain/upstream.ts';
 export interface DriverSetup {
 	configPath: string;
 	auditPath: string;
+	stateDir: string;
 	roles: Roles;
 	urls: {balancer: string; stable: string; canary: string};
 	/** POST here asks the balancer in the test process to re-read the file (the lab's SIGHUP). */
@@ -33,6 +34,7 @@ const config = buildConfig([
 		urls: setup.urls,
 		roles: setup.roles,
 		auditPath: setup.auditPath,
+		stateDir: setup.stateDir,
 		pollIntervalMs: 100,
 		windowSec: 5,
 		analysisIntervalSec: 1,

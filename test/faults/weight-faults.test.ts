@@ -96,23 +96,33 @@ for (const [name, auditPath, code] of [
 	['read-only (its directory cannot be created)', () => join(lab.proxy.configPath, 'audit', 'audit.jsonl'), /ENOTDIR|EEXIST/],
 	['full (ENOSPC)', () => '/dev/full', /ENOSPC/],
 ] as const) {
-	test(`audit log ${name}: the change still completes and the screen shows the audit failure`, async () => {
+	test(`audit log ${name}: the change is refused and says why; with allowNoAudit it completes and shows the audit failure`, async () => {
 		if (name.startsWith('full') && !existsSync('/dev/full')) throw new Error('/dev/full is missing on this machine');
-		const w = watch(lab, {auditPath: auditPath()});
-		try {
-			await until(w.monitor, 'configured split', (s) => s.split.configured !== null);
-			const from = w.monitor.current().split.configured!;
-			const to = from.stable === 50 ? {stable: 90, canary: 10} : {stable: 50, canary: 50};
-			await w.monitor.actions.request('set', to);
-			const result = await w.monitor.actions.confirm();
-			assert.equal(result?.outcome, 'verified', result?.message);
-			assert.match(result?.auditError ?? '', code);
-			assert.deepEqual(splitOf(await lab.proxy.readHost()), to);
-			const s = w.monitor.current();
-			const shown = JSON.stringify(s.action) + JSON.stringify(s.notices);
-			assert.match(shown, /audit log/, 'the screen does not say the audit line was not written');
-		} finally {
-			await w.stop();
+		for (const allowNoAudit of [false, true]) {
+			const w = watch(lab, {auditPath: auditPath(), config: {allowNoAudit}});
+			try {
+				await until(w.monitor, 'configured split', (s) => s.split.configured !== null);
+				const from = w.monitor.current().split.configured!;
+				const before = await lab.proxy.readHost();
+				const to = from.stable === 50 ? {stable: 90, canary: 10} : {stable: 50, canary: 50};
+				await w.monitor.actions.request('set', to);
+				const result = await w.monitor.actions.confirm();
+				assert.match(result?.auditError ?? '', code);
+				const s = w.monitor.current();
+				const shown = JSON.stringify(s.action) + JSON.stringify(s.notices);
+				assert.match(shown, /audit log/, 'the screen does not say the audit line was not written');
+				if (allowNoAudit) {
+					assert.equal(result?.outcome, 'verified', result?.message);
+					assert.deepEqual(splitOf(await lab.proxy.readHost()), to);
+				} else {
+					assert.equal(result?.outcome, 'refused', result?.message);
+					assert.equal(result?.status, 'audit-unwritable');
+					assert.match(shown, /change refused/);
+					assert.equal(await lab.proxy.readHost(), before, 'nothing written');
+				}
+			} finally {
+				await w.stop();
+			}
 		}
 	});
 }

@@ -56,6 +56,7 @@ export async function startMiniDeployment(overrides: Record<string, unknown> = {
 			urls: {balancer: `http://127.0.0.1:${balancer.port}`, stable: `http://${roles.stable}`, canary: `http://${roles.canary}`},
 			roles,
 			auditPath: join(dir, 'audit.jsonl'),
+			stateDir: join(dir, 'state'),
 			pollIntervalMs: 300,
 			windowSec: 5,
 			analysisIntervalSec: 1,

@@ -1,5 +1,8 @@
 import {afterEach, beforeEach} from 'node:test';
 import {randomInt} from 'node:crypto';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {buildConfig, type Config} from '../../source/config.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
@@ -54,9 +57,11 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	});
 	const pids = new Set(lab.pids());
 	let monitor: Monitor;
+	// Lock and backups of the weight flow: a directory of the test's own, removed at stop.
+	const stateDir = mkdtempSync(join(tmpdir(), 'canary-state-'));
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
-		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null'};
+		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir};
 		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime});
 	} catch (error) {
 		await lab.stop();
@@ -76,6 +81,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 			await monitor.stop().catch(() => {});
 			await lab.stop();
 			run.to = Date.now();
+			rmSync(stateDir, {recursive: true, force: true});
 		},
 	};
 }

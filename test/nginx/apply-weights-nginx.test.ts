@@ -115,7 +115,7 @@ http {
 		};
 		const audit = createAuditLog(join(dir, 'audit.jsonl'));
 		const deps: ApplyDeps = {
-			proxy, audit, upstream: 'involution_engine', roles, now: Date.now,
+			proxy, audit, upstream: 'involution_engine', roles, now: Date.now, stateDir: join(dir, 'state'),
 			sampler: async (split) => {
 				const started = Date.now();
 				const result = await verifySplit({url, roles, split, timeoutMs: 10_000});
