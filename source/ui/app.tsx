@@ -1,5 +1,5 @@
 import React, {useMemo, useReducer, useRef, useSyncExternalStore} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
 import type {Monitor} from '../core/monitor.ts';
 import type {Snapshot} from '../core/snapshot.ts';
 import {lookup, type Command} from '../keymap.ts';
@@ -16,6 +16,8 @@ import {LogTail, LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
 import {Help} from './help.tsx';
 import {createLogModel, tail} from './log-model.ts';
+import {isTextKey} from './key-splitter.ts';
+import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/log-store.ts';
 
 export const MIN_COLUMNS = 80;
@@ -32,19 +34,6 @@ export interface AppProps {
 	colour: boolean;
 	onQuit: () => void;
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
-}
-
-function keyName(input: string, key: {ctrl: boolean; return: boolean; escape: boolean; tab: boolean; upArrow: boolean; downArrow: boolean; pageUp: boolean; pageDown: boolean; backspace: boolean; delete: boolean}): string {
-	if (key.ctrl && input) return `ctrl+${input}`;
-	if (key.return) return 'enter';
-	if (key.escape) return 'escape';
-	if (key.tab) return 'tab';
-	if (key.upArrow) return 'up';
-	if (key.downArrow) return 'down';
-	if (key.pageUp) return 'pageup';
-	if (key.pageDown) return 'pagedown';
-	if (key.backspace || key.delete) return 'backspace';
-	return input;
 }
 
 /** Layout of the overview for a terminal size: every height, so the frame fits exactly. */
@@ -179,23 +168,29 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 		}
 	};
 
-	useInput((input, key) => {
-		const name = keyName(input, key);
+	/** One key, in the state its predecessor left; 'stop' ends the read it came in. */
+	const handleKey = (name: string): 'next' | 'stop' => {
 		const current = stateRef.current;
-		if (name === 'ctrl+c') return onQuit();
+		if (name === 'ctrl+c') {
+			onQuit();
+			return 'stop';
+		}
 		if (current.prompt) {
-			if (name === 'escape') return dispatch({type: 'prompt-close'});
-			if (name === 'backspace') return dispatch({type: 'prompt-input', text: current.prompt.text.slice(0, -1)});
-			if (name === 'enter') {
-				if (current.prompt.kind === 'search') return dispatch({type: 'search-set', regex: current.prompt.text || null});
-				const split = parseSplit(current.prompt.text.trim());
-				dispatch({type: 'prompt-close'});
-				if ('error' in split) return dispatch({type: 'message', text: split.error});
-				void monitor.actions.request('set', split);
-				return;
-			}
-			if (input && !key.ctrl && !key.meta) dispatch({type: 'prompt-input', text: (current.prompt.text + input).slice(0, 200)});
-			return;
+			if (name === 'escape') dispatch({type: 'prompt-close'});
+			else if (name === 'backspace') dispatch({type: 'prompt-input', text: [...current.prompt.text].slice(0, -1).join('')});
+			else if (name === 'enter') {
+				if (current.prompt.kind === 'search') {
+					dispatch({type: 'search-set', regex: current.prompt.text || null});
+				} else {
+					const split = parseSplit(current.prompt.text.trim());
+					dispatch({type: 'prompt-close'});
+					if ('error' in split) dispatch({type: 'message', text: split.error});
+					else void monitor.actions.request('set', split);
+				}
+				// A paste applies its first line; the lines after it are not typed as commands.
+				return 'stop';
+			} else if (isTextKey(name)) dispatch({type: 'prompt-input', text: (current.prompt.text + name).slice(0, 200)});
+			return 'next';
 		}
 		const action = monitor.actions.state;
 		if (action.phase === 'confirm' || action.phase === 'confirm-restart') {
@@ -207,14 +202,37 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			} else if (name === 'q') {
 				onQuit();
 			}
-			return;
+			return 'next';
 		}
 		if (action.phase === 'done') {
-			if (name === 'R' && action.restartOffered) return monitor.actions.requestRestart();
-			if (name === 'escape' || name === 'enter') return monitor.actions.cancel();
+			if (name === 'R' && action.restartOffered) {
+				monitor.actions.requestRestart();
+				return 'next';
+			}
+			if (name === 'escape' || name === 'enter') {
+				monitor.actions.cancel();
+				return 'next';
+			}
 		}
 		const binding = lookup(name, current.view);
 		if (binding) run(binding.command);
+		return 'next';
+	};
+
+	useKeys((keys) => {
+		const confirming = () => ['confirm', 'confirm-restart'].includes(monitor.actions.state.phase);
+		const wasConfirming = confirming();
+		for (const [index, key] of keys.entries()) {
+			const outcome = handleKey(key);
+			const rest = keys.slice(index + 1);
+			if (rest.length === 0) return;
+			// A dialog that opened inside this read is confirmed only by a later one: what was
+			// typed or pasted ahead was not written with the diff in view.
+			if (outcome === 'stop' || (!wasConfirming && confirming())) {
+				if (rest.some((key) => key !== 'enter')) dispatch({type: 'message', text: `ignored ${rest.length} keys typed or pasted after ${outcome === 'stop' ? 'the first line' : 'the dialog opened'}`});
+				return;
+			}
+		}
 	});
 
 	if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
