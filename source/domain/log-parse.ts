@@ -65,6 +65,10 @@ const TIME_KEYS = ['timestamp', 'time', '@timestamp', 'ts'];
 const LEVEL_KEYS = ['level', 'levelname', 'severity', 'lvl'];
 const MESSAGE_KEYS = ['message', 'msg', 'event'];
 const EXCEPTION_KEYS = ['exception', 'exc_info', 'stack', 'stack_trace', 'traceback'];
+// What triage reads first after the message (what was asked, how it went, how long it took);
+// ids and bookkeeping go last, where a line cut at the screen's edge loses them first.
+const FIRST_KEYS = new Map(['method', 'http_method', 'path', 'url', 'route', 'status_code', 'status', 'duration_ms', 'duration', 'latency_ms', 'elapsed_ms'].map((key, rank) => [key, rank]));
+const LAST_KEY = /(?:^|[_.-])(?:id|uuid)$|[a-z]Id$|^(?:logger|pid|hostname|thread|thread_name|process)$/;
 
 function cutRaw(text: string): string {
 	if (text.length <= MAX_RAW) return text;
@@ -123,12 +127,19 @@ function fromJson(raw: RawLine, object: Record<string, unknown>): LogEvent {
 	const messageKey = pick(object, MESSAGE_KEYS);
 	const exceptionKey = pick(object, EXCEPTION_KEYS);
 	// join() gives one flat string; += would keep a rope of every piece.
+	const first: [number, string][] = [];
 	const parts: string[] = [];
+	const last: string[] = [];
 	for (const key in object) {
 		if (key === timeKey || key === levelKey || key === messageKey || key === exceptionKey) continue;
-		parts.push(`${key}=${formatValue(stringify(object[key]))}`);
+		const part = `${key}=${formatValue(stringify(object[key]))}`;
+		const rank = FIRST_KEYS.get(key);
+		if (rank !== undefined) first.push([rank, part]);
+		else if (LAST_KEY.test(key)) last.push(part);
+		else parts.push(part);
 	}
-	const detail = parts.join(' ');
+	if (first.length > 1) first.sort((a, b) => a[0] - b[0]);
+	const detail = first.length + last.length === 0 ? parts.join(' ') : [...first.map(([, part]) => part), ...parts, ...last].join(' ');
 	const exceptionValue = exceptionKey ? object[exceptionKey] : null;
 	const exception = exceptionValue === null || exceptionValue === undefined || exceptionValue === false || exceptionValue === '' ? null : stringify(exceptionValue);
 	return {
@@ -227,13 +238,14 @@ function formatValue(value: string): string {
 	return value === '' || /[\s="]/.test(value) ? JSON.stringify(value) : value;
 }
 
-/** Display form "12:01:03.123 ERROR message key=value ..."; the caller sanitizes it. */
+/** Display form "12:01:03.123 ERROR message exception=... key=value ... ids"; the caller sanitizes it. */
 export function formatEvent(event: LogEvent, options: FormatOptions): string {
 	const parts: string[] = [];
 	if (options.timestamps) parts.push(formatTime(event.time, options.utc));
 	parts.push((event.level ?? '-').padEnd(5));
 	if (event.message !== '') parts.push(event.message);
-	if (event.detail !== '') parts.push(event.detail);
+	// The exception says what went wrong: before the fields, which end with the ids.
 	if (event.exception) parts.push(`exception=${formatValue(exceptionSummary(event.exception))}`);
+	if (event.detail !== '') parts.push(event.detail);
 	return parts.join(' ');
 }
