@@ -1,7 +1,7 @@
 import type {Monitor} from './core/monitor.ts';
 import type {Snapshot} from './core/snapshot.ts';
 import {formatSplit, parseSplit} from './domain/upstream.ts';
-import {renderStatusText, snapshotToJson} from './core/snapshot-text.ts';
+import {renderStatusText, snapshotToJson, sampleJson} from './core/snapshot-text.ts';
 
 // The headless commands: the same Monitor and the same weight flow as the screen, for
 // scripts and pipelines. Exit codes of weight changes: 0 verified, 1 failed, 2 not verified,
@@ -97,7 +97,7 @@ async function change(monitor: Monitor, options: HeadlessOptions): Promise<numbe
 	if (!result) return report(options, 1, 'failed', 'the change did not start');
 	const code = result.outcome === 'verified' ? 0 : result.outcome === 'not-verified' ? 2 : result.outcome === 'refused' ? 3 : 1;
 	if (options.json) {
-		write(JSON.stringify({outcome: result.outcome, status: result.status, restartOffered: result.restartOffered ?? false, from: result.from, to: result.to, message: result.message, steps: result.steps, sample: result.sample ?? null, diff: result.diff ?? null, auditError: result.auditError ?? null}, null, 2));
+		write(JSON.stringify({outcome: result.outcome, status: result.status, restartOffered: result.restartOffered ?? false, from: result.from, to: result.to, message: result.message, steps: result.steps, sample: sampleJson(result.sample), diff: result.diff ?? null, auditError: result.auditError ?? null}, null, 2));
 	} else {
 		for (const step of result.steps) write(`${step.state.padEnd(7)} ${step.name.padEnd(10)} ${step.message}`);
 		if (result.diff?.length) write(`the file changed outside the console:\n${result.diff.join('\n')}`);

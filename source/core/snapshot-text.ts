@@ -1,12 +1,59 @@
 import type {EngineView, Snapshot} from './snapshot.ts';
+import type {SplitSample} from './split-sampler.ts';
+import type {CheckRow, Verdict} from '../domain/figures.ts';
+import type {PatternRow} from '../domain/error-diff.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {sanitizeForTerminal} from '../domain/sanitize.ts';
 
 // The snapshot as plain text (`status`) and as JSON (`status --json`): the same numbers
-// the screen shows, without the screen.
+// the screen shows, without the screen. Both round the same way, so a script reading the
+// JSON and a person reading the text see the same figures: durations in ms to 0.1,
+// percentages (and rates per 1k requests) to 0.01, ratios (0..1) to 0.0001, that is 0.01 %.
 
 const round = (value: number | null | undefined, digits = 4) =>
 	value === null || value === undefined || !Number.isFinite(value) ? null : Number(value.toFixed(digits));
+
+export const roundMs = (value: number | null | undefined) => round(value, 1);
+export const roundPercent = (value: number | null | undefined) => round(value, 2);
+export const roundRatio = (value: number | null | undefined) => round(value, 4);
+
+/** A check's figure in its unit: ms to 0.1; %, points and counts to 0.01. */
+export function roundCheckValue(value: number | null, unit: CheckRow['unit']): number | null {
+	return unit === 'ms' ? roundMs(value) : roundPercent(value);
+}
+
+export function verdictJson(verdict: Verdict | null) {
+	if (!verdict) return null;
+	return {
+		...verdict,
+		checks: verdict.checks.map((row) => ({...row, stable: roundCheckValue(row.stable, row.unit), canary: roundCheckValue(row.canary, row.unit), windowSec: round(row.windowSec, 1)})),
+	};
+}
+
+/** Canary share to `digits` decimals and stable the rest, so the two always sum to 100. */
+function shares(observed: {stable: number; canary: number}, digits: number): {stable: number; canary: number} {
+	const canary = round(observed.canary, digits) ?? 0;
+	return {stable: round(100 - canary, digits) ?? 0, canary};
+}
+
+export function sampleJson(sample: SplitSample | null | undefined) {
+	if (!sample) return null;
+	return {
+		...sample,
+		ms: roundMs(sample.ms),
+		observed: shares(sample.observed, 2),
+		interval: sample.interval ? {low: roundPercent(sample.interval.low)!, high: roundPercent(sample.interval.high)!} : null,
+	};
+}
+
+function healthJson<T extends {latencyMs?: number | null; cacheHitRate?: number | null} | null>(health: T): T {
+	if (!health) return health;
+	return {...health, latencyMs: roundMs(health.latencyMs), cacheHitRate: roundRatio(health.cacheHitRate)};
+}
+
+function patternJson({example: _example, ...row}: PatternRow) {
+	return {...row, stablePer1k: roundPercent(row.stablePer1k), canaryPer1k: roundPercent(row.canaryPer1k), ratio: roundPercent(row.ratio), upFactor: roundPercent(row.upFactor)};
+}
 
 function engineJson(engine: EngineView) {
 	const f = engine.figures;
@@ -14,7 +61,7 @@ function engineJson(engine: EngineView) {
 	return {
 		url: engine.url,
 		probe: engine.probe,
-		health: engine.health,
+		health: healthJson(engine.health),
 		version: engine.health?.version ?? null,
 		window: f
 			? {
@@ -22,18 +69,18 @@ function engineJson(engine: EngineView) {
 					requests: f.requests,
 					rps: round(f.rps, 2),
 					errors5xx: f.errors5xx,
-					ratio5xx: round(f.ratio5xx, 5),
+					ratio5xx: roundRatio(f.ratio5xx),
 					latencyCount: f.latencyCount,
-					p50Ms: f.p50 ? round(f.p50.seconds * 1000, 1) : null,
-					p95Ms: f.p95 ? round(f.p95.seconds * 1000, 1) : null,
-					p99Ms: f.p99 ? round(f.p99.seconds * 1000, 1) : null,
+					p50Ms: f.p50 ? roundMs(f.p50.seconds * 1000) : null,
+					p95Ms: f.p95 ? roundMs(f.p95.seconds * 1000) : null,
+					p99Ms: f.p99 ? roundMs(f.p99.seconds * 1000) : null,
 					p95AtLeast: f.p95?.atLeast ?? false,
-					cacheHitRatio: round(f.cacheHitRatio),
+					cacheHitRatio: roundRatio(f.cacheHitRatio),
 					reset: f.reset,
 				}
 			: null,
 		resources: r
-			? {memUsed: r.memUsed, memLimit: r.memLimit, memPercent: r.memLimit > 0 ? round((r.memUsed / r.memLimit) * 100, 1) : null, cpuPercent: round(r.cpuPercent, 1), startedAt: r.startedAt, restarts: r.restarts}
+			? {memUsed: r.memUsed, memLimit: r.memLimit, memPercent: r.memLimit > 0 ? roundPercent((r.memUsed / r.memLimit) * 100) : null, cpuPercent: roundPercent(r.cpuPercent), startedAt: r.startedAt, restarts: r.restarts}
 			: null,
 		logs: engine.logs,
 	};
@@ -49,26 +96,29 @@ export function snapshotToJson(snapshot: Snapshot) {
 		split: {
 			configured: snapshot.split.configured ? formatSplit(snapshot.split.configured) : null,
 			configError: snapshot.split.configError,
-			observed: snapshot.split.observed,
+			observed: sampleJson(snapshot.split.observed),
 			fromMetrics: snapshot.split.fromMetrics ? formatSplit(snapshot.split.fromMetrics) : null,
 		},
 		stage: snapshot.stage,
-		verdict: snapshot.verdict,
+		verdict: verdictJson(snapshot.verdict),
 		engines: {stable: engineJson(snapshot.engines.stable), canary: engineJson(snapshot.engines.canary)},
-		balancer: snapshot.balancer,
-		patterns: snapshot.patterns.slice(0, 20).map(({example: _example, ...row}) => row),
+		balancer: snapshot.balancer ? {...snapshot.balancer, health: healthJson(snapshot.balancer.health)} : snapshot.balancer,
+		patterns: snapshot.patterns.slice(0, 20).map(patternJson),
 		notices: snapshot.notices,
 	};
 }
 
-/** "91.5/8.5": one decimal when the share is not whole, and the two always sum to 100. */
-export function observedText(observed: {stable: number; canary: number}): string {
-	const canary = Math.round(observed.canary * 10) / 10;
-	const stable = Math.round((100 - canary) * 10) / 10;
+/** "91.5/8.5": decimals only when the share is not whole (one on screen), and the two always sum to 100. */
+export function observedText(observed: {stable: number; canary: number}, digits = 1): string {
+	const {stable, canary} = shares(observed, digits);
 	return `${stable}/${canary}`;
 }
 
-const cell = (value: number | null, unit: string) => (value === null || !Number.isFinite(value) ? '-' : `${Number(value.toFixed(2))}${unit}`);
+/** A figure as the JSON has it: ms to 0.1, anything else to 0.01. */
+const cell = (value: number | null, unit: string) => {
+	const rounded = unit === 'ms' ? roundMs(value) : roundPercent(value);
+	return rounded === null ? '-' : `${rounded}${unit}`;
+};
 
 export function renderStatusText(snapshot: Snapshot): string {
 	const lines: string[] = [];
@@ -76,7 +126,7 @@ export function renderStatusText(snapshot: Snapshot): string {
 	lines.push(`canary-console status at ${new Date(snapshot.at).toISOString()}  (${snapshot.runtime.describe}; proxy ${snapshot.proxy})`);
 	lines.push(
 		`split: configured ${split.configured ? formatSplit(split.configured) : '?'}` +
-			(split.observed ? `, sampled ${observedText(split.observed.observed)} (N=${split.observed.stable + split.observed.canary} by ${split.observed.method})` : ', not sampled') +
+			(split.observed ? `, sampled ${observedText(split.observed.observed, 2)} (N=${split.observed.stable + split.observed.canary} by ${split.observed.method})` : ', not sampled') +
 			(split.configError ? `  config: ${split.configError}` : ''),
 	);
 	lines.push(`verdict: ${verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet (need two scrapes of both engines)'}`);
@@ -95,7 +145,7 @@ export function renderStatusText(snapshot: Snapshot): string {
 		lines.push(`${'check'.padEnd(22)} ${'stable'.padStart(9)} ${'canary'.padStart(9)}  ${'threshold'.padEnd(34)} ${'window'.padStart(6)} ${'N'.padStart(6)}  state    budget`);
 		for (const row of verdict.checks) {
 			lines.push(
-				`${row.label.slice(0, 22).padEnd(22)} ${cell(row.stable, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)} ${cell(row.canary, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)}  ${row.threshold.slice(0, 34).padEnd(34)} ${`${Math.round(row.windowSec)}s`.padStart(6)} ${(row.n === null ? '-' : String(row.n)).padStart(6)}  ${row.state.padEnd(8)} ${row.budget.used}/${row.budget.of}`,
+				`${row.label.slice(0, 22).padEnd(22)} ${cell(row.stable, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)} ${cell(row.canary, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)}  ${row.threshold.slice(0, 34).padEnd(34)} ${`${round(row.windowSec, 1)}s`.padStart(6)} ${(row.n === null ? '-' : String(row.n)).padStart(6)}  ${row.state.padEnd(8)} ${row.budget.used}/${row.budget.of}`,
 			);
 		}
 	}
