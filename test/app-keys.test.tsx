@@ -121,3 +121,18 @@ test('an arrow cut between two reads moves once; a lone Escape still closes', as
 		await s.done();
 	}
 });
+
+test('a long paste is drawn once, not once per key', async () => {
+	const s = await setup();
+	try {
+		await s.read('2');
+		await waitFor(s.frame, (text) => /─ logs \d+ lines/.test(text));
+		const before = s.app.frames.length;
+		await s.read(`/${'(linear|cache)'.repeat(12)}\r`);
+		await waitFor(s.frame, (text) => text.includes('[/(linear|cache)'));
+		// Snapshots of the live deployment draw frames of their own meanwhile: a handful, not 170.
+		assert.ok(s.app.frames.length - before < 20, `${s.app.frames.length - before} frames for one read of 170 keys`);
+	} finally {
+		await s.done();
+	}
+});

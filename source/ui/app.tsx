@@ -1,4 +1,4 @@
-import React, {useMemo, useReducer, useRef, useSyncExternalStore} from 'react';
+import React, {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import {Box, Text} from 'ink';
 import type {Monitor} from '../core/monitor.ts';
 import type {Snapshot} from '../core/snapshot.ts';
@@ -49,20 +49,21 @@ export function overviewLayout(rows: number) {
 export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
-	const [state, dispatchState] = useReducer(viewReducer, snapshot.historyMinutes, initialViewState);
+	const [state, setState] = useState(() => initialViewState(snapshot.historyMinutes));
 	const logModel = useMemo(() => createLogModel(), []);
 	const needsLogs = state.view === 'logs';
 	const second = Math.floor(snapshot.at / 1000) * 1000;
 	const tailRows = overviewLayout(rows).logs;
 	const tailEvents = useMemo(() => tail(snapshot.logs, tailRows), [snapshot.logs, snapshot.logVersion, tailRows]);
 	const model = needsLogs ? logModel(snapshot.logs, snapshot.logVersion, state.logs) : null;
-	// Keys can arrive faster than React re-renders (a paste into the split prompt): the input
-	// handler reads and advances this ref, so every key sees the state its predecessor left.
+	// Keys of one read go through the reducer one at a time, each seeing the state its
+	// predecessor left (React has not re-rendered in between); React gets the result once per
+	// read, so a paste of any length is one render.
 	const stateRef = useRef<ViewState>(state);
 	const dispatch = (action: ViewAction) => {
 		stateRef.current = viewReducer(stateRef.current, action);
-		dispatchState(action);
 	};
+	const commit = () => setState(stateRef.current);
 
 	const run = (command: Command) => {
 		const state = stateRef.current;
@@ -153,8 +154,8 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			case 'save': {
 				const events = model?.events ?? [];
 				saveLogs(events).then(
-					(path) => dispatch({type: 'message', text: `saved ${events.length} lines to ${path}`}),
-					(error: Error) => dispatch({type: 'message', text: `could not save: ${error.message}`}),
+					(path) => (dispatch({type: 'message', text: `saved ${events.length} lines to ${path}`}), commit()),
+					(error: Error) => (dispatch({type: 'message', text: `could not save: ${error.message}`}), commit()),
 				);
 				return;
 			}
@@ -225,14 +226,15 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 		for (const [index, key] of keys.entries()) {
 			const outcome = handleKey(key);
 			const rest = keys.slice(index + 1);
-			if (rest.length === 0) return;
+			if (rest.length === 0) break;
 			// A dialog that opened inside this read is confirmed only by a later one: what was
 			// typed or pasted ahead was not written with the diff in view.
 			if (outcome === 'stop' || (!wasConfirming && confirming())) {
 				if (rest.some((key) => key !== 'enter')) dispatch({type: 'message', text: `ignored ${rest.length} keys typed or pasted after ${outcome === 'stop' ? 'the first line' : 'the dialog opened'}`});
-				return;
+				break;
 			}
 		}
+		if (stateRef.current !== state) commit();
 	});
 
 	if (columns < MIN_COLUMNS || rows < MIN_ROWS) {

@@ -105,7 +105,8 @@ function renderRow(row: HelpRow, keyWidth: number, index: number): React.ReactNo
 	);
 }
 
-export function Help({width, height}: {width: number; height: number}) {
+// Memoized: the layout is recomputed only when the terminal's size changes, not every frame.
+export const Help = React.memo(function Help({width, height}: {width: number; height: number}) {
 	const body = height - 1;
 	const columns = helpLayout(width, body);
 	const half = Math.floor(width / 2);
@@ -121,4 +122,4 @@ export function Help({width, height}: {width: number; height: number}) {
 			</Box>
 		</Box>
 	);
-}
+});
