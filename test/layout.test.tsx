@@ -132,3 +132,15 @@ test('a selected pattern far down the errors view is on screen with all its line
 	const last = frame.split('\n').filter((line) => line.trim() !== '').at(-1) ?? '';
 	assert.ok(last.includes('pattern number 29') || /^\s+\S/.test(last), `the selected row ends the list: ${last}`);
 });
+
+test('the verdict view wraps long reasons whole at 120x40 and cuts them at 80x24', () => {
+	const long = 'canary cache hit 49.5 % vs stable 58.6 %: 9.0 points lower (within chance: z -1.76) over 60.047 s (N=107), not judged';
+	const withReason: Verdict = {...verdict, checks: verdict.checks.map((row) => (row.id === 'cache' ? {...row, reason: long} : row))};
+	const wide = strip(render(<VerdictDetail verdict={withReason} width={120} height={bodyOf(40)} selected={0} />).lastFrame());
+	assertFits(wide, 120, bodyOf(40));
+	const why = wide.slice(wide.indexOf('─ why'));
+	assert.ok(why.replace(/\n\s+/g, ' ').includes(`cache hit rate: ${long}`), why);
+	const small = strip(render(<VerdictDetail verdict={withReason} width={80} height={bodyOf(24)} selected={0} />).lastFrame());
+	assertFits(small, 80, bodyOf(24));
+	assert.match(small, /cache hit rate: canary cache hit[^\n]*…/);
+});

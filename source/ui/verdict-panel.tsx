@@ -82,6 +82,24 @@ export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, he
 	);
 });
 
+/** The reasons, each wrapped under itself when all of them fit so, else cut at the edge. */
+function whyLines(verdict: Verdict | null, selected: CheckRow | undefined, width: number, room: number): React.ReactNode[] {
+	const entries: {key: string; text: string; bold?: boolean; dim?: boolean}[] = [
+		{key: 'overall', text: verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet', bold: true},
+		...(selected ? [{key: 'selected', text: `selected: ${selected.label}: ${selected.reason}`}] : []),
+		...(verdict?.checks ?? []).map((entry) => ({key: entry.id, text: `${entry.label}: ${entry.reason}`, dim: true})),
+	];
+	const wrapped = entries.map((entry) => wrapWords(entry.text, width - 3).map((part, index) => (index === 0 ? part : `  ${part}`)));
+	const fits = wrapped.reduce((sum, parts) => sum + parts.length, 0) <= room;
+	return entries.flatMap((entry, index) =>
+		(fits ? wrapped[index]! : [entry.text]).map((text, part) => (
+			<Line key={`${entry.key}-${part}`} bold={entry.bold} dim={entry.dim}>
+				{text}
+			</Line>
+		)),
+	);
+}
+
 /** Verdict detail: every row with its reason in full. */
 export function VerdictDetail({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected: number}) {
 	const rows = verdict?.checks ?? [];
@@ -96,11 +114,7 @@ export function VerdictDetail({verdict, width, height, selected}: {verdict: Verd
 			<VerdictPanel verdict={verdict} width={width} height={tableHeight} selected={selected} />
 			<Panel width={width} height={height - tableHeight}>
 				<Title width={width - 1}>why</Title>
-				<Line bold>{verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet'}</Line>
-				{row ? <Line>{`selected: ${row.label}: ${row.reason}`}</Line> : null}
-				{rows.map((entry) => (
-					<Line key={entry.id} dim>{`${entry.label}: ${entry.reason}`}</Line>
-				))}
+				{whyLines(verdict, row, width, height - tableHeight - 1)}
 			</Panel>
 		</Box>
 	);
