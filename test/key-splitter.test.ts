@@ -1,6 +1,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {createKeySplitter, isTextKey, splitKeys} from '../source/ui/key-splitter.ts';
+import {KEYMAP} from '../source/keymap.ts';
 
 // A read from the terminal is a chunk of keys, not one key: each chunk must come out as the
 // keys a person would have typed one by one.
@@ -67,5 +68,16 @@ test('every key the splitter gives for any input is text or a name: no control c
 	for (const key of splitKeys(all)) {
 		if (isTextKey(key)) assert.doesNotMatch(key, /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/, `text key ${JSON.stringify(key)}`);
 		else assert.match(key, /^[a-z+-]+$/, `named key ${JSON.stringify(key)}`);
+	}
+});
+
+test('every key keymap.ts binds is one the splitter gives for what a terminal sends', () => {
+	const sent: Record<string, string> = {enter: '\r', escape: '\u001B', tab: '\t', up: '\u001B[A', down: '\u001B[B', pageup: '\u001B[5~', pagedown: '\u001B[6~', 'ctrl+c': '\u0003', 'ctrl+f': '\u0006', 'ctrl+b': '\u0002'};
+	for (const binding of KEYMAP) {
+		for (const key of binding.keys) {
+			const bytes = [...key].length === 1 ? key : sent[key];
+			assert.ok(bytes !== undefined, `how a terminal sends ${key}`);
+			assert.deepEqual(splitKeys(bytes), [key], `${key} (${binding.command})`);
+		}
 	}
 });
