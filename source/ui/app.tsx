@@ -190,7 +190,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				}
 				// A paste applies its first line; the lines after it are not typed as commands.
 				return 'stop';
-			} else if (isTextKey(name)) dispatch({type: 'prompt-input', text: (current.prompt.text + name).slice(0, 200)});
+			} else if (isTextKey(name) && current.prompt.text.length < 200) dispatch({type: 'prompt-input', text: current.prompt.text + name});
 			return 'next';
 		}
 		const action = monitor.actions.state;
