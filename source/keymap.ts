@@ -43,7 +43,7 @@ export type Command =
 	| 'cancel';
 
 export interface KeyBinding {
-	/** Key names as Ink reports them: a character, or 'enter', 'escape', 'pageup', 'pagedown', 'up', 'down', 'tab', 'ctrl+c'. */
+	/** Key names as ui/key-splitter.ts gives them: a character, or 'enter', 'escape', 'pageup', 'pagedown', 'up', 'down', 'tab', 'ctrl+c'. */
 	keys: string[];
 	command: Command;
 	description: string;

@@ -14,13 +14,13 @@ test('parses every fixture JSON line with its timestamp, level and fields', () =
 	for (const event of events) {
 		assert.ok(event.level === 'INFO' || event.level === 'WARN', event.raw);
 		assert.ok(event.time > Date.parse('2026-11-27T00:00:00Z'));
-		assert.match(event.detail, /^logger=app\.main( |$)/);
+		assert.match(event.detail, /(^| )logger=app\.main( |$)/);
 		assert.doesNotMatch(event.detail, /(^| )(timestamp|level|message)=/);
 	}
 	const first = events[0];
 	assert.equal(first.time, Date.parse('2026-11-27T09:14:26.875Z'));
 	assert.equal(first.message, 'Startup: application starting');
-	assert.equal(first.detail, 'logger=app.main version=1.1.0 pid=11240 python_version=3.11.2');
+	assert.equal(first.detail, 'version=1.1.0 python_version=3.11.2 logger=app.main pid=11240', 'bookkeeping and ids last');
 	const warning = events.find((e) => e.level === 'WARN');
 	assert.ok(warning);
 	assert.equal(warning.message, 'Request rejected: INPUT.INVALID - Invalid input');
@@ -36,7 +36,7 @@ test('JSON exception field holds the traceback', () => {
 	assert.equal(exceptionSummary(traceback), 'ZeroDivisionError: float division by zero');
 	assert.equal(event.time, Date.parse('2026-11-27T09:15:00.000Z'));
 	assert.equal(event.detail, 'logger=app.api request_id=r1');
-	assert.equal(formatEvent(event, {timestamps: true, utc: true}), '09:15:00.000 ERROR Unhandled error logger=app.api request_id=r1 exception="ZeroDivisionError: float division by zero"');
+	assert.equal(formatEvent(event, {timestamps: true, utc: true}), '09:15:00.000 ERROR Unhandled error exception="ZeroDivisionError: float division by zero" logger=app.api request_id=r1');
 });
 
 const LEVELS: Array<[string, string | null, string]> = [
@@ -124,4 +124,16 @@ test('raw is kept up to 64 KB', () => {
 test('formatEvent without timestamps, no level, quoted values', () => {
 	const event = parseLogLine(line('{"message": "hello", "path": "/a b", "empty": "", "n": 3}'));
 	assert.equal(formatEvent(event, {timestamps: false}), '-     hello path="/a b" empty="" n=3');
+});
+
+test('a request line reads level, message, method, path, status and duration first, and ids last', () => {
+	const text = readFileSync(new URL('./fixtures/involution-logs.jsonl', import.meta.url), 'utf8')
+		.split('\n')
+		.find((entry) => entry.includes('"HTTP request processed"'))!;
+	const shown = formatEvent(parseLogLine(line(text)), {timestamps: false});
+	assert.match(shown, /^INFO  HTTP request processed method=GET path=\/healthz status_code=200 duration_ms=0\.52 user_agent="" logger=app\.main request_id=[0-9a-f-]{36}$/, shown);
+	// Cut where a 120-column log panel cuts it, the line still has what triage reads.
+	assert.match(shown.slice(0, 100), /method=GET path=\/healthz status_code=200 duration_ms=0\.52/);
+	const rejected = formatEvent(parseLogLine(line(JSON.stringify({level: 'WARNING', message: 'Request rejected', request_id: 'r9', trace_id: 't1', error_code: 'INPUT.INVALID', duration_ms: 3, status_code: 422, path: '/v1/x', method: 'POST'}))), {timestamps: false});
+	assert.equal(rejected, 'WARN  Request rejected method=POST path=/v1/x status_code=422 duration_ms=3 error_code=INPUT.INVALID request_id=r9 trace_id=t1');
 });

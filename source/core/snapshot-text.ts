@@ -1,14 +1,64 @@
 import type {EngineView, Snapshot} from './snapshot.ts';
+import type {SplitSample} from './split-sampler.ts';
+import type {CheckRow, Verdict} from '../domain/figures.ts';
+import type {PatternRow} from '../domain/error-diff.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {sanitizeForTerminal} from '../domain/sanitize.ts';
-import type {SplitSample} from './split-sampler.ts';
 import {attributionFix} from './split-verify.ts';
 
 // The snapshot as plain text (`status`) and as JSON (`status --json`): the same numbers
-// the screen shows, without the screen.
+// the screen shows, without the screen. Both round the same way, so a script reading the
+// JSON and a person reading the text see the same figures: durations in ms to 0.1,
+// percentages (and rates per 1k requests) to 0.01, ratios (0..1) to 0.0001, that is 0.01 %.
 
 const round = (value: number | null | undefined, digits = 4) =>
 	value === null || value === undefined || !Number.isFinite(value) ? null : Number(value.toFixed(digits));
+
+export const roundMs = (value: number | null | undefined) => round(value, 1);
+export const roundPercent = (value: number | null | undefined) => round(value, 2);
+export const roundRatio = (value: number | null | undefined) => round(value, 4);
+
+/** A check's figure in its unit: ms to 0.1; %, points and counts to 0.01. */
+export function roundCheckValue(value: number | null, unit: CheckRow['unit']): number | null {
+	return unit === 'ms' ? roundMs(value) : roundPercent(value);
+}
+
+export function verdictJson(verdict: Verdict | null) {
+	if (!verdict) return null;
+	return {
+		...verdict,
+		checks: verdict.checks.map((row) => ({...row, stable: roundCheckValue(row.stable, row.unit), canary: roundCheckValue(row.canary, row.unit), windowSec: round(row.windowSec, 1)})),
+	};
+}
+
+/** Canary share to `digits` decimals and stable the rest, so the two always sum to 100. */
+function shares(observed: {stable: number; canary: number}, digits: number): {stable: number; canary: number} {
+	const canary = round(observed.canary, digits) ?? 0;
+	return {stable: round(100 - canary, digits) ?? 0, canary};
+}
+
+/** The sample, rounded, with its attributed and unattributed counts; no observed split over N=0. */
+export function sampleJson(sample: SplitSample | null | undefined) {
+	if (!sample) return null;
+	const attributed = sample.stable + sample.canary;
+	return {
+		...sample,
+		attributed,
+		unattributed: sample.unknown,
+		ms: roundMs(sample.ms),
+		observed: attributed > 0 ? shares(sample.observed, 2) : null,
+		interval: sample.interval ? {low: roundPercent(sample.interval.low)!, high: roundPercent(sample.interval.high)!} : null,
+	};
+}
+
+function healthJson<T extends {latencyMs?: number | null; cacheHitRate?: number | null} | null>(health: T): T {
+	if (!health) return health;
+	return {...health, latencyMs: roundMs(health.latencyMs), cacheHitRate: roundRatio(health.cacheHitRate)};
+}
+
+function patternJson({example: _example, ...row}: PatternRow) {
+	return {...row, stablePer1k: roundPercent(row.stablePer1k), canaryPer1k: roundPercent(row.canaryPer1k), ratio: roundPercent(row.ratio), upFactor: roundPercent(row.upFactor)};
+}
 
 function engineJson(engine: EngineView) {
 	const f = engine.figures;
@@ -16,7 +66,7 @@ function engineJson(engine: EngineView) {
 	return {
 		url: engine.url,
 		probe: engine.probe,
-		health: engine.health,
+		health: healthJson(engine.health),
 		version: engine.health?.version ?? null,
 		window: f
 			? {
@@ -24,18 +74,18 @@ function engineJson(engine: EngineView) {
 					requests: f.requests,
 					rps: round(f.rps, 2),
 					errors5xx: f.errors5xx,
-					ratio5xx: round(f.ratio5xx, 5),
+					ratio5xx: roundRatio(f.ratio5xx),
 					latencyCount: f.latencyCount,
-					p50Ms: f.p50 ? round(f.p50.seconds * 1000, 1) : null,
-					p95Ms: f.p95 ? round(f.p95.seconds * 1000, 1) : null,
-					p99Ms: f.p99 ? round(f.p99.seconds * 1000, 1) : null,
+					p50Ms: f.p50 ? roundMs(f.p50.seconds * 1000) : null,
+					p95Ms: f.p95 ? roundMs(f.p95.seconds * 1000) : null,
+					p99Ms: f.p99 ? roundMs(f.p99.seconds * 1000) : null,
 					p95AtLeast: f.p95?.atLeast ?? false,
-					cacheHitRatio: round(f.cacheHitRatio),
+					cacheHitRatio: roundRatio(f.cacheHitRatio),
 					reset: f.reset,
 				}
 			: null,
 		resources: r
-			? {memUsed: r.memUsed, memLimit: r.memLimit, memPercent: r.memLimit > 0 ? round((r.memUsed / r.memLimit) * 100, 1) : null, cpuPercent: round(r.cpuPercent, 1), startedAt: r.startedAt, restarts: r.restarts}
+			? {memUsed: r.memUsed, memLimit: r.memLimit, memPercent: r.memLimit > 0 ? roundPercent((r.memUsed / r.memLimit) * 100) : null, cpuPercent: roundPercent(r.cpuPercent), startedAt: r.startedAt, restarts: r.restarts}
 			: null,
 		logs: engine.logs,
 		condition: engine.condition,
@@ -64,19 +114,12 @@ export function snapshotToJson(snapshot: Snapshot, basis?: StatusBasis) {
 			fromMetrics: snapshot.split.fromMetrics ? formatSplit(snapshot.split.fromMetrics) : null,
 		},
 		stage: snapshot.stage,
-		verdict: snapshot.verdict,
+		verdict: verdictJson(snapshot.verdict),
 		engines: {stable: engineJson(snapshot.engines.stable), canary: engineJson(snapshot.engines.canary)},
-		balancer: snapshot.balancer,
-		patterns: snapshot.patterns.slice(0, 20).map(({example: _example, ...row}) => row),
+		balancer: snapshot.balancer ? {...snapshot.balancer, health: healthJson(snapshot.balancer.health)} : snapshot.balancer,
+		patterns: snapshot.patterns.slice(0, 20).map(patternJson),
 		notices: snapshot.notices,
 	};
-}
-
-/** The sample with its attributed and unattributed counts; no observed split over N=0. */
-export function sampleJson(sample: SplitSample | null) {
-	if (!sample) return null;
-	const attributed = sample.stable + sample.canary;
-	return {...sample, attributed, unattributed: sample.unknown, observed: attributed > 0 ? sample.observed : null};
 }
 
 /** "sampled 90/10 (N=180 by version, 20 unattributed)", or why nothing was attributed. */
@@ -84,17 +127,20 @@ export function sampleText(sample: SplitSample): string {
 	const attributed = sample.stable + sample.canary;
 	const extra = `${sample.unknown > 0 ? `, ${sample.unknown} unattributed` : ''}${sample.errors > 0 ? `, ${sample.errors} errors` : ''}`;
 	if (attributed === 0) return `sampled: no answer attributed (N=0 of ${sample.n}${extra})${sample.attributionProblem ? `: ${attributionFix(sample)}` : ''}`;
-	return `sampled ${observedText(sample.observed)} (N=${attributed} by ${sample.method}${extra})`;
+	return `sampled ${observedText(sample.observed, 2)} (N=${attributed} by ${sample.method}${extra})`;
 }
 
-/** "91.5/8.5": one decimal when the share is not whole, and the two always sum to 100. */
-export function observedText(observed: {stable: number; canary: number}): string {
-	const canary = Math.round(observed.canary * 10) / 10;
-	const stable = Math.round((100 - canary) * 10) / 10;
+/** "91.5/8.5": decimals only when the share is not whole (one on screen), and the two always sum to 100. */
+export function observedText(observed: {stable: number; canary: number}, digits = 1): string {
+	const {stable, canary} = shares(observed, digits);
 	return `${stable}/${canary}`;
 }
 
-const cell = (value: number | null, unit: string) => (value === null || !Number.isFinite(value) ? '-' : `${Number(value.toFixed(2))}${unit}`);
+/** A figure as the JSON has it: ms to 0.1, anything else to 0.01. */
+const cell = (value: number | null, unit: string) => {
+	const rounded = unit === 'ms' ? roundMs(value) : roundPercent(value);
+	return rounded === null ? '-' : `${rounded}${unit}`;
+};
 
 export function renderStatusText(snapshot: Snapshot, basis?: StatusBasis): string {
 	const lines: string[] = [];
@@ -133,7 +179,7 @@ export function renderStatusText(snapshot: Snapshot, basis?: StatusBasis): strin
 		lines.push(`${'check'.padEnd(22)} ${'stable'.padStart(9)} ${'canary'.padStart(9)}  ${'threshold'.padEnd(34)} ${'window'.padStart(6)} ${'N'.padStart(6)}  state    budget`);
 		for (const row of verdict.checks) {
 			lines.push(
-				`${row.label.slice(0, 22).padEnd(22)} ${cell(row.stable, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)} ${cell(row.canary, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)}  ${row.threshold.slice(0, 34).padEnd(34)} ${`${Math.round(row.windowSec)}s`.padStart(6)} ${(row.n === null ? '-' : String(row.n)).padStart(6)}  ${row.state.padEnd(8)} ${row.budget.used}/${row.budget.of}`,
+				`${row.label.slice(0, 22).padEnd(22)} ${cell(row.stable, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)} ${cell(row.canary, row.unit === 'pts' ? 'pt' : row.unit).padStart(9)}  ${row.threshold.slice(0, 34).padEnd(34)} ${`${round(row.windowSec, 1)}s`.padStart(6)} ${(row.n === null ? '-' : String(row.n)).padStart(6)}  ${row.state.padEnd(8)} ${row.budget.used}/${row.budget.of}`,
 			);
 		}
 	}

@@ -65,6 +65,24 @@ const TIME_KEYS = ['timestamp', 'time', '@timestamp', 'ts'];
 const LEVEL_KEYS = ['level', 'levelname', 'severity', 'lvl'];
 const MESSAGE_KEYS = ['message', 'msg', 'event'];
 const EXCEPTION_KEYS = ['exception', 'exc_info', 'stack', 'stack_trace', 'traceback'];
+// What triage reads first after the message (what was asked, how it went, how long it took);
+// ids and bookkeeping go last, where a line cut at the screen's edge loses them first.
+const FIRST_KEYS = new Map(['method', 'http_method', 'path', 'url', 'route', 'status_code', 'status', 'duration_ms', 'duration', 'latency_ms', 'elapsed_ms'].map((key, rank) => [key, rank]));
+const LAST_KEY = /(?:^|[_.-])(?:id|uuid)$|[a-z]Id$|^(?:logger|pid|hostname|thread|thread_name|process)$/;
+const MIDDLE = -2;
+const LAST = -1;
+// Where a key goes (its rank among FIRST_KEYS, LAST or MIDDLE), remembered for the few keys
+// a service logs; bounded, since hostile lines can carry any number of distinct keys.
+const placeOf = new Map<string, number>();
+
+function place(key: string): number {
+	let found = placeOf.get(key);
+	if (found === undefined) {
+		found = FIRST_KEYS.get(key) ?? (LAST_KEY.test(key) ? LAST : MIDDLE);
+		if (placeOf.size < 512) placeOf.set(key, found);
+	}
+	return found;
+}
 
 function cutRaw(text: string): string {
 	if (text.length <= MAX_RAW) return text;
@@ -122,12 +140,25 @@ function fromJson(raw: RawLine, object: Record<string, unknown>): LogEvent {
 	const levelKey = pick(object, LEVEL_KEYS);
 	const messageKey = pick(object, MESSAGE_KEYS);
 	const exceptionKey = pick(object, EXCEPTION_KEYS);
-	// join() gives one flat string; += would keep a rope of every piece.
+	// join() gives one flat string; += would keep a rope of every piece. The first keys go to
+	// the front in their rank's order (ranks beside them), the last ones after the rest.
 	const parts: string[] = [];
+	const ranks: number[] = [];
+	let last: string[] | undefined;
 	for (const key in object) {
 		if (key === timeKey || key === levelKey || key === messageKey || key === exceptionKey) continue;
-		parts.push(`${key}=${formatValue(stringify(object[key]))}`);
+		const part = `${key}=${formatValue(stringify(object[key]))}`;
+		const rank = place(key);
+		if (rank === MIDDLE) parts.push(part);
+		else if (rank === LAST) (last ??= []).push(part);
+		else {
+			let at = ranks.length;
+			while (at > 0 && ranks[at - 1]! > rank) at--;
+			ranks.splice(at, 0, rank);
+			parts.splice(at, 0, part);
+		}
 	}
+	if (last) for (const part of last) parts.push(part);
 	const detail = parts.join(' ');
 	const exceptionValue = exceptionKey ? object[exceptionKey] : null;
 	const exception = exceptionValue === null || exceptionValue === undefined || exceptionValue === false || exceptionValue === '' ? null : stringify(exceptionValue);
@@ -227,13 +258,14 @@ function formatValue(value: string): string {
 	return value === '' || /[\s="]/.test(value) ? JSON.stringify(value) : value;
 }
 
-/** Display form "12:01:03.123 ERROR message key=value ..."; the caller sanitizes it. */
+/** Display form "12:01:03.123 ERROR message exception=... key=value ... ids"; the caller sanitizes it. */
 export function formatEvent(event: LogEvent, options: FormatOptions): string {
 	const parts: string[] = [];
 	if (options.timestamps) parts.push(formatTime(event.time, options.utc));
 	parts.push((event.level ?? '-').padEnd(5));
 	if (event.message !== '') parts.push(event.message);
-	if (event.detail !== '') parts.push(event.detail);
+	// The exception says what went wrong: before the fields, which end with the ids.
 	if (event.exception) parts.push(`exception=${formatValue(exceptionSummary(event.exception))}`);
+	if (event.detail !== '') parts.push(event.detail);
 	return parts.join(' ');
 }

@@ -1,5 +1,5 @@
-import React, {useMemo, useReducer, useRef, useSyncExternalStore} from 'react';
-import {Box, Text, useInput} from 'ink';
+import React, {useMemo, useRef, useState, useSyncExternalStore} from 'react';
+import {Box, Text} from 'ink';
 import type {Monitor} from '../core/monitor.ts';
 import type {Snapshot} from '../core/snapshot.ts';
 import {lookup, type Command} from '../keymap.ts';
@@ -16,6 +16,8 @@ import {LogTail, LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
 import {Help} from './help.tsx';
 import {createLogModel, tail} from './log-model.ts';
+import {isTextKey} from './key-splitter.ts';
+import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/log-store.ts';
 
 export const MIN_COLUMNS = 80;
@@ -34,19 +36,6 @@ export interface AppProps {
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
 }
 
-function keyName(input: string, key: {ctrl: boolean; return: boolean; escape: boolean; tab: boolean; upArrow: boolean; downArrow: boolean; pageUp: boolean; pageDown: boolean; backspace: boolean; delete: boolean}): string {
-	if (key.ctrl && input) return `ctrl+${input}`;
-	if (key.return) return 'enter';
-	if (key.escape) return 'escape';
-	if (key.tab) return 'tab';
-	if (key.upArrow) return 'up';
-	if (key.downArrow) return 'down';
-	if (key.pageUp) return 'pageup';
-	if (key.pageDown) return 'pagedown';
-	if (key.backspace || key.delete) return 'backspace';
-	return input;
-}
-
 /** Layout of the overview for a terminal size: every height, so the frame fits exactly. */
 export function overviewLayout(rows: number) {
 	const fixed = HEADER_HEIGHT + CARD_HEIGHT + 1;
@@ -60,20 +49,21 @@ export function overviewLayout(rows: number) {
 export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
-	const [state, dispatchState] = useReducer(viewReducer, snapshot.historyMinutes, initialViewState);
+	const [state, setState] = useState(() => initialViewState(snapshot.historyMinutes));
 	const logModel = useMemo(() => createLogModel(), []);
 	const needsLogs = state.view === 'logs';
 	const second = Math.floor(snapshot.at / 1000) * 1000;
 	const tailRows = overviewLayout(rows).logs;
 	const tailEvents = useMemo(() => tail(snapshot.logs, tailRows), [snapshot.logs, snapshot.logVersion, tailRows]);
 	const model = needsLogs ? logModel(snapshot.logs, snapshot.logVersion, state.logs) : null;
-	// Keys can arrive faster than React re-renders (a paste into the split prompt): the input
-	// handler reads and advances this ref, so every key sees the state its predecessor left.
+	// Keys of one read go through the reducer one at a time, each seeing the state its
+	// predecessor left (React has not re-rendered in between); React gets the result once per
+	// read, so a paste of any length is one render.
 	const stateRef = useRef<ViewState>(state);
 	const dispatch = (action: ViewAction) => {
 		stateRef.current = viewReducer(stateRef.current, action);
-		dispatchState(action);
 	};
+	const commit = () => setState(stateRef.current);
 
 	const run = (command: Command) => {
 		const state = stateRef.current;
@@ -164,8 +154,8 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			case 'save': {
 				const events = model?.events ?? [];
 				saveLogs(events).then(
-					(path) => dispatch({type: 'message', text: `saved ${events.length} lines to ${path}`}),
-					(error: Error) => dispatch({type: 'message', text: `could not save: ${error.message}`}),
+					(path) => (dispatch({type: 'message', text: `saved ${events.length} lines to ${path}`}), commit()),
+					(error: Error) => (dispatch({type: 'message', text: `could not save: ${error.message}`}), commit()),
 				);
 				return;
 			}
@@ -179,23 +169,29 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 		}
 	};
 
-	useInput((input, key) => {
-		const name = keyName(input, key);
+	/** One key, in the state its predecessor left; 'stop' ends the read it came in. */
+	const handleKey = (name: string): 'next' | 'stop' => {
 		const current = stateRef.current;
-		if (name === 'ctrl+c') return onQuit();
+		if (name === 'ctrl+c') {
+			onQuit();
+			return 'stop';
+		}
 		if (current.prompt) {
-			if (name === 'escape') return dispatch({type: 'prompt-close'});
-			if (name === 'backspace') return dispatch({type: 'prompt-input', text: current.prompt.text.slice(0, -1)});
-			if (name === 'enter') {
-				if (current.prompt.kind === 'search') return dispatch({type: 'search-set', regex: current.prompt.text || null});
-				const split = parseSplit(current.prompt.text.trim());
-				dispatch({type: 'prompt-close'});
-				if ('error' in split) return dispatch({type: 'message', text: split.error});
-				void monitor.actions.request('set', split);
-				return;
-			}
-			if (input && !key.ctrl && !key.meta) dispatch({type: 'prompt-input', text: (current.prompt.text + input).slice(0, 200)});
-			return;
+			if (name === 'escape') dispatch({type: 'prompt-close'});
+			else if (name === 'backspace') dispatch({type: 'prompt-input', text: [...current.prompt.text].slice(0, -1).join('')});
+			else if (name === 'enter') {
+				if (current.prompt.kind === 'search') {
+					dispatch({type: 'search-set', regex: current.prompt.text || null});
+				} else {
+					const split = parseSplit(current.prompt.text.trim());
+					dispatch({type: 'prompt-close'});
+					if ('error' in split) dispatch({type: 'message', text: split.error});
+					else void monitor.actions.request('set', split);
+				}
+				// A paste applies its first line; the lines after it are not typed as commands.
+				return 'stop';
+			} else if (isTextKey(name) && current.prompt.text.length < 200) dispatch({type: 'prompt-input', text: current.prompt.text + name});
+			return 'next';
 		}
 		const action = monitor.actions.state;
 		if (action.phase === 'confirm' || action.phase === 'confirm-restart') {
@@ -207,14 +203,38 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			} else if (name === 'q') {
 				onQuit();
 			}
-			return;
+			return 'next';
 		}
 		if (action.phase === 'done') {
-			if (name === 'R' && action.restartOffered) return monitor.actions.requestRestart();
-			if (name === 'escape' || name === 'enter') return monitor.actions.cancel();
+			if (name === 'R' && action.restartOffered) {
+				monitor.actions.requestRestart();
+				return 'next';
+			}
+			if (name === 'escape' || name === 'enter') {
+				monitor.actions.cancel();
+				return 'next';
+			}
 		}
 		const binding = lookup(name, current.view);
 		if (binding) run(binding.command);
+		return 'next';
+	};
+
+	useKeys((keys) => {
+		const confirming = () => ['confirm', 'confirm-restart'].includes(monitor.actions.state.phase);
+		const wasConfirming = confirming();
+		for (const [index, key] of keys.entries()) {
+			const outcome = handleKey(key);
+			const rest = keys.slice(index + 1);
+			if (rest.length === 0) break;
+			// A dialog that opened inside this read is confirmed only by a later one: what was
+			// typed or pasted ahead was not written with the diff in view.
+			if (outcome === 'stop' || (!wasConfirming && confirming())) {
+				if (rest.some((key) => key !== 'enter')) dispatch({type: 'message', text: `ignored ${rest.length} keys typed or pasted after ${outcome === 'stop' ? 'the first line' : 'the dialog opened'}`});
+				break;
+			}
+		}
+		if (stateRef.current !== state) commit();
 	});
 
 	if (columns < MIN_COLUMNS || rows < MIN_ROWS) {

@@ -54,3 +54,21 @@ export function fitLeft(text: string, width: number): string {
 	if (text.length > width) return text.slice(0, width);
 	return text.padStart(width);
 }
+
+/** Word-wraps plain text to `width` columns; a word longer than a line is split. */
+export function wrapWords(text: string, width: number): string[] {
+	const lines: string[] = [];
+	let line = '';
+	for (let word of text.split(' ')) {
+		while (word.length > width) {
+			if (line) lines.push(line), (line = '');
+			lines.push(word.slice(0, width));
+			word = word.slice(width);
+		}
+		if (!line) line = word;
+		else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+		else lines.push(line), (line = word);
+	}
+	if (line || lines.length === 0) lines.push(line);
+	return lines;
+}

@@ -1,54 +1,125 @@
 import React from 'react';
 import {Box, Text} from 'ink';
-import {formatKeys, KEYMAP} from '../keymap.ts';
+import {formatKeys, KEYMAP, type KeyBinding} from '../keymap.ts';
+import {fit, wrapWords} from './format.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
 
-// The help overlay, generated from keymap.ts.
+// The help overlay, generated from keymap.ts. It uses the room there is: one column when
+// everything fits, else two; a description that does not fit its column wraps under itself
+// while the lines fit the screen, and only then is cut with '…'.
 
-export function Help({width, height}: {width: number; height: number}) {
-	const lines: React.ReactNode[] = [];
+export type HelpRow = {kind: 'group'; text: string} | {kind: 'key'; keys: string; text: string; views: string} | {kind: 'more'; text: string; views: string};
+
+/** The views a key acts in, unless its description already names the one view ("logs: ..."). */
+function viewsText(binding: KeyBinding): string {
+	if (!binding.views) return '';
+	const [only] = binding.views;
+	if (binding.views.length === 1 && binding.description.startsWith(`${only}:`)) return '';
+	return `(${binding.views.join(', ')})`;
+}
+
+interface Column {
+	rows: HelpRow[];
+	/** Width of the key column (keys padded to it). */
+	keyWidth: number;
+}
+
+const INDENT = 2;
+const GAP = 2;
+
+/** One column's rows: with or without group titles, descriptions wrapped or cut to `width`. */
+function layoutColumn(bindings: KeyBinding[], width: number, options: {groups: boolean; wrap: boolean}): Column {
+	const keyWidth = Math.max(0, ...bindings.map((binding) => formatKeys(binding).length));
+	const room = Math.max(1, width - INDENT - keyWidth - GAP);
+	const rows: HelpRow[] = [];
 	let group = '';
-	for (const binding of KEYMAP) {
-		if (binding.group !== group) {
-			group = binding.group;
-			lines.push(
-				<Line key={`g-${group}`} bold>
-					{group}
-				</Line>,
-			);
+	for (const binding of bindings) {
+		if (options.groups && binding.group !== group) rows.push({kind: 'group', text: binding.group});
+		group = binding.group;
+		const views = viewsText(binding);
+		const full = views ? `${binding.description}  ${views}` : binding.description;
+		const keys = formatKeys(binding);
+		if (full.length <= room || !options.wrap) {
+			const text = full.length <= room ? binding.description : fit(full, room).trimEnd();
+			rows.push({kind: 'key', keys, text, views: full.length <= room ? views : ''});
+			continue;
 		}
-		lines.push(
-			<Line key={binding.command}>
-				<Text color={theme.text.key}>{`  ${formatKeys(binding).padEnd(16)}`}</Text>
-				{binding.description}
-				{binding.views ? <Text color={theme.text.dim}>{`  (${binding.views.join(', ')})`}</Text> : null}
-			</Line>,
-		);
+		const parts = wrapWords(full, room);
+		const last = parts.length - 1;
+		// The views go dim when they end the last line whole.
+		const viewsOnLast = views && parts[last]!.endsWith(views) ? views : '';
+		const strip = (part: string, index: number) => (index === last && viewsOnLast ? part.slice(0, part.length - views.length).trimEnd() : part);
+		rows.push({kind: 'key', keys, text: strip(parts[0]!, 0), views: last === 0 ? viewsOnLast : ''});
+		for (let index = 1; index <= last; index++) rows.push({kind: 'more', text: strip(parts[index]!, index), views: index === last ? viewsOnLast : ''});
 	}
-	// Two columns when the list is taller than the screen.
-	const body = height - 1;
-	if (lines.length <= body || width < 100) {
-		return (
-			<Panel width={width} height={height}>
-				<Title width={width - 1}>keys (? or esc to close)</Title>
-				{lines.slice(0, body)}
-			</Panel>
-		);
+	return {rows, keyWidth};
+}
+
+/** Splits the keymap into one or two columns that fit `height` lines, the best way that does. */
+export function helpLayout(width: number, height: number): Column[] {
+	const attempts: {groups: boolean; wrap: boolean}[] = [
+		{groups: true, wrap: true},
+		{groups: true, wrap: false},
+		{groups: false, wrap: false},
+	];
+	for (const options of attempts) {
+		const single = layoutColumn(KEYMAP, width - 1, options);
+		if (single.rows.length <= height) return [single];
+		if (width < 2 * 30) continue;
+		const half = Math.floor(width / 2);
+		// Try every split (group boundaries first) and keep the one with the shorter taller column.
+		let best: Column[] | null = null;
+		let bestScore = Infinity;
+		for (let at = 1; at < KEYMAP.length; at++) {
+			const boundary = KEYMAP[at]!.group !== KEYMAP[at - 1]!.group;
+			if (options.groups && !boundary) continue;
+			const left = layoutColumn(KEYMAP.slice(0, at), half - 1, options);
+			const right = layoutColumn(KEYMAP.slice(at), width - half - 1, options);
+			const tallest = Math.max(left.rows.length, right.rows.length);
+			if (tallest < bestScore) (best = [left, right]), (bestScore = tallest);
+		}
+		if (best && bestScore <= height) return best;
 	}
+	// Nothing fits: two cut columns without titles, the last lines cut off.
 	const half = Math.floor(width / 2);
-	const split = Math.ceil(lines.length / 2);
+	const at = Math.ceil(KEYMAP.length / 2);
+	const options = {groups: false, wrap: false};
+	return width >= 60 ? [layoutColumn(KEYMAP.slice(0, at), half - 1, options), layoutColumn(KEYMAP.slice(at), width - half - 1, options)] : [layoutColumn(KEYMAP, width - 1, options)];
+}
+
+function renderRow(row: HelpRow, keyWidth: number, index: number): React.ReactNode {
+	if (row.kind === 'group') {
+		return (
+			<Line key={index} bold>
+				{row.text}
+			</Line>
+		);
+	}
+	return (
+		<Line key={index}>
+			<Text color={theme.text.key}>{`${' '.repeat(INDENT)}${(row.kind === 'key' ? row.keys : '').padEnd(keyWidth + GAP)}`}</Text>
+			{row.text}
+			{row.views ? <Text color={theme.text.dim}>{`  ${row.views}`}</Text> : null}
+		</Line>
+	);
+}
+
+// Memoized: the layout is recomputed only when the terminal's size changes, not every frame.
+export const Help = React.memo(function Help({width, height}: {width: number; height: number}) {
+	const body = height - 1;
+	const columns = helpLayout(width, body);
+	const half = Math.floor(width / 2);
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Title width={width - 1}>keys (? or esc to close)</Title>
 			<Box flexDirection="row">
-				<Panel width={half} height={body}>
-					{lines.slice(0, split)}
-				</Panel>
-				<Panel width={width - half} height={body}>
-					{lines.slice(split)}
-				</Panel>
+				{columns.map((column, index) => (
+					<Panel key={index} width={columns.length === 1 ? width : index === 0 ? half : width - half} height={body}>
+						{column.rows.map((row, rowIndex) => renderRow(row, column.keyWidth, rowIndex))}
+					</Panel>
+				))}
 			</Box>
 		</Box>
 	);
-}
+});
