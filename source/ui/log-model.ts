@@ -25,6 +25,16 @@ export function toFilter(state: LogViewState): LogFilter {
 	};
 }
 
+/**
+ * Said when lines aged out of the bounded history: they were received and shown, just no longer
+ * kept. Lines the console failed to read are the error the log titles count as "dropped".
+ */
+export function historyNote(store: LogStore): string {
+	const notKept = store.notKept('stable') + store.notKept('canary');
+	if (notKept === 0) return '';
+	return `  older lines not kept (history ${(store.history * 2).toLocaleString('en-US')} lines)`;
+}
+
 /** The newest `limit` events of both engines (the overview's tail: cheap, no filter). */
 export function tail(store: LogStore, limit: number): StoredEvent[] {
 	const take = (ring: LogStore['rings']['stable']) => ring.slice(Math.max(0, ring.length - limit));

@@ -49,12 +49,15 @@ function EventLine({event, width, timestamps, regex, selected}: {event: StoredEv
 	);
 }
 
+const droppedText = (dropped: number) => `${dropped.toLocaleString('en-US')} lines dropped: received but could not be read`;
+
 /** The newest lines, bottom-aligned (the overview's tail). */
 export const LogTail = React.memo(function LogTail({events, width, height, dropped, title}: {events: StoredEvent[]; width: number; height: number; dropped: number; title: string}) {
-	const visible = events.slice(-(height - 1));
+	const visible = events.slice(-(height - 1 - (dropped > 0 ? 1 : 0)));
 	return (
 		<Panel width={width} height={height}>
-			<Title width={width - 1}>{`${title}${dropped > 0 ? `  (${dropped} dropped: buffer full)` : ''}`}</Title>
+			<Title width={width - 1}>{title}</Title>
+			{dropped > 0 ? <Line colour={theme.state.fail}>{droppedText(dropped)}</Line> : null}
 			{visible.map((event) => (
 				<EventLine key={event.seq} event={event} width={width} timestamps regex={null} />
 			))}
@@ -73,9 +76,12 @@ export function LogView(props: {
 	expanded: boolean;
 	regex: RegExp | null;
 	header: string;
+	/** Lines received but not read: an error line under the title. */
+	dropped?: number;
 }) {
 	const {events, width, height, offset, timestamps, wrap, expanded, regex} = props;
-	const body = height - 1;
+	const dropped = props.dropped ?? 0;
+	const body = height - 1 - (dropped > 0 ? 1 : 0);
 	const end = Math.max(0, events.length - offset);
 	const selected = events[end - 1];
 	const lines: React.ReactNode[] = [];
@@ -104,6 +110,7 @@ export function LogView(props: {
 	return (
 		<Panel width={width} height={height}>
 			<Title width={width - 1}>{props.header}</Title>
+			{dropped > 0 ? <Line colour={theme.state.fail}>{droppedText(dropped)}</Line> : null}
 			{lines}
 			{rawLines.length > 0 ? <Title width={width - 1}>raw line of the selected event</Title> : null}
 			{rawLines.map((line, index) => (
