@@ -106,3 +106,122 @@ test('after a key press frames go out at once; later ones wait for their frame s
 	writer.close();
 	assert.match(terminal.chunks[2], /later/);
 });
+
+// A small terminal model for what the writer sends: cursor moves, erase line, scroll region,
+// line feeds (which scroll the region at its bottom margin) and text. Attributes are ignored.
+class ScreenModel {
+	cells: string[];
+	private row = 0;
+	private col = 0;
+	private top = 0;
+	private bottom: number;
+	constructor(
+		readonly columns: number,
+		readonly rows: number,
+	) {
+		this.cells = Array.from({length: rows}, () => '');
+		this.bottom = rows - 1;
+	}
+	feed(text: string) {
+		const re = /\u001B\[([?0-9;]*)([A-Za-z])|\n|[^\u001B\n]/gu;
+		for (const m of text.matchAll(re)) {
+			if (m[0] === '\n') {
+				if (this.row === this.bottom) {
+					this.cells.splice(this.top, 1);
+					this.cells.splice(this.bottom, 0, '');
+				} else this.row = Math.min(this.rows - 1, this.row + 1);
+				continue;
+			}
+			if (m[2] === undefined) {
+				const line = this.cells[this.row]!.padEnd(this.col, ' ');
+				this.cells[this.row] = line.slice(0, this.col) + m[0] + line.slice(this.col + 1);
+				this.col++;
+				continue;
+			}
+			const args = m[1]!.startsWith('?') ? [] : m[1]!.split(';').map((v) => (v === '' ? undefined : Number(v)));
+			switch (m[2]) {
+				case 'H':
+					this.row = (args[0] ?? 1) - 1;
+					this.col = (args[1] ?? 1) - 1;
+					break;
+				case 'K':
+					this.cells[this.row] = '';
+					break;
+				case 'J':
+					this.cells = this.cells.map(() => '');
+					break;
+				case 'r':
+					this.top = (args[0] ?? 1) - 1;
+					this.bottom = (args[1] ?? this.rows) - 1;
+					this.row = 0;
+					this.col = 0;
+					break;
+			}
+		}
+	}
+	get screen() {
+		return this.cells.map((line) => line.trimEnd());
+	}
+}
+
+function logFrame(first: number, rows: number): string {
+	const body = Array.from({length: rows - 2}, (_, i) => `S 12:00:${String(first + i).padStart(5, '0')} INFO request ${first + i} served`);
+	return [`header at line ${first}`, ...body, 'footer: ? help  q quit'].join('\n');
+}
+
+test('new log lines scroll the log region: only the new rows and the changed header are written', () => {
+	const terminal = new FakeTerminal();
+	terminal.columns = 60;
+	terminal.rows = 12;
+	const model = new ScreenModel(60, 12);
+	const writer = new FrameWriter(terminal, {maxFps: 1000});
+	const flush = () => (writer as unknown as {flush(): void}).flush();
+	writer.write(logFrame(0, 12));
+	flush();
+	model.feed(terminal.text);
+	terminal.chunks = [];
+	writer.write(logFrame(3, 12));
+	flush();
+	const update = terminal.text;
+	model.feed(update);
+	assert.deepEqual(model.screen, logFrame(3, 12).split('\n'), 'the screen equals the new frame');
+	assert.equal(writer.scrolls, 1);
+	assert.match(update, /\u001B\[2;11r/, 'the region is the log rows, not the header or the footer');
+	assert.doesNotMatch(update, /footer/, 'the footer is left alone');
+	for (const n of [3, 4, 5, 6, 7]) assert.doesNotMatch(update, new RegExp(`request ${n} served`), `row ${n} moved with the terminal's scrolling`);
+	for (const n of [10, 11, 12]) assert.match(update, new RegExp(`request ${n} served`), `new row ${n} written`);
+	writer.close();
+});
+
+test('random frames drawn with scrolls and row diffs always leave the screen equal to the frame', () => {
+	let seed = 7;
+	const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+	const terminal = new FakeTerminal();
+	terminal.columns = 40;
+	terminal.rows = 10;
+	const model = new ScreenModel(40, 10);
+	const writer = new FrameWriter(terminal, {maxFps: 1000});
+	let lines = Array.from({length: 10}, (_, i) => `line ${i}`);
+	let next = 10;
+	for (let step = 0; step < 500; step++) {
+		const kind = random();
+		if (kind < 0.5) {
+			// Log-like: a region shifts up by 1-4 rows with new rows at its bottom.
+			const top = Math.floor(random() * 4);
+			const bottom = 5 + Math.floor(random() * 5);
+			const by = 1 + Math.floor(random() * 4);
+			for (let row = top; row <= bottom; row++) lines[row] = row + by <= bottom ? lines[row + by]! : `line ${next++}`;
+		} else if (kind < 0.8) {
+			lines[Math.floor(random() * 10)] = random() < 0.3 ? '' : `line ${next++}`;
+		} else {
+			lines = lines.map((line, i) => (random() < 0.2 ? `x${i}` : line));
+		}
+		writer.write(lines.join('\n'));
+		(writer as unknown as {flush(): void}).flush();
+		model.feed(terminal.text);
+		terminal.chunks = [];
+		assert.deepEqual(model.screen, lines, `after step ${step}`);
+	}
+	assert.ok(writer.scrolls > 50, `scrolled ${writer.scrolls} times`);
+	writer.close();
+});

@@ -49,6 +49,9 @@ export class FrameWriter extends EventEmitter {
 		return this.out.rows ?? 24;
 	}
 
+	/** Updates drawn by scrolling a region of the screen (for the tests). */
+	scrolls = 0;
+
 	/** Bytes sent to the terminal so far (for the benchmark and the tests). */
 	get bytesWritten(): number {
 		return this.bytes;
@@ -112,6 +115,16 @@ export class FrameWriter extends EventEmitter {
 		// Never draw below the last row: the alternate screen would scroll and tear the frame.
 		if (lines.length > this.rows) lines.length = this.rows;
 		let update = '';
+		const scroll = findScroll(this.onScreen, lines);
+		if (scroll) {
+			// The terminal moves the rows itself: a scroll region over them and line feeds at its
+			// bottom (DECSTBM + LF: xterm, tmux, screen and the Linux console all honour it).
+			// Attributes reset first, so the rows it scrolls in are blank without a background.
+			const {top, bottom, by} = scroll;
+			update += `${CSI}0m${CSI}${top + 1};${bottom + 1}r${CSI}${bottom + 1};1H${'\n'.repeat(by)}${CSI}r`;
+			this.onScreen = scrolled(this.onScreen, scroll);
+			this.scrolls++;
+		}
 		for (let row = 0; row < Math.max(lines.length, this.onScreen.length); row++) {
 			const line = lines[row];
 			if (line === this.onScreen[row]) continue;
@@ -128,4 +141,70 @@ export class FrameWriter extends EventEmitter {
 		this.bytes += Buffer.byteLength(text);
 		this.out.write(text);
 	}
+}
+
+export interface Scroll {
+	/** First and last row of the scroll region (0-based, inclusive). */
+	top: number;
+	bottom: number;
+	/** Rows the region moves up. */
+	by: number;
+}
+
+// Scrolling pays from this many rows it saves writing (the escape sequence is about 20 bytes).
+const MIN_SAVED_ROWS = 2;
+
+/**
+ * The scroll that turns most of `before` into `after`: a run of rows where each new row equals
+ * the old row `by` rows below it, and which would otherwise have to be written. Only what the
+ * two frames prove: rows are compared whole, so anything else (a dialog over the rows, a resize,
+ * a changed line) is left to the row diff.
+ */
+export function findScroll(before: readonly string[], after: readonly string[]): Scroll | null {
+	const rows = Math.min(before.length, after.length);
+	if (rows < 2) return null;
+	// Where each line stood before: candidates for `by` are the distances to rows below.
+	const at = new Map<string, number[]>();
+	for (let row = 0; row < rows; row++) {
+		const list = at.get(before[row]!);
+		if (list) list.push(row);
+		else at.set(before[row]!, [row]);
+	}
+	const votes = new Map<number, number>();
+	for (let row = 0; row < rows; row++) {
+		if (after[row] === before[row]) continue;
+		for (const old of at.get(after[row]!) ?? []) {
+			if (old > row) votes.set(old - row, (votes.get(old - row) ?? 0) + 1);
+		}
+	}
+	let best: Scroll | null = null;
+	let bestSaved = MIN_SAVED_ROWS - 1;
+	for (const [by, count] of votes) {
+		if (count <= bestSaved) continue;
+		// Runs of rows with after[row] === before[row + by]; a run saves its changed rows.
+		let start = -1;
+		let saved = 0;
+		for (let row = 0; row <= rows - by; row++) {
+			const match = row < rows - by && after[row] === before[row + by];
+			if (match) {
+				if (start < 0) start = row;
+				if (after[row] !== before[row]) saved++;
+				continue;
+			}
+			if (start >= 0 && saved > bestSaved) {
+				bestSaved = saved;
+				best = {top: start, bottom: row - 1 + by, by};
+			}
+			start = -1;
+			saved = 0;
+		}
+	}
+	return best;
+}
+
+/** What the screen holds after the scroll: the region's rows moved up, blank rows below them. */
+function scrolled(screen: readonly string[], {top, bottom, by}: Scroll): string[] {
+	const next = screen.slice();
+	for (let row = top; row <= bottom; row++) next[row] = row + by <= bottom ? screen[row + by]! : '';
+	return next;
 }
