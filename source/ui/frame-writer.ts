@@ -1,4 +1,5 @@
 import {EventEmitter} from 'node:events';
+import {rowUpdate} from './row-diff.ts';
 
 // Ink's own writer redraws the whole frame on every change (about 25 KB/s for a quiet
 // console at 120x40), and its incremental mode leaves stale lines on resize in Ink 6.8.
@@ -128,10 +129,10 @@ export class FrameWriter extends EventEmitter {
 		for (let row = 0; row < Math.max(lines.length, this.onScreen.length); row++) {
 			const line = lines[row];
 			if (line === this.onScreen[row]) continue;
-			// Erase before writing: erasing after a line that fills the row would also erase
-			// its last cell (the cursor waits on the last column). Reset attributes first so
-			// the erase never paints a background colour.
-			update += `${CSI}${row + 1};1H${CSI}0m${CSI}2K${line ?? ''}`;
+			// Only the cells that changed; a whole row is erased before it is written (erasing
+			// after a line that fills the row would also erase its last cell), with attributes
+			// reset first so the erase never paints a background colour.
+			update += rowUpdate(row, this.onScreen[row], line ?? '');
 		}
 		this.onScreen = lines;
 		if (update !== '') this.send(BEGIN_SYNC + update + END_SYNC);

@@ -22,7 +22,9 @@ function frame(first: number, label: string): string {
 	const header = `${CSI}1mcanary-console${CSI}22m ${label} ${'─'.repeat(20)}`;
 	const title = `${CSI}90m─ logs ${first + rows - 3} lines following ${'─'.repeat(30)}${CSI}39m`;
 	const body = Array.from({length: rows - 3}, (_, i) => logRow(first + i));
-	return [header, title, ...body, `${CSI}7m? help${CSI}27m  q quit`].join('\n');
+	// Frame 2 changes the footer's colours in the middle of the row and makes it shorter.
+	const footer = label === 'first' ? `${CSI}7m? help${CSI}27m  q quit  ${CSI}32mPASS since 12:00:01${CSI}39m` : `${CSI}7m? help${CSI}27m  q quit  ${CSI}1;31mFAIL${CSI}22;39m`;
+	return [header, title, ...body, footer].join('\n');
 }
 
 const mode = process.argv[2];

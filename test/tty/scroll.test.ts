@@ -39,8 +39,11 @@ test('a scrolled update leaves the same screen as a full redraw of the same fram
 		const full = await screenOf('full');
 		assert.match(readFileSync(log, 'utf8'), /scrolls=1/, 'the update was drawn by scrolling');
 		assert.match(full, /request 21 served/);
-		const a = scrolled.split('\n');
-		const b = full.split('\n');
+		// Attribute codes after a row's last cell style no cell: tmux emits them for cells an erase
+		// touched (it remembers how far a row was used), which the eye cannot tell from untouched ones.
+		const rows = (screen: string) => screen.split('\n').map((row) => row.replace(/(\u001B\[[0-9;]*m)+$/, ''));
+		const a = rows(scrolled);
+		const b = rows(full);
 		assert.equal(a.length, b.length);
 		for (let row = 0; row < b.length; row++) assert.equal(a[row], b[row], `row ${row + 1}`);
 	} finally {
