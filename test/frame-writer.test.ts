@@ -25,12 +25,12 @@ test('the first frame draws every row; an identical frame writes nothing', () =>
 	const terminal = new FakeTerminal();
 	const writer = new FrameWriter(terminal, {maxFps: 1000});
 	writer.write('one\ntwo\nthree');
-	(writer as unknown as {flush(): void}).flush();
+	(writer as unknown as {flush(now: boolean): void}).flush(true);
 	assert.match(terminal.text, /\u001B\[1;1H.*one/);
 	assert.match(terminal.text, /\u001B\[3;1H.*three/);
 	const before = terminal.chunks.length;
 	writer.write('one\ntwo\nthree');
-	(writer as unknown as {flush(): void}).flush();
+	(writer as unknown as {flush(now: boolean): void}).flush(true);
 	assert.equal(terminal.chunks.length, before, 'nothing is written when nothing changed');
 	writer.close();
 });
@@ -39,7 +39,7 @@ test('only the rows that changed are written, and rows that went away are cleare
 	const terminal = new FakeTerminal();
 	const writer = new FrameWriter(terminal, {maxFps: 1000});
 	writer.write('a\nb\nc');
-	(writer as unknown as {flush(): void}).flush();
+	(writer as unknown as {flush(now: boolean): void}).flush(true);
 	terminal.chunks = [];
 	flushed(writer, 'a\nB');
 	const text = terminal.text;
@@ -63,7 +63,7 @@ test('a resize clears the screen and redraws the next frame in full', () => {
 	let resized = 0;
 	writer.on('resize', () => resized++);
 	writer.write('x\ny');
-	(writer as unknown as {flush(): void}).flush();
+	(writer as unknown as {flush(now: boolean): void}).flush(true);
 	terminal.chunks = [];
 	terminal.rows = 10;
 	terminal.emit('resize');
@@ -176,7 +176,7 @@ test('new log lines scroll the log region: only the new rows and the changed hea
 	terminal.rows = 12;
 	const model = new ScreenModel(60, 12);
 	const writer = new FrameWriter(terminal, {maxFps: 1000});
-	const flush = () => (writer as unknown as {flush(): void}).flush();
+	const flush = () => (writer as unknown as {flush(now: boolean): void}).flush(true);
 	writer.write(logFrame(0, 12));
 	flush();
 	model.feed(terminal.text);
@@ -218,11 +218,39 @@ test('random frames drawn with scrolls and row diffs always leave the screen equ
 			lines = lines.map((line, i) => (random() < 0.2 ? `x${i}` : line));
 		}
 		writer.write(lines.join('\n'));
-		(writer as unknown as {flush(): void}).flush();
+		(writer as unknown as {flush(now: boolean): void}).flush(true);
 		model.feed(terminal.text);
 		terminal.chunks = [];
 		assert.deepEqual(model.screen, lines, `after step ${step}`);
 	}
 	assert.ok(writer.scrolls > 50, `scrolled ${writer.scrolls} times`);
 	writer.close();
+});
+
+test('a flood that changes every row gets fewer frames, each complete, within the byte budget', async () => {
+	const terminal = new FakeTerminal();
+	terminal.columns = 100;
+	terminal.rows = 30;
+	const model = new ScreenModel(100, 30);
+	const writer = new FrameWriter(terminal, {maxFps: 100, bytesPerSec: 20_000});
+	const frame = (n: number) => Array.from({length: 30}, (_, row) => `${n}-${row} ${String(n * 7919 + row).repeat(12)}`.slice(0, 100)).join('\n');
+	const started = Date.now();
+	let n = 0;
+	// 100 frames a second of ~3 KB each (300 KB/s offered) for 1.5 s.
+	await new Promise<void>((resolve) => {
+		const tick = setInterval(() => {
+			writer.write(frame(n++));
+			if (Date.now() - started >= 1500) {
+				clearInterval(tick);
+				resolve();
+			}
+		}, 10);
+	});
+	const elapsed = (Date.now() - started) / 1000;
+	const sent = Buffer.byteLength(terminal.text);
+	// The burst (one second's worth) plus the rate over the time.
+	assert.ok(sent <= 20_000 * (1 + elapsed) + 3100, `sent ${sent} bytes in ${elapsed} s`);
+	writer.close();
+	model.feed(terminal.text);
+	assert.deepEqual(model.screen, frame(n - 1).split('\n'), 'the last frame is on screen, whole');
 });

@@ -22,6 +22,9 @@ export interface TerminalOut {
 	off?(event: 'resize', listener: () => void): unknown;
 }
 
+/** What a console may send on average while every row changes (SSH: about 100 kbit/s). */
+export const DEFAULT_BYTES_PER_SEC = 12 * 1024;
+
 export class FrameWriter extends EventEmitter {
 	private onScreen: string[] = [];
 	private pending: string | undefined;
@@ -32,13 +35,22 @@ export class FrameWriter extends EventEmitter {
 	private closed = false;
 	/** Until then frames go out at once: the answer to a key press never waits for a frame slot. */
 	private urgentUntil = 0;
+	// A token bucket over the bytes sent: a log flood that changes every row cannot send more
+	// than `byteRate` a second on average (it gets fewer frames, each one complete).
+	private readonly byteRate: number;
+	private readonly byteBurst: number;
+	private tokens: number;
+	private refilledAt = Date.now();
 
 	constructor(
 		private readonly out: TerminalOut,
-		options: {maxFps?: number} = {},
+		options: {maxFps?: number; bytesPerSec?: number} = {},
 	) {
 		super();
 		this.minInterval = 1000 / (options.maxFps ?? 20);
+		this.byteRate = options.bytesPerSec ?? DEFAULT_BYTES_PER_SEC;
+		this.byteBurst = this.byteRate;
+		this.tokens = this.byteBurst;
 		out.on?.('resize', this.onResize);
 	}
 
@@ -64,7 +76,7 @@ export class FrameWriter extends EventEmitter {
 		this.pending = frame;
 		// The first frame goes out at once: a timer could wait behind whatever the start-up
 		// does next (the lab's process spawns block the loop for about 100 ms).
-		if (this.lastFlush === 0 || Date.now() < this.urgentUntil) this.flush();
+		if (this.lastFlush === 0 || Date.now() < this.urgentUntil) this.flush(true);
 		else this.schedule();
 		return true;
 	}
@@ -88,7 +100,7 @@ export class FrameWriter extends EventEmitter {
 	close(): void {
 		if (this.timer) clearTimeout(this.timer);
 		this.timer = undefined;
-		this.flush();
+		this.flush(true);
 		this.closed = true;
 		this.out.off?.('resize', this.onResize);
 	}
@@ -98,42 +110,54 @@ export class FrameWriter extends EventEmitter {
 		this.emit('resize');
 	};
 
-	private schedule(): void {
+	private schedule(wait = Math.max(0, this.lastFlush + this.minInterval - Date.now())): void {
 		if (this.timer) return;
-		const wait = Math.max(0, this.lastFlush + this.minInterval - Date.now());
 		this.timer = setTimeout(() => {
 			this.timer = undefined;
-			this.flush();
+			this.flush(false);
 		}, wait);
 	}
 
-	private flush(): void {
+	/** Draws the pending frame; unless `now`, it waits while the byte budget is spent. */
+	private flush(now: boolean): void {
 		const frame = this.pending;
 		if (frame === undefined) return;
-		this.pending = undefined;
-		this.lastFlush = Date.now();
 		const lines = frame.split('\n');
 		// Never draw below the last row: the alternate screen would scroll and tear the frame.
 		if (lines.length > this.rows) lines.length = this.rows;
 		let update = '';
-		const scroll = findScroll(this.onScreen, lines);
+		let screen = this.onScreen;
+		const scroll = findScroll(screen, lines);
 		if (scroll) {
 			// The terminal moves the rows itself: a scroll region over them and line feeds at its
 			// bottom (DECSTBM + LF: xterm, tmux, screen and the Linux console all honour it).
 			// Attributes reset first, so the rows it scrolls in are blank without a background.
 			const {top, bottom, by} = scroll;
 			update += `${CSI}0m${CSI}${top + 1};${bottom + 1}r${CSI}${bottom + 1};1H${'\n'.repeat(by)}${CSI}r`;
-			this.onScreen = scrolled(this.onScreen, scroll);
-			this.scrolls++;
+			screen = scrolled(screen, scroll);
 		}
-		for (let row = 0; row < Math.max(lines.length, this.onScreen.length); row++) {
+		for (let row = 0; row < Math.max(lines.length, screen.length); row++) {
 			const line = lines[row];
-			if (line === this.onScreen[row]) continue;
+			if (line === screen[row]) continue;
 			// Only the cells that changed; a whole row is erased before it is written (erasing
 			// after a line that fills the row would also erase its last cell), with attributes
 			// reset first so the erase never paints a background colour.
-			update += rowUpdate(row, this.onScreen[row], line ?? '');
+			update += rowUpdate(row, screen[row], line ?? '');
 		}
+		const size = update === '' ? 0 : Buffer.byteLength(update) + BEGIN_SYNC.length + END_SYNC.length;
+		const clock = Date.now();
+		this.tokens = Math.min(this.byteBurst, this.tokens + ((clock - this.refilledAt) * this.byteRate) / 1000);
+		this.refilledAt = clock;
+		// A frame larger than the whole burst goes out once the bucket is full, never waits forever.
+		const need = Math.min(size, this.byteBurst);
+		if (!now && need > this.tokens) {
+			this.schedule(Math.max(this.minInterval, ((need - this.tokens) * 1000) / this.byteRate));
+			return;
+		}
+		this.pending = undefined;
+		this.lastFlush = clock;
+		this.tokens -= size;
+		if (scroll) this.scrolls++;
 		this.onScreen = lines;
 		if (update !== '') this.send(BEGIN_SYNC + update + END_SYNC);
 	}

@@ -8,7 +8,7 @@ const SGR = /\u001B\[([0-9;]*)m/y;
 
 interface Cells {
 	chars: string[];
-	/** The colour codes in force at each cell ('' for none). */
+	/** The attributes in force at each cell, as SGR parameters ('' for none). */
 	styles: string[];
 }
 
@@ -22,17 +22,65 @@ function narrow(code: number): boolean {
 	);
 }
 
+/** The attributes in force, as one canonical parameter list ('' for none). */
+class Attributes {
+	private flags = new Set<number>();
+	private fg = '';
+	private bg = '';
+	private cached: string | null = '';
+
+	/** Applies one SGR parameter list; false when it holds something we do not model. */
+	apply(params: string): boolean {
+		const list = params === '' ? [0] : params.split(';').map(Number);
+		for (let i = 0; i < list.length; i++) {
+			const p = list[i]!;
+			if (p === 0) {
+				this.flags.clear();
+				this.fg = '';
+				this.bg = '';
+			} else if (p === 1 || p === 2 || p === 3 || p === 4 || p === 7 || p === 9) this.flags.add(p);
+			else if (p === 22) {
+				this.flags.delete(1);
+				this.flags.delete(2);
+			} else if (p === 23 || p === 24 || p === 27 || p === 29) this.flags.delete(p - 20);
+			else if ((p >= 30 && p <= 37) || (p >= 90 && p <= 97)) this.fg = String(p);
+			else if (p === 39) this.fg = '';
+			else if ((p >= 40 && p <= 47) || (p >= 100 && p <= 107)) this.bg = String(p);
+			else if (p === 49) this.bg = '';
+			else if ((p === 38 || p === 48) && list[i + 1] === 5 && list[i + 2] !== undefined) {
+				const colour = `${p};5;${list[i + 2]}`;
+				if (p === 38) this.fg = colour;
+				else this.bg = colour;
+				i += 2;
+			} else if ((p === 38 || p === 48) && list[i + 1] === 2 && list[i + 4] !== undefined) {
+				const colour = `${p};2;${list[i + 2]};${list[i + 3]};${list[i + 4]}`;
+				if (p === 38) this.fg = colour;
+				else this.bg = colour;
+				i += 4;
+			} else return false;
+		}
+		this.cached = null;
+		return true;
+	}
+
+	get key(): string {
+		this.cached ??= [...[...this.flags].sort((a, b) => a - b), this.fg, this.bg].filter((v) => v !== '').join(';');
+		return this.cached;
+	}
+}
+
 export function parseRow(line: string): Cells | null {
 	const chars: string[] = [];
 	const styles: string[] = [];
+	const attributes = new Attributes();
 	let style = '';
 	for (let i = 0; i < line.length; ) {
 		const code = line.charCodeAt(i);
 		if (code === 0x1b) {
 			SGR.lastIndex = i;
 			const m = SGR.exec(line);
-			if (!m) return null;
-			style = m[1] === '' || m[1] === '0' ? '' : style + m[0];
+			if (!m || !attributes.apply(m[1]!)) return null;
+			style = attributes.key;
 			i = SGR.lastIndex;
 			continue;
 		}
@@ -65,7 +113,7 @@ export function rowUpdate(row: number, before: string | undefined, after: string
 	for (let i = first; i <= end; i++) {
 		if (next.styles[i] !== style) {
 			style = next.styles[i]!;
-			out += `${CSI}0m${style}`;
+			out += style === '' ? `${CSI}0m` : `${CSI}0;${style}m`;
 		}
 		out += next.chars[i];
 	}

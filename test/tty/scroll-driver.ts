@@ -29,7 +29,7 @@ function frame(first: number, label: string): string {
 
 const mode = process.argv[2];
 const writer = new FrameWriter(process.stdout, {maxFps: 1000});
-const flush = () => (writer as unknown as {flush(): void}).flush();
+const flush = () => (writer as unknown as {flush(now: boolean): void}).flush(true);
 process.stdout.write(ENTER_ALT_SCREEN);
 if (mode === 'scrolled') {
 	writer.write(frame(1, 'first'));
