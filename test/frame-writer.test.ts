@@ -16,6 +16,73 @@ class FakeTerminal extends EventEmitter {
 	}
 }
 
+// A small terminal model for what the writer sends: cursor moves, erase line, scroll region,
+// line feeds (which scroll the region at its bottom margin) and text. Attributes are ignored.
+class ScreenModel {
+	cells: string[];
+	/** Times a line feed scrolled (the region, or the whole screen without one). */
+	scrolled = 0;
+	private row = 0;
+	private col = 0;
+	private top = 0;
+	private bottom: number;
+	constructor(
+		readonly columns: number,
+		readonly rows: number,
+	) {
+		this.cells = Array.from({length: rows}, () => '');
+		this.bottom = rows - 1;
+	}
+	feed(text: string) {
+		const re = /\u001B\[([?0-9;]*)([A-Za-z])|\n|\r|[^\u001B\n\r]/gu;
+		for (const m of text.matchAll(re)) {
+			if (m[0] === '\r') {
+				this.col = 0;
+				continue;
+			}
+			if (m[0] === '\n') {
+				if (this.row === this.bottom) {
+					this.scrolled++;
+					this.cells.splice(this.top, 1);
+					this.cells.splice(this.bottom, 0, '');
+				} else this.row = Math.min(this.rows - 1, this.row + 1);
+				continue;
+			}
+			if (m[2] === undefined) {
+				const line = this.cells[this.row]!.padEnd(this.col, ' ');
+				this.cells[this.row] = line.slice(0, this.col) + m[0] + line.slice(this.col + 1);
+				this.col++;
+				continue;
+			}
+			const args = m[1]!.startsWith('?') ? [] : m[1]!.split(';').map((v) => (v === '' ? undefined : Number(v)));
+			switch (m[2]) {
+				case 'H':
+					this.row = (args[0] ?? 1) - 1;
+					this.col = (args[1] ?? 1) - 1;
+					break;
+				case 'C':
+					this.col += args[0] ?? 1;
+					break;
+				case 'K':
+					this.cells[this.row] = args[0] === 2 ? '' : this.cells[this.row]!.slice(0, this.col);
+					break;
+				case 'J':
+					this.cells = this.cells.map(() => '');
+					break;
+				case 'r':
+					this.top = (args[0] ?? 1) - 1;
+					this.bottom = (args[1] ?? this.rows) - 1;
+					this.row = 0;
+					this.col = 0;
+					break;
+			}
+		}
+	}
+	get screen() {
+		return this.cells.map((line) => line.trimEnd());
+	}
+}
+
 function flushed(writer: FrameWriter, frame: string) {
 	writer.write(frame);
 	writer.close();
@@ -23,11 +90,12 @@ function flushed(writer: FrameWriter, frame: string) {
 
 test('the first frame draws every row; an identical frame writes nothing', () => {
 	const terminal = new FakeTerminal();
+	const model = new ScreenModel(40, 5);
 	const writer = new FrameWriter(terminal, {maxFps: 1000});
 	writer.write('one\ntwo\nthree');
 	(writer as unknown as {flush(now: boolean): void}).flush(true);
-	assert.match(terminal.text, /\u001B\[1;1H.*one/);
-	assert.match(terminal.text, /\u001B\[3;1H.*three/);
+	model.feed(terminal.text);
+	assert.deepEqual(model.screen, ['one', 'two', 'three', '', '']);
 	const before = terminal.chunks.length;
 	writer.write('one\ntwo\nthree');
 	(writer as unknown as {flush(now: boolean): void}).flush(true);
@@ -37,24 +105,28 @@ test('the first frame draws every row; an identical frame writes nothing', () =>
 
 test('only the rows that changed are written, and rows that went away are cleared', () => {
 	const terminal = new FakeTerminal();
+	const model = new ScreenModel(40, 5);
 	const writer = new FrameWriter(terminal, {maxFps: 1000});
 	writer.write('a\nb\nc');
 	(writer as unknown as {flush(now: boolean): void}).flush(true);
+	model.feed(terminal.text);
 	terminal.chunks = [];
 	flushed(writer, 'a\nB');
 	const text = terminal.text;
-	assert.doesNotMatch(text, /\u001B\[1;1H/, 'row 1 did not change');
-	assert.match(text, /\u001B\[2;1H\u001B\[0mB/);
-	assert.match(text, /\u001B\[3;1H\u001B\[0m\u001B\[K/, 'row 3 is erased');
+	model.feed(text);
+	assert.match(text, /^\u001B\[\?2026h\u001B\[2;1H/, 'row 1 did not change: the update starts at row 2');
+	assert.doesNotMatch(text, /a/);
+	assert.deepEqual(model.screen, ['a', 'B', '', '', ''], 'row 3 is erased');
 });
 
 test('a frame taller than the terminal is cut at its last row, so the screen never scrolls', () => {
 	const terminal = new FakeTerminal();
+	const model = new ScreenModel(40, 5);
 	const writer = new FrameWriter(terminal, {maxFps: 1000});
 	flushed(writer, ['1', '2', '3', '4', '5', '6', '7'].join('\n'));
-	assert.match(terminal.text, /\u001B\[5;1H/);
-	assert.doesNotMatch(terminal.text, /\u001B\[6;1H/);
-	assert.doesNotMatch(terminal.text, /\n/);
+	model.feed(terminal.text);
+	assert.deepEqual(model.screen, ['1', '2', '3', '4', '5']);
+	assert.equal(model.scrolled, 0, 'no line feed on the last row');
 });
 
 test('a resize clears the screen and redraws the next frame in full', () => {
@@ -107,63 +179,6 @@ test('after a key press frames go out at once; later ones wait for their frame s
 	writer.close();
 	assert.match(terminal.chunks[2], /later/);
 });
-
-// A small terminal model for what the writer sends: cursor moves, erase line, scroll region,
-// line feeds (which scroll the region at its bottom margin) and text. Attributes are ignored.
-class ScreenModel {
-	cells: string[];
-	private row = 0;
-	private col = 0;
-	private top = 0;
-	private bottom: number;
-	constructor(
-		readonly columns: number,
-		readonly rows: number,
-	) {
-		this.cells = Array.from({length: rows}, () => '');
-		this.bottom = rows - 1;
-	}
-	feed(text: string) {
-		const re = /\u001B\[([?0-9;]*)([A-Za-z])|\n|[^\u001B\n]/gu;
-		for (const m of text.matchAll(re)) {
-			if (m[0] === '\n') {
-				if (this.row === this.bottom) {
-					this.cells.splice(this.top, 1);
-					this.cells.splice(this.bottom, 0, '');
-				} else this.row = Math.min(this.rows - 1, this.row + 1);
-				continue;
-			}
-			if (m[2] === undefined) {
-				const line = this.cells[this.row]!.padEnd(this.col, ' ');
-				this.cells[this.row] = line.slice(0, this.col) + m[0] + line.slice(this.col + 1);
-				this.col++;
-				continue;
-			}
-			const args = m[1]!.startsWith('?') ? [] : m[1]!.split(';').map((v) => (v === '' ? undefined : Number(v)));
-			switch (m[2]) {
-				case 'H':
-					this.row = (args[0] ?? 1) - 1;
-					this.col = (args[1] ?? 1) - 1;
-					break;
-				case 'K':
-					this.cells[this.row] = args[0] === 2 ? '' : this.cells[this.row]!.slice(0, this.col);
-					break;
-				case 'J':
-					this.cells = this.cells.map(() => '');
-					break;
-				case 'r':
-					this.top = (args[0] ?? 1) - 1;
-					this.bottom = (args[1] ?? this.rows) - 1;
-					this.row = 0;
-					this.col = 0;
-					break;
-			}
-		}
-	}
-	get screen() {
-		return this.cells.map((line) => line.trimEnd());
-	}
-}
 
 function logFrame(first: number, rows: number): string {
 	const body = Array.from({length: rows - 2}, (_, i) => `S 12:00:${String(first + i).padStart(5, '0')} INFO request ${first + i} served`);

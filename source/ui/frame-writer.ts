@@ -12,6 +12,7 @@ export const ENTER_ALT_SCREEN = `${CSI}?1049h${CSI}?25l${CSI}H${CSI}2J`;
 export const LEAVE_ALT_SCREEN = `${CSI}0m${CSI}?25h${CSI}?1049l`;
 // Synchronized output: terminals that know it paint the whole update at once; others ignore it.
 const BEGIN_SYNC = `${CSI}?2026h`;
+const CURSOR_AT = /^\u001B\[(\d+);(\d+)H/;
 const END_SYNC = `${CSI}?2026l`;
 
 export interface TerminalOut {
@@ -23,7 +24,7 @@ export interface TerminalOut {
 }
 
 /** What a console may send on average while every row changes (SSH: about 100 kbit/s). */
-export const DEFAULT_BYTES_PER_SEC = 12 * 1024;
+export const DEFAULT_BYTES_PER_SEC = 13 * 1024;
 
 export class FrameWriter extends EventEmitter {
 	private onScreen: string[] = [];
@@ -136,13 +137,20 @@ export class FrameWriter extends EventEmitter {
 			update += `${CSI}0m${CSI}${top + 1};${bottom + 1}r${CSI}${bottom + 1};1H${'\n'.repeat(by)}${CSI}r`;
 			screen = scrolled(screen, scroll);
 		}
+		let written = -2;
 		for (let row = 0; row < Math.max(lines.length, screen.length); row++) {
 			const line = lines[row];
 			if (line === screen[row]) continue;
 			// Only the cells that changed; a whole row is erased before it is written (erasing
 			// after a line that fills the row would also erase its last cell), with attributes
 			// reset first so the erase never paints a background colour.
-			update += rowUpdate(row, screen[row], line ?? '');
+			let piece = rowUpdate(row, screen[row], line ?? '');
+			// The row right below the last one written: a carriage return and a line feed reach
+			// it in 2 bytes instead of a 8-byte cursor address (no scroll region is set here, and
+			// the row is never the last one, so the line feed cannot scroll).
+			if (piece !== '' && written === row - 1) piece = piece.replace(CURSOR_AT, (_, _row, column: string) => (column === '1' ? '\r\n' : `\r\n${CSI}${Number(column) - 1}C`));
+			if (piece !== '') written = row;
+			update += piece;
 		}
 		const size = update === '' ? 0 : Buffer.byteLength(update) + BEGIN_SYNC.length + END_SYNC.length;
 		const clock = Date.now();
