@@ -2,7 +2,7 @@ import {Readable} from 'node:stream';
 import type Docker from 'dockerode';
 import type {EngineRole, LogGap, LogSink, LogSource, RawLine} from '../../core/types.ts';
 import {clockTime, describeDockerError, endpointOf, isNotFound, isUnreachable} from './connect.ts';
-import {FrameDemuxer, LineSplitter, nsToMs, parseStamp, ResumeCursor} from './log-lines.ts';
+import {FrameDemuxer, LineSplitter, parseStamp, ResumeCursor} from './log-lines.ts';
 import {ContainerEvents} from './events.ts';
 
 export interface DockerLogOptions {
@@ -173,9 +173,9 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 			sink.lines(out);
 		};
 		const lineOf = (stream: 'stdout' | 'stderr') => (raw: string) => {
-			const {ns, text} = parseStamp(raw);
+			const {ns, ms, text} = parseStamp(raw);
 			if (!cursor.accept(ns, `${stream}\u0000${text}`)) return;
-			batch.push({engine, stream, time: ns === null ? Date.now() : nsToMs(ns), text});
+			batch.push({engine, stream, time: ms ?? Date.now(), text});
 			if (batch.length >= maxBatch) flush();
 			else timer ??= setTimeout(flush, flushMs);
 		};
