@@ -10,6 +10,7 @@ import {loadAverage, machine} from './proc.ts';
 import {formatTable, toReportRows, type Row} from './table.ts';
 import {tmuxAvailable} from './tmux.ts';
 import {benchDockerHost, stopBenchDocker} from './docker-deployment.ts';
+import {lazydockerBinary, runLazydocker, type LazydockerRun} from './measure-lazydocker.ts';
 
 // `npm run bench [-- --json] [--long] [--runs N] [--phase SECONDS] [--rates 10,1000]
 // [--views overview,logs] [--sources lab,docker]`: the real console in tmux at 120x40 on each
@@ -108,6 +109,23 @@ for (let run = 1; run <= runs; run++) {
 		}
 	}
 }
+// lazydocker beside it, on the same deployment and rates, when LAZYDOCKER names it.
+const lazydocker = lazydockerBinary();
+const lazyRuns = new Map<number, LazydockerRun[]>(rates.map((r) => [r, []]));
+if (!dockerHost) notes.push('lazydocker not measured: it needs the Docker rows\' engine');
+else if ('skip' in lazydocker) notes.push(lazydocker.skip);
+else {
+	for (let run = 1; run <= runs; run++) {
+		for (const rate of rates) {
+			log(`run ${run}/${runs}, ${loadName(rate)}: lazydocker ...`);
+			try {
+				lazyRuns.get(rate)!.push(await runLazydocker({binary: lazydocker.path, dockerHost, root, logRate: rate, phaseMs: phaseSec * 1000, warmupMs: 3000}));
+			} catch (error) {
+				notes.push(`lazydocker at ${loadName(rate)}, run ${run} failed: ${(error as Error).message.split('\n')[0]}`);
+			}
+		}
+	}
+}
 if (dockerStarted) await stopBenchDocker(root);
 
 log('split sample, /metrics parsing, ingestion capacity ...');
@@ -157,6 +175,14 @@ for (const rate of rates) {
 		rows.push({figure: 'start to first complete frame', load, unit: 'ms', values: pick(c, (x) => x.firstFrameMs), budget: 1000});
 		rows.push({figure: 'key press to changed frame', load, unit: 'ms', values: pick(c, (x) => x.keyMs), budget: is10k ? 100 : null});
 	}
+}
+for (const rate of rates) {
+	const l = lazyRuns.get(rate)!;
+	if (l.length === 0) continue;
+	const load = `${loadName(rate)} lazydocker docker`;
+	rows.push({figure: 'lazydocker CPU (beside the console)', load, unit: '% of a core', values: pick(l, (x) => x.cpuPercent), budget: null});
+	rows.push({figure: 'lazydocker peak RSS', load, unit: 'MB', values: pick(l, (x) => x.peakRssMb), budget: null});
+	rows.push({figure: 'lazydocker bytes to the terminal', load, unit: 'KB/s', values: pick(l, (x) => x.bytesPerSec / 1024), budget: null});
 }
 rows.push({figure: '200-request split sample', load: '-', unit: 'ms', values: split.times, budget: 300, note: split.note});
 rows.push({figure: 'parse a 10,000-series /metrics page', load: '-', unit: 'ms', values: parse, budget: 50});
