@@ -44,6 +44,8 @@ export function tail(store: LogStore, limit: number): StoredEvent[] {
 export function createLogModel() {
 	let key = '';
 	let cached: LogModel = {events: [], error: null, regex: null};
+	// The same RegExp object while the search is the same: rows that get it as a prop stay memoized.
+	let search: {source: string | null; result: ReturnType<typeof compileSearch>} | null = null;
 	return (store: LogStore, version: number, state: LogViewState): LogModel => {
 		const nextKey = JSON.stringify([version, state.regex, state.invert, state.minLevel, state.engines, state.pattern]);
 		if (nextKey === key) return cached;
@@ -51,11 +53,12 @@ export function createLogModel() {
 		const merged = mergeByTime(store.rings.stable.toArray(), store.rings.canary.toArray());
 		const filter = compileFilter(toFilter(state));
 		const byPattern = state.pattern ? (event: StoredEvent) => event.templateId === state.pattern : () => true;
-		const search = compileSearch(state.regex);
+		if (search === null || search.source !== state.regex) search = {source: state.regex, result: compileSearch(state.regex)};
+		const found = search.result;
 		cached = {
 			events: merged.filter((event) => byPattern(event) && (event.gap !== undefined || filter.predicate(event))),
 			error: filter.error,
-			regex: search.ok ? search.regex : null,
+			regex: found.ok ? found.regex : null,
 		};
 		return cached;
 	};

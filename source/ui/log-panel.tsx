@@ -32,7 +32,9 @@ function Highlighted({text, regex}: {text: string; regex: RegExp | null}) {
 	return <>{parts}</>;
 }
 
-function EventLine({event, width, timestamps, regex, selected}: {event: StoredEvent; width: number; timestamps: boolean; regex: RegExp | null; selected?: boolean}) {
+// Memoized: a row whose event and settings did not change is not rendered again, so Ink keeps
+// its nodes as they were (no re-measure, no re-layout) when new lines arrive around it.
+const EventLine = React.memo(function EventLine({event, width, timestamps, regex, selected}: {event: StoredEvent; width: number; timestamps: boolean; regex: RegExp | null; selected?: boolean}) {
 	const tag = event.engine === 'stable' ? 'S' : 'C';
 	const text = truncateToWidth(eventText(event, timestamps), Math.max(1, width - 3));
 	const colour = event.gap ? theme.state.warn : (theme.level[event.level ?? 'INFO'] as string | undefined);
@@ -47,7 +49,7 @@ function EventLine({event, width, timestamps, regex, selected}: {event: StoredEv
 			</Text>
 		</Text>
 	);
-}
+});
 
 const droppedText = (dropped: number) => `${dropped.toLocaleString('en-US')} lines dropped: received but could not be read`;
 
