@@ -76,7 +76,7 @@ const notes: string[] = [];
 let dockerHost: string | undefined;
 let dockerStarted = false;
 if (sources.includes('docker')) {
-	log('preparing the Docker Engine (ops/e2e/engine.sh start) ...');
+	log(process.env.BENCH_DOCKER_HOST ? `Docker Engine: ${process.env.BENCH_DOCKER_HOST}` : 'preparing the Docker Engine (ops/e2e/engine.sh start) ...');
 	try {
 		const engine = await benchDockerHost(root);
 		dockerHost = engine.host;
