@@ -6,8 +6,10 @@ export interface ConsoleStats {
 	at: number;
 	/** Lines its log store received, both engines, any kind. */
 	received: number;
-	/** Lines evicted from the log history rings (display history, not ingestion). */
+	/** Lines received but not read (an error; 0 in a healthy run). */
 	dropped: {stable: number; canary: number};
+	/** Lines aged out of the bounded history (display history, not ingestion). */
+	notKept?: {stable: number; canary: number};
 	/** Snapshots published (each one may re-render the screen). */
 	publishes: number;
 	/** Bytes the frame writer wrote to the terminal. */

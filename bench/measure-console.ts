@@ -10,6 +10,8 @@ import {cpuPercent, cpuSeconds, memory} from './proc.ts';
 import {sleep, until} from './poll.ts';
 import {isCompleteFrame, isHelpShown, newestLogTime} from './screen.ts';
 import {TmuxSession} from './tmux.ts';
+import {startDockerDeployment, type DockerDeployment} from './docker-deployment.ts';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {quantile, spread} from './stats.ts';
 
 // One run of the real CLI, as a user starts it (`canary-console demo --balancer lab ...`,
@@ -49,7 +51,13 @@ export interface ConsoleRunOptions {
 	phaseMs: number;
 	warmupMs: number;
 	long: boolean;
+	/** The screen measured: the overview, or the logs view (key 2). */
+	view: 'overview' | 'logs';
+	/** Set: the engines are containers on this Docker Engine; unset: the demo's lab. */
+	dockerHost?: string;
 }
+
+export const isLogsView = (pane: string) => /^─ logs \d+ lines/m.test(pane);
 
 function size(path: string): number {
 	try {
@@ -115,15 +123,30 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 	const dir = mkdtempSync(join(tmpdir(), 'canary-bench-'));
 	const statsPath = join(dir, 'stats.jsonl');
 	const ttyPath = join(dir, 'tty.bytes');
-	const [balancer, stable, canary] = await freePorts(3);
-	const enginePorts = [stable, canary];
 	const env: NodeJS.ProcessEnv = {...process.env, TZ: 'UTC', CANARY_CONSOLE_STATS_FILE: statsPath, TERM: 'xterm-256color'};
 	// Ink renders only the final frame when CI is set (FACTS.md §4).
 	delete env.CI;
 	delete env.TMUX;
 	delete env.NODE_OPTIONS;
-	// The node flags of `npm run demo` and the bin's shebang (package.json NODE_FLAGS).
-	const argv = [process.execPath, ...NODE_FLAGS, join(options.root, 'bin', 'canary-console.js'), 'demo', '--balancer', 'lab', '--rps', String(options.rps), '--log-rate', String(options.logRate), '--lab-ports', `${balancer},${stable},${canary}`];
+	const bin = join(options.root, 'bin', 'canary-console.js');
+	let deployment: DockerDeployment | null = null;
+	let load: ChildProcess | null = null;
+	let argv: string[];
+	let enginePorts: number[];
+	if (options.dockerHost) {
+		// The guide's deployment on a real Docker Engine; the console attaches as users attach it.
+		deployment = await startDockerDeployment(options.dockerHost, dir);
+		enginePorts = [deployment.ports.stable, deployment.ports.canary];
+		env.DOCKER_HOST = options.dockerHost;
+		argv = [process.execPath, ...NODE_FLAGS, bin, '--config', deployment.consoleConfig];
+		// The same light load as the lab's, from outside the console (as users' traffic is).
+		load = spawn(process.execPath, [bin, 'lab', 'load', '--url', `http://127.0.0.1:${deployment.ports.balancer}`, '--rps', String(options.rps)], {stdio: 'ignore', env: {...env, CANARY_CONSOLE_STATS_FILE: ''}});
+	} else {
+		const [balancer, stable, canary] = await freePorts(3);
+		enginePorts = [stable!, canary!];
+		// The node flags of `npm run demo` and the bin's shebang (package.json NODE_FLAGS).
+		argv = [process.execPath, ...NODE_FLAGS, bin, 'demo', '--balancer', 'lab', '--rps', String(options.rps), '--log-rate', String(options.logRate), '--lab-ports', `${balancer},${stable},${canary}`];
+	}
 	const started = Date.now();
 	const tmux = await TmuxSession.start({socket: `canary-bench-${process.pid}-${started}`, argv, env, cwd: options.root});
 	const perEngine = options.logRate / 2;
@@ -134,6 +157,11 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		const firstFrameMs = framed ? Date.now() - started : null;
 		if (!framed) throw new Error(`the console showed no complete frame within 30 s:\n${await tmux.capture()}`);
 		if (!(await until(() => readConsoleStats(statsPath), 5000, 50))) throw new Error('the console wrote no CANARY_CONSOLE_STATS_FILE record within 5 s');
+		if (deployment) await Promise.all(enginePorts.map((port) => setLogRate(port, perEngine)));
+		if (options.view === 'logs') {
+			await tmux.sendKeys('2');
+			if (!(await until(async () => isLogsView(await tmux.capture()), 5000, 20))) throw new Error(`key 2 did not open the logs view:\n${await tmux.capture()}`);
+		}
 		await sleep(options.warmupMs);
 
 		// Loss is counted from a quiet point before the phase to one after it (the startup replay
@@ -218,6 +246,8 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		await tmux.sendKeys('q').catch(() => {});
 		await until(() => tmux.paneDead(), 10_000, 100);
 		await tmux.kill();
+		load?.kill();
+		await deployment?.remove();
 		rmSync(dir, {recursive: true, force: true});
 	}
 }

@@ -15,9 +15,23 @@ test('parseStamp: RFC3339Nano prefix to nanoseconds, text kept byte for byte', (
 	assert.deepEqual(parseStamp('2025-11-27T11:33:42.1Z ').text, '');
 });
 
+test('parseStamp: lines of the same second (read without the regex) give what a fresh parse gives', () => {
+	const second = '2025-11-27T11:33:42';
+	const lines = [`${second}.1Z a`, `${second}.208690662Z b`, `${second}Z c`, `${second}.000000001Z `, `${second}.5Z {"x":1}`, `${second}.Z bad`, `${second}.1234567891Z bad`, `${second}.2Zno space`, '2025-11-27T11:33:43.7Z next second'];
+	for (const line of lines) {
+		const fast = parseStamp(line);
+		parseStamp('2000-01-01T00:00:00Z reset the kept second');
+		const fresh = parseStamp(line);
+		assert.deepEqual(fast, fresh, line);
+		parseStamp(`${second}Z keep the second again`);
+	}
+	assert.equal(parseStamp(`${second}.208690662Z b`).ms, Date.parse('2025-11-27T11:33:42.208Z'));
+	assert.equal(parseStamp(`${second}.Z bad`).ns, null);
+});
+
 test('parseStamp: lines without a valid prefix pass through whole', () => {
 	for (const raw of ['INFO:     Started server process [1]', '2025-11-27 11:33:42 plain', '2025-13-45T99:99:99Z bad date', '', '2025-11-27T11:33:42.208690662Z']) {
-		assert.deepEqual(parseStamp(raw), {ns: null, text: raw}, raw);
+		assert.deepEqual(parseStamp(raw), {ns: null, ms: null, text: raw}, raw);
 	}
 });
 

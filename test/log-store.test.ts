@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import {LogStore} from '../source/core/log-store.ts';
 import type {RawLine} from '../source/core/types.ts';
 
-// A flood: the store keeps the newest lines up to its capacity per engine, and the dropped
-// counter says exactly how many it let go.
+// A flood: the store keeps the newest lines up to its capacity per engine, and says exactly how
+// many older lines it no longer keeps; none of them counts as dropped (nothing was lost).
 
 const line = (engine: 'stable' | 'canary', n: number): RawLine => ({engine, stream: 'stdout', time: 1_700_000_000_000 + n, text: JSON.stringify({timestamp: new Date(1_700_000_000_000 + n).toISOString(), level: n % 100 === 0 ? 'ERROR' : 'INFO', message: `request ${n} served`, request_id: `r-${n}`})});
 
-test('under a flood the rings stay at capacity and the dropped counter matches what was dropped', () => {
+test('under a flood the rings stay at capacity and the not-kept counter matches what aged out', () => {
 	let changes = 0;
 	const store = new LogStore(1000, () => changes++);
 	const total = 50_000;
@@ -18,9 +18,11 @@ test('under a flood the rings stay at capacity and the dropped counter matches w
 	}
 	store.close();
 	assert.equal(store.rings.stable.length, 1000);
-	assert.equal(store.dropped('stable'), total - 1000);
+	assert.equal(store.notKept('stable'), total - 1000);
 	assert.equal(store.rings.canary.length, 1000);
-	assert.equal(store.dropped('canary'), total / 10 - 1000);
+	assert.equal(store.notKept('canary'), total / 10 - 1000);
+	assert.equal(store.history, 1000);
+	assert.equal(store.dropped('stable') + store.dropped('canary'), 0, 'every line was read: nothing dropped');
 	assert.equal(store.received, total + total / 10);
 	const newest = store.rings.stable.at(store.rings.stable.length - 1)!;
 	assert.equal(newest.message, `request ${total - 1} served`, 'the newest line is kept');
@@ -35,4 +37,17 @@ test('a gap marker lands in the engine ring with its length', () => {
 	const marker = store.rings.canary.at(0)!;
 	assert.equal(marker.gap, 'engine-canary restarted 12:01:03, 2.1 s gap');
 	store.close();
+});
+
+test('a line the store cannot read is counted as dropped; the rest of its batch is kept', () => {
+	const store = new LogStore(100, () => {});
+	const broken = {engine: 'stable', stream: 'stdout', time: 1_700_000_000_000, text: null} as unknown as RawLine;
+	store.sink.lines([line('stable', 1), broken, line('stable', 2)]);
+	store.close();
+	assert.equal(store.dropped('stable'), 1);
+	assert.equal(store.notKept('stable'), 0);
+	assert.deepEqual(
+		store.rings.stable.toArray().map((event) => event.message),
+		['request 1 served', 'request 2 served'],
+	);
 });

@@ -7,6 +7,9 @@
 # The engine has its own socket, exec root and data root, so it never touches a system Docker;
 # the data root lives under the cache dir, so images survive between runs.
 # Every failure exits non-zero with the reason: the suite must never be skipped silently.
+# CANARY_E2E_RUN and CANARY_E2E_CACHE move the engine's dirs (a second engine beside the suite's);
+# CANARY_E2E_NETWORK=host starts it without a bridge (containers use --network host), so it never
+# competes with another daemon for the default bridge.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="${CANARY_E2E_CACHE:-/var/cache/canary-console-e2e}"
@@ -51,10 +54,12 @@ start_dockerd() {
 	dev="$(awk '$2 == "00000000" { print $1; exit }' /proc/net/route)"
 	mtu="$(cat "/sys/class/net/${dev:-lo}/mtu" 2>/dev/null || echo 1500)"
 	[ "$mtu" -le 1500 ] || mtu=1500
-	log "starting dockerd (data root $cache/docker, mtu $mtu)"
+	local net=(--mtu "$mtu")
+	[ "${CANARY_E2E_NETWORK:-bridge}" = host ] && net=(--bridge=none --iptables=false --ip6tables=false)
+	log "starting dockerd (data root $cache/docker, ${net[*]})"
 	# setsid: dockerd must not get the terminal's signals; it is stopped by its PID.
 	setsid /usr/sbin/dockerd --data-root "$cache/docker" --exec-root "$run/exec" --pidfile "$pidfile" \
-		-H "unix://$sock" --mtu "$mtu" >"$run/dockerd.log" 2>&1 </dev/null &
+		-H "unix://$sock" "${net[@]}" >"$run/dockerd.log" 2>&1 </dev/null &
 	local deadline=$((SECONDS + 30))
 	until DOCKER_HOST="unix://$sock" "$docker" version >/dev/null 2>&1; do
 		if ! kill -0 $! 2>/dev/null; then

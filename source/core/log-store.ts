@@ -40,6 +40,7 @@ export class LogStore {
 	version = 0;
 	received = 0;
 	private seq = 0;
+	private readonly failed: Record<EngineRole, number> = {stable: 0, canary: 0};
 	private readonly joiners: Record<EngineRole, MultilineJoiner> = {
 		stable: new MultilineJoiner(),
 		canary: new MultilineJoiner(),
@@ -65,8 +66,22 @@ export class LogStore {
 		},
 	};
 
-	dropped(engine: EngineRole): number {
+	/**
+	 * Lines of this engine that aged out of the bounded history: received and shown in their
+	 * time, no longer kept. Not a loss: "older lines not kept", never "dropped".
+	 */
+	notKept(engine: EngineRole): number {
 		return this.rings[engine].dropped;
+	}
+
+	/** Lines kept per engine at most (the history). */
+	get history(): number {
+		return this.rings.stable.capacity;
+	}
+
+	/** Lines of this engine the console received but failed to read (an error, with its count). */
+	dropped(engine: EngineRole): number {
+		return this.failed[engine];
 	}
 
 	close(): void {
@@ -76,7 +91,12 @@ export class LogStore {
 	private ingest(batch: RawLine[]): void {
 		this.received += batch.length;
 		for (const line of batch) {
-			for (const complete of this.joiners[line.engine].push(line)) this.store(complete);
+			// One line the parser or the miner chokes on costs that line, counted, never the batch.
+			try {
+				for (const complete of this.joiners[line.engine].push(line)) this.store(complete);
+			} catch {
+				this.failed[line.engine]++;
+			}
 		}
 		this.scheduleFlush();
 		this.changed();

@@ -15,7 +15,7 @@ import {PatternsPanel} from './patterns-panel.tsx';
 import {LogTail, LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
 import {Help} from './help.tsx';
-import {createLogModel, tail} from './log-model.ts';
+import {createLogModel, historyNote, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/log-store.ts';
@@ -266,8 +266,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			state.logs.minLevel ? `>= ${state.logs.minLevel}` : null,
 			state.logs.engines !== 'both' ? state.logs.engines : null,
 		].filter(Boolean);
-		const dropped = snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped;
-		const header = `logs ${model.events.length} lines${filters.length > 0 ? ` [${filters.join(' ')}]` : ''}${state.logs.follow ? ' following' : ' paused'}${dropped > 0 ? `  ${dropped} dropped` : ''}${model.error ? `  ${model.error}` : ''}`;
+		const header = `logs ${model.events.length} lines${filters.length > 0 ? ` [${filters.join(' ')}]` : ''}${state.logs.follow ? ' following' : ' paused'}${historyNote(snapshot.logs)}${model.error ? `  ${model.error}` : ''}`;
 		body = (
 			<LogView
 				events={model.events}
@@ -279,6 +278,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				expanded={state.logs.expanded}
 				regex={model.regex}
 				header={header}
+				dropped={snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped}
 			/>
 		);
 	} else if (state.view === 'errors') {

@@ -25,6 +25,16 @@ export function toFilter(state: LogViewState): LogFilter {
 	};
 }
 
+/**
+ * Said when lines aged out of the bounded history: they were received and shown, just no longer
+ * kept. Lines the console failed to read are the error the log titles count as "dropped".
+ */
+export function historyNote(store: LogStore): string {
+	const notKept = store.notKept('stable') + store.notKept('canary');
+	if (notKept === 0) return '';
+	return `  older lines not kept (history ${(store.history * 2).toLocaleString('en-US')} lines)`;
+}
+
 /** The newest `limit` events of both engines (the overview's tail: cheap, no filter). */
 export function tail(store: LogStore, limit: number): StoredEvent[] {
 	const take = (ring: LogStore['rings']['stable']) => ring.slice(Math.max(0, ring.length - limit));
@@ -34,6 +44,8 @@ export function tail(store: LogStore, limit: number): StoredEvent[] {
 export function createLogModel() {
 	let key = '';
 	let cached: LogModel = {events: [], error: null, regex: null};
+	// The same RegExp object while the search is the same: rows that get it as a prop stay memoized.
+	let search: {source: string | null; result: ReturnType<typeof compileSearch>} | null = null;
 	return (store: LogStore, version: number, state: LogViewState): LogModel => {
 		const nextKey = JSON.stringify([version, state.regex, state.invert, state.minLevel, state.engines, state.pattern]);
 		if (nextKey === key) return cached;
@@ -41,11 +53,12 @@ export function createLogModel() {
 		const merged = mergeByTime(store.rings.stable.toArray(), store.rings.canary.toArray());
 		const filter = compileFilter(toFilter(state));
 		const byPattern = state.pattern ? (event: StoredEvent) => event.templateId === state.pattern : () => true;
-		const search = compileSearch(state.regex);
+		if (search === null || search.source !== state.regex) search = {source: state.regex, result: compileSearch(state.regex)};
+		const found = search.result;
 		cached = {
 			events: merged.filter((event) => byPattern(event) && (event.gap !== undefined || filter.predicate(event))),
 			error: filter.error,
-			regex: search.ok ? search.regex : null,
+			regex: found.ok ? found.regex : null,
 		};
 		return cached;
 	};

@@ -32,7 +32,9 @@ function Highlighted({text, regex}: {text: string; regex: RegExp | null}) {
 	return <>{parts}</>;
 }
 
-function EventLine({event, width, timestamps, regex, selected}: {event: StoredEvent; width: number; timestamps: boolean; regex: RegExp | null; selected?: boolean}) {
+// Memoized: a row whose event and settings did not change is not rendered again, so Ink keeps
+// its nodes as they were (no re-measure, no re-layout) when new lines arrive around it.
+const EventLine = React.memo(function EventLine({event, width, timestamps, regex, selected}: {event: StoredEvent; width: number; timestamps: boolean; regex: RegExp | null; selected?: boolean}) {
 	const tag = event.engine === 'stable' ? 'S' : 'C';
 	const text = truncateToWidth(eventText(event, timestamps), Math.max(1, width - 3));
 	const colour = event.gap ? theme.state.warn : (theme.level[event.level ?? 'INFO'] as string | undefined);
@@ -47,14 +49,17 @@ function EventLine({event, width, timestamps, regex, selected}: {event: StoredEv
 			</Text>
 		</Text>
 	);
-}
+});
+
+const droppedText = (dropped: number) => `${dropped.toLocaleString('en-US')} lines dropped: received but could not be read`;
 
 /** The newest lines, bottom-aligned (the overview's tail). */
 export const LogTail = React.memo(function LogTail({events, width, height, dropped, title}: {events: StoredEvent[]; width: number; height: number; dropped: number; title: string}) {
-	const visible = events.slice(-(height - 1));
+	const visible = events.slice(-(height - 1 - (dropped > 0 ? 1 : 0)));
 	return (
 		<Panel width={width} height={height}>
-			<Title width={width - 1}>{`${title}${dropped > 0 ? `  (${dropped} dropped: buffer full)` : ''}`}</Title>
+			<Title width={width - 1}>{title}</Title>
+			{dropped > 0 ? <Line colour={theme.state.fail}>{droppedText(dropped)}</Line> : null}
 			{visible.map((event) => (
 				<EventLine key={event.seq} event={event} width={width} timestamps regex={null} />
 			))}
@@ -73,9 +78,12 @@ export function LogView(props: {
 	expanded: boolean;
 	regex: RegExp | null;
 	header: string;
+	/** Lines received but not read: an error line under the title. */
+	dropped?: number;
 }) {
 	const {events, width, height, offset, timestamps, wrap, expanded, regex} = props;
-	const body = height - 1;
+	const dropped = props.dropped ?? 0;
+	const body = height - 1 - (dropped > 0 ? 1 : 0);
 	const end = Math.max(0, events.length - offset);
 	const selected = events[end - 1];
 	const lines: React.ReactNode[] = [];
@@ -104,6 +112,7 @@ export function LogView(props: {
 	return (
 		<Panel width={width} height={height}>
 			<Title width={width - 1}>{props.header}</Title>
+			{dropped > 0 ? <Line colour={theme.state.fail}>{droppedText(dropped)}</Line> : null}
 			{lines}
 			{rawLines.length > 0 ? <Title width={width - 1}>raw line of the selected event</Title> : null}
 			{rawLines.map((line, index) => (

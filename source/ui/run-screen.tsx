@@ -38,7 +38,7 @@ function writeStats(monitor: Monitor, writer: FrameWriter): () => void {
 	const unsubscribe = monitor.subscribe(() => publishes++);
 	const timer = setInterval(() => {
 		const store = monitor.logStore;
-		const stats = {at: Date.now(), received: store.received, dropped: {stable: store.dropped('stable'), canary: store.dropped('canary')}, publishes, bytes: writer.bytesWritten, memory: process.memoryUsage()};
+		const stats = {at: Date.now(), received: store.received, dropped: {stable: store.dropped('stable'), canary: store.dropped('canary')}, notKept: {stable: store.notKept('stable'), canary: store.notKept('canary')}, publishes, bytes: writer.bytesWritten, memory: process.memoryUsage()};
 		writeFileSync(path, `${JSON.stringify(stats)}\n`);
 	}, 1000);
 	timer.unref();

@@ -2,7 +2,7 @@ import {Readable} from 'node:stream';
 import type Docker from 'dockerode';
 import type {EngineRole, LogGap, LogSink, LogSource, RawLine} from '../../core/types.ts';
 import {clockTime, describeDockerError, endpointOf, isNotFound, isUnreachable} from './connect.ts';
-import {LineSplitter, nsToMs, parseStamp, ResumeCursor} from './log-lines.ts';
+import {FrameDemuxer, LineSplitter, parseStamp, ResumeCursor} from './log-lines.ts';
 import {ContainerEvents} from './events.ts';
 
 export interface DockerLogOptions {
@@ -195,9 +195,9 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 		// A run that writes nothing for a while still gets its marker.
 		let gapTimer: NodeJS.Timeout | null = marker.pending ? setTimeout(() => placeGap(null), GAP_WAIT_MS) : null;
 		const lineOf = (stream: 'stdout' | 'stderr') => (raw: string) => {
-			const {ns, text} = parseStamp(raw);
+			const {ns, ms, text} = parseStamp(raw);
 			if (!cursor.accept(ns, `${stream}\u0000${text}`)) return;
-			const time = ns === null ? Date.now() : nsToMs(ns);
+			const time = ms ?? Date.now();
 			if (marker.pending && time >= marker.pending.gap.at) placeGap(time);
 			lastTime = time;
 			batch.push({engine, stream, time, text});
@@ -237,7 +237,10 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 			};
 			signal.addEventListener('abort', onAbort, {once: true});
 			if (tty) stream.on('data', (chunk: Buffer) => out.push(chunk));
-			else docker.modem.demuxStream(stream, {write: (c: Buffer) => out.push(c)} as never, {write: (c: Buffer) => err.push(c)} as never);
+			else {
+				const demuxer = new FrameDemuxer((payload) => out.push(payload), (payload) => err.push(payload));
+				stream.on('data', (chunk: Buffer) => demuxer.push(chunk));
+			}
 			stream.on('end', () => finish(true));
 			stream.on('close', () => finish(true));
 			stream.on('error', () => finish(false));
