@@ -22,19 +22,19 @@ const split = (observed: SplitSample): Snapshot['split'] => ({configured: {stabl
 test('the split panel never shows an observed split for N=0, and says why', () => {
 	const {lastFrame} = render(<SplitPanel split={split(nothing)} width={60} height={6} />);
 	const text = strip(lastFrame() ?? '');
-	assert.match(text, /sampled {5}- {2}N=0 in 95ms/);
+	assert.match(text, /sampled {5}- {2}N=0\n/);
 	assert.doesNotMatch(text, /100\/0|0\/0/);
 	assert.match(text, /no answer attributed: add X-Upstream/);
 	const same = strip(render(<SplitPanel split={split({...nothing, versions: {stable: '1.1.0', canary: '1.1.0'}})} width={60} height={6} />).lastFrame() ?? '');
 	assert.match(same, /both engines v1\.1\.0: add X-Upstream to nginx/);
-	assert.match(text, /by nothing at .*, 200 unattributed/);
+	assert.match(text, /by nothing at .* in 95ms, 200 unattributed/);
 });
 
 test('the split panel shows attributed N and the unattributed count', () => {
 	const {lastFrame} = render(<SplitPanel split={split(some)} width={60} height={6} />);
 	const text = strip(lastFrame() ?? '');
-	assert.match(text, /sampled {5}90\/10 {2}N=190 in 95ms/);
-	assert.match(text, /by version at .*, 10 unattributed/);
+	assert.match(text, /sampled {5}90\/10 {2}N=190\n/);
+	assert.match(text, /by version at .* in 95ms, 10 unattributed/);
 });
 
 test('status text and JSON: counts, and no observed split over N=0', () => {
