@@ -48,7 +48,7 @@ export function labSeed(): number {
 /** Short windows so a test sees many analysis windows in seconds. */
 export const TEST_CONFIG = {pollIntervalMs: 500, windowSec: 4, analysisIntervalSec: 2};
 
-export async function startMonitorLab(options: {lab?: LabOptions; config?: Record<string, unknown>; start?: boolean} = {}): Promise<MonitorLab> {
+export async function startMonitorLab(options: {lab?: LabOptions; config?: Record<string, unknown>; start?: boolean; analysisTimer?: boolean} = {}): Promise<MonitorLab> {
 	const run = {seed: options.lab?.seed ?? labSeed(), from: Date.now(), to: null as number | null};
 	labRuns.push(run);
 	const lab = await startLab({balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}, rps: 20, ...options.lab, seed: run.seed}).catch((error: Error) => {
@@ -62,7 +62,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
 		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir};
-		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime});
+		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: options.analysisTimer});
 	} catch (error) {
 		await lab.stop();
 		run.to = Date.now();
