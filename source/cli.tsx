@@ -8,11 +8,8 @@ import type {LabFlags, Runtime, RuntimeOptions} from './runtime.ts';
 
 // The composition root: flags -> config -> real adapters (runtime.ts: Docker or the lab) ->
 // the Monitor -> the screen or a headless command. With runtime.ts, the only place that picks
-// concrete adapters.
-
-// React's development build costs memory and CPU on every render; tests set NODE_ENV themselves.
+// concrete adapters. React's development build costs memory and CPU on every render; tests set NODE_ENV themselves.
 process.env.NODE_ENV ??= 'production';
-
 // lab children take their own flags: hand them over untouched, before meow sees them.
 const argv = process.argv.slice(2);
 if (argv[0] === 'lab') {

@@ -81,8 +81,8 @@ test('findNginxHostFile: the configured path when it exists, else the first moun
 		assert.equal(found.path, file);
 		assert.match(found.found!, /ops\/nginx\/canary\.conf is not in \/: using .*canary\.conf, the file nginx-canary mounts at \/etc\/nginx\/conf\.d\/default\.conf/);
 		// Run from the directory that holds ops/: the configured path, no inspect needed.
-		await mkdir(join(dir, 'ops', 'nginx'), {recursive: true});
-		await writeFile(join(dir, 'ops', 'nginx', 'canary.conf'), 'x');
+		await mkdir(join(dir, 'ops/nginx'), {recursive: true});
+		await writeFile(join(dir, 'ops/nginx', 'canary.conf'), 'x');
 		const broken = {getContainer: () => ({inspect: async () => { throw new Error('not asked'); }})} as unknown as Docker;
 		assert.deepEqual(await findNginxHostFile(broken, 'nginx-canary', configured, dir), {path: configured.host, found: null});
 		// Docker unreachable or nothing mounted: the configured path stays (its errors say ENOENT and where).

@@ -121,7 +121,7 @@ test('a crash-looping or OOM-killed canary is never "healthy" on its card, and i
 });
 
 test('conditionOf: what the runtime did outranks what /healthz says', async () => {
-	const {conditionOf} = await import('../source/core/monitor.ts');
+	const {conditionOf} = await import('../source/core/verdict-input.ts');
 	const w = (exits: number, ooms: number, state: 'running' | 'restarting' | null = 'running') => ({exits, ooms, lastExit: null, state});
 	assert.equal(conditionOf(w(0, 0), 'healthy', 2), 'healthy');
 	assert.equal(conditionOf(w(1, 0), 'healthy', 2), 'restarted');

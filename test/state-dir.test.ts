@@ -30,7 +30,7 @@ function run(args: string[], cwd: string, env: Record<string, string>): Promise<
 /** A deployment's directory with ops/nginx/canary.conf, and two unrelated working directories. */
 function deploymentTree() {
 	const root = mkdtempSync(join(tmpdir(), 'canary-state-test-'));
-	const nginxDir = join(root, 'deploy', 'ops', 'nginx');
+	const nginxDir = join(root, 'deploy', 'ops/nginx');
 	mkdirSync(nginxDir, {recursive: true});
 	copyFileSync('ops/nginx/canary.conf', join(nginxDir, 'canary.conf'));
 	for (const dir of ['alice-home', 'bob-work', 'xdg']) mkdirSync(join(root, dir));
@@ -43,7 +43,7 @@ test('the deployment is named from the real path of the nginx config, the host a
 	const t = deploymentTree();
 	try {
 		const file = join(t.nginxDir, 'canary.conf');
-		const viaLink = join(t.root, 'bob-work', 'current', 'ops', 'nginx', 'canary.conf');
+		const viaLink = join(t.root, 'bob-work', 'current', 'ops/nginx', 'canary.conf');
 		const name = deploymentName(file, {}, 'ops-1');
 		assert.match(name, /deploy-ops-nginx-canary\.conf-[0-9a-f]{8}$/, 'readable: the path, then a short hash');
 		assert.equal(deploymentName(viaLink, {}, 'ops-1'), name, 'a symlinked spelling is the same deployment');

@@ -5,13 +5,13 @@ import {EnginePoller} from './engine-poller.ts';
 import {LogStore} from './log-store.ts';
 import type {ActionState, AutomationView, EngineView, Notice, ServiceView, Snapshot} from './snapshot.ts';
 import {getProfile, INVOLUTION_PROFILE} from '../domain/profiles.ts';
-import type {LifecycleWindow} from '../domain/lifecycle.ts';
 import {evaluate, EMPTY_BUDGET, type BudgetState, type VerdictInput} from '../domain/verdict.ts';
+import {buildVerdictInput, conditionOf} from './verdict-input.ts';
 import type {HealthReading, Verdict} from '../domain/figures.ts';
 import {parseHealth, healthFromFailure} from '../domain/health.ts';
 import {WeightsWatch} from './weights-watch.ts';
 import {SplitWatch} from './split-watch.ts';
-import {verdictPatterns, type PatternRow} from '../domain/error-diff.ts';
+import type {PatternRow} from '../domain/error-diff.ts';
 import {ProbeError} from './types.ts';
 import {WeightActions} from './weight-actions.ts';
 import {setMaxListeners} from 'node:events';
@@ -258,32 +258,7 @@ export class Monitor {
 	}
 
 	private verdictInput(): VerdictInput {
-		const seconds = this.config.windowSec;
-		const side = (role: EngineRole) => {
-			const poller = this.pollers[role];
-			const resources = poller.resources;
-			return {
-				window: poller.figures,
-				health: poller.health,
-				healthWindow: poller.healthWindow(seconds),
-				memory: resources ? {used: resources.memUsed, limit: resources.memLimit} : null,
-				memoryPeakPct: poller.memoryPeak(seconds),
-				lifecycle: poller.lifecycleWindow(seconds),
-			};
-		};
-		const now = this.clock.now();
-		const configured = this.weights.configured;
-		return {
-			stable: side('stable'),
-			canary: side('canary'),
-			errorPatterns: verdictPatterns(this.patterns),
-			thresholds: this.config.thresholds,
-			now,
-			windowSec: seconds,
-			// Since the last change seen: a split read at start has been in force for a while already.
-			configured: configured ? {split: configured, since: this.weights.changes.at(-1) ?? 0} : null,
-			soakRemainingMs: Math.max(0, this.weights.enteredAt + this.config.soakMinutes * 60_000 - now),
-		};
+		return buildVerdictInput({config: this.config, pollers: this.pollers, weights: this.weights, patterns: this.patterns, now: this.clock.now()});
 	}
 
 	/** Schedules a snapshot: at most maxFps a second, and no sooner than minInterval after the last. */
@@ -368,12 +343,3 @@ export class Monitor {
 	}
 }
 
-/** The card's word for an engine: what the runtime did to it outranks what its /healthz says. */
-export function conditionOf(lifecycle: LifecycleWindow, health: string, crashLoopAt: number): string {
-	if (lifecycle.ooms > 0) return 'OOM killed';
-	if (lifecycle.exits >= crashLoopAt) return 'crash loop';
-	if (lifecycle.state === 'restarting' || lifecycle.state === 'exited') return 'restarting';
-	if (lifecycle.state === 'missing') return 'missing';
-	if (lifecycle.exits > 0) return health === 'healthy' ? 'restarted' : health;
-	return health;
-}
