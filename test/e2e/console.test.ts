@@ -173,7 +173,7 @@ test('from any directory, no flags, no DOCKER_HOST: the current Docker context a
 		await runFile(DOCKER_CLI, ['context', 'use', 'canary-e2e'], {env: cliEnv});
 		const urls = JSON.parse(await readFile(configFile, 'utf8')).urls as Record<string, string>;
 		const run = await new Promise<{code: number | null; stdout: string; stderr: string}>((resolve, reject) => {
-			const child = spawn(process.execPath, [join(ROOT, 'bin/canary-console.js'), 'status', '--json'], {
+			const child = spawn(process.execPath, [join(ROOT, 'bin/canary-console.js'), 'status', '--json', '--now'], {
 				cwd: elsewhere,
 				env: {...cliEnv, NO_COLOR: '1', CANARY_CONSOLE_BALANCER_URL: urls.balancer, CANARY_CONSOLE_STABLE_URL: urls.stable, CANARY_CONSOLE_CANARY_URL: urls.canary},
 				stdio: ['ignore', 'pipe', 'pipe'],
@@ -271,7 +271,7 @@ test('after sed -i detached the single-file mount: refused with a restart offer;
 	});
 	assert.notEqual(await seenInContainer(), (await readFile(conf, 'utf8')).trim(), 'the mount is detached');
 	// Found by the services poll, before anyone asks for a change.
-	const status = await console_(['status']);
+	const status = await console_(['status', '--now']);
 	const nginx = status.json.services.find((s: {name: string}) => s.name === NGINX);
 	assert.match(nginx?.problem ?? '', /nginx-canary reads a different \/etc\/nginx\/conf\.d\/default\.conf than .*canary\.conf: the single-file mount is detached/, describe(status));
 	const stale = await console_(['weights', '50/50', '--yes']);
