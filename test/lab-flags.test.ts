@@ -37,6 +37,6 @@ test('status --demo --json names the lab seed it ran with; faults from the flags
 	const code = await new Promise((resolve) => child.on('exit', resolve));
 	assert.ok(out.length > 0, err);
 	const snapshot = JSON.parse(out);
-	assert.equal(snapshot.runtime.describe, 'lab (2 engine processes + lab balancer, local, seed 4242)', `exit ${code}`);
+	assert.equal(snapshot.runtime.describe, 'lab (2 engines + lab balancer, seed 4242)', `exit ${code}`);
 	assert.equal(snapshot.engines.canary.health.status, 'unhealthy');
 });

@@ -81,7 +81,7 @@ test('every check row carries value, threshold, window and N', () => {
 	assert.deepEqual({stable: p95.stable, canary: p95.canary, unit: p95.unit, threshold: p95.threshold, windowSec: p95.windowSec, n: p95.n}, {stable: 120, canary: 412, unit: 'ms', threshold: 'warn > 200 ms, fail > 300 ms', windowSec: 60, n: 118});
 	assert.deepEqual(
 		verdict.checks.map((r) => r.id),
-		['p95', 'p95-relative', '5xx', '5xx-relative', 'memory', 'health', 'restarts', 'traffic', 'cache', 'errors'],
+		['p95', 'p95-relative', '5xx', '5xx-relative', 'memory', 'health', 'restarts', 'traffic', 'errors', 'cache'],
 	);
 });
 

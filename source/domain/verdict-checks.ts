@@ -207,4 +207,5 @@ function checkErrors(input: VerdictInput, windowSec: number): Row {
 	return {...row, state: 'PASS', reason: `no new error pattern in canary above ${t.newPatternWarnPer1k} per 1k over ${windowSec} s`};
 }
 
-export const CHECKS = [checkP95, checkP95Relative, check5xx, check5xxRelative, checkMemory, checkHealth, checkRestarts, checkTraffic, checkCache, checkErrors];
+// In the order the overview shows them: a short panel drops the last rows, and the cache is the least urgent.
+export const CHECKS = [checkP95, checkP95Relative, check5xx, check5xxRelative, checkMemory, checkHealth, checkRestarts, checkTraffic, checkErrors, checkCache];

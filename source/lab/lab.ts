@@ -239,7 +239,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			stats,
 			lifecycle,
 			proxy,
-			runtime: {kind: 'lab', describe: `lab (2 engine processes + ${balancerDescribe}, local, seed ${seed})`},
+			runtime: {kind: 'lab', describe: `lab (2 engines + ${balancerDescribe}, seed ${seed})`},
 			seed,
 			load: labLoad(load),
 			async setFaults(role, faults) {
