@@ -1,4 +1,5 @@
 import {EventEmitter} from 'node:events';
+import stringWidth from 'string-width';
 import {rowUpdate} from './row-diff.ts';
 
 // Ink's own writer redraws the whole frame on every change (about 25 KB/s for a quiet
@@ -29,6 +30,7 @@ export const DEFAULT_BYTES_PER_SEC = 13 * 1024;
 export class FrameWriter extends EventEmitter {
 	private onScreen: string[] = [];
 	private pending: string | undefined;
+	private resizedAt = 0;
 	private timer: NodeJS.Timeout | undefined;
 	private lastFlush = 0;
 	private readonly minInterval: number;
@@ -107,6 +109,7 @@ export class FrameWriter extends EventEmitter {
 	}
 
 	private readonly onResize = (): void => {
+		this.resizedAt = Date.now();
 		this.invalidate();
 		this.emit('resize');
 	};
@@ -124,6 +127,13 @@ export class FrameWriter extends EventEmitter {
 		const frame = this.pending;
 		if (frame === undefined) return;
 		const lines = frame.split('\n');
+		// A frame laid out before a resize is wider than the terminal now: drawn, its rows would
+		// wrap into the rows below, which the diff then believes it knows. The frame for the new
+		// size follows at once.
+		if (Date.now() - this.resizedAt < STALE_AFTER_RESIZE_MS && lines.some((line) => stringWidth(line) > this.columns)) {
+			this.pending = undefined;
+			return;
+		}
 		// Never draw below the last row: the alternate screen would scroll and tear the frame.
 		if (lines.length > this.rows) lines.length = this.rows;
 		let update = '';
@@ -175,6 +185,8 @@ export class FrameWriter extends EventEmitter {
 		this.out.write(text);
 	}
 }
+
+const STALE_AFTER_RESIZE_MS = 1000;
 
 export interface Scroll {
 	/** First and last row of the scroll region (0-based, inclusive). */

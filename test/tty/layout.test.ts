@@ -28,7 +28,7 @@ test('at 120x40 check names, help and log lines show what matters whole; at 80x2
 		tmux.start(CLI, {env: ENV});
 		const live = await tmux.waitFor((screen) => cardsLive(screen) && /new error patterns/.test(screen) && /method=\w+ path=/.test(screen), 40_000, true);
 		assertFits(live, 120, 40);
-		for (const label of ['p95 latency', 'p95 vs stable', '5xx vs stable', 'cache hit rate', 'new error patterns']) assert.match(live, new RegExp(`${label} `), `check name whole: ${label}`);
+		for (const label of ['p95 latency', 'p95 vs stable', '5xx vs stable', 'traffic share', 'new error patterns']) assert.match(live, new RegExp(`${label} `), `check name whole: ${label}`);
 		const request = live.split('\n').find((line) => /HTTP request processed/.test(line));
 		assert.ok(request, 'a request line in the log tail');
 		assert.match(request, /HTTP request processed method=\w+ path=\S+ status_code=\d+ duration_ms=[\d.]+/, 'method, path, status and duration come first');
