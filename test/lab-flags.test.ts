@@ -29,7 +29,7 @@ test('bad --seed, --canary-faults, --stable-faults and --lab-mem-limit are refus
 test('status --demo --json names the lab seed it ran with; faults from the flags reach the engines', async () => {
 	// Free ports, not the demo's 9100-9102: another lab may run on this machine.
 	const ports = Object.values(await pickPorts({balancer: 0, stable: 0, canary: 0})).join(',');
-	const child = spawn(process.execPath, ['bin/canary-console.js', 'status', '--demo', '--json', '--balancer', 'lab', '--lab-ports', ports, '--seed', '4242', '--canary-faults', '{"health":"unhealthy"}'], {env: {...process.env, CI: 'true'}});
+	const child = spawn(process.execPath, ['bin/canary-console.js', 'status', '--demo', '--json', '--balancer', 'lab', '--lab-ports', ports, '--seed', '4242', '--window', '4', '--canary-faults', '{"health":"unhealthy"}'], {env: {...process.env, CI: 'true'}});
 	let out = '';
 	let err = '';
 	child.stdout.on('data', (chunk) => (out += chunk));
