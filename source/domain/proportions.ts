@@ -26,19 +26,6 @@ export function twoProportionZ(k1: number, n1: number, k2: number, n2: number): 
 	return (k1 / n1 - k2 / n2) / se;
 }
 
-/**
- * How far the canary's share of a pattern's events exceeds its share of the traffic, in
- * standard deviations: given k = kCanary + kStable events, under "same rate on both" the
- * canary's count is Binomial(k, nCanary / (nCanary + nStable)). Works for counts that exceed
- * the request counts (several log lines per request). null without traffic or events.
- */
-export function rateExcessZ(kCanary: number, kStable: number, nCanary: number, nStable: number): number | null {
-	const k = kCanary + kStable;
-	if (k <= 0 || nCanary <= 0 || nStable <= 0) return null;
-	const p = nCanary / (nCanary + nStable);
-	return (kCanary - k * p) / Math.sqrt(k * p * (1 - p));
-}
-
 /** z for a two-sided 99.9 % interval. */
 export const Z999 = 3.2905;
 
