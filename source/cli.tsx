@@ -2,8 +2,8 @@ import meow from 'meow';
 import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {realPathOf, resolveState} from './core/state-dir.ts';
-import type {Monitor} from './core/monitor.ts';
+import {realPathOf, resolveState} from './adapters/files/state-dir.ts';
+import type {Monitor} from './core/monitor/monitor.ts';
 import type {LabFlags, Runtime, RuntimeOptions} from './runtime.ts';
 
 // The composition root: flags -> config -> real adapters (runtime.ts: Docker or the lab) ->
@@ -145,7 +145,7 @@ function loadConfig(): Config {
 }
 
 type Notifier = import('./adapters/webhook.ts').Notifier;
-type VerdictPoint = import('./core/report.ts').VerdictPoint;
+type VerdictPoint = import('./core/automation/report.ts').VerdictPoint;
 
 async function createNotifierFromFlags(monitor: Monitor): Promise<Notifier | undefined> {
 	const urls = cli.flags.webhook ?? [];
@@ -240,7 +240,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		const {registerInkPatches} = await import('./ui/ink-patches.ts');
 		registerInkPatches();
 	}
-	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation.ts')]);
+	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation/automation.ts')]);
 	// The lab's processes start once the first frame is on screen: on a 2-core machine
 	// they would otherwise compete with Ink's first render for the CPU.
 	let drawn: () => void = () => {};
@@ -269,7 +269,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 }
 
 async function writeReportFile(monitor: Monitor, verdictHistory: readonly VerdictPoint[] | null): Promise<string> {
-	const {writeReport} = await import('./core/report.ts');
+	const {writeReport} = await import('./core/automation/report.ts');
 	const path = cli.flags.out ?? 'canary-console-report.md';
 	const snapshot = monitor.current();
 	await writeReport({auditPath: monitor.config.auditPath, verdictHistory: verdictHistory ?? snapshot.verdictHistory, snapshot, path});
@@ -277,7 +277,7 @@ async function writeReportFile(monitor: Monitor, verdictHistory: readonly Verdic
 }
 
 async function gate(config: Config): Promise<number> {
-	const {runGate, parseDuration} = await import('./core/gate.ts');
+	const {runGate, parseDuration} = await import('./core/automation/gate.ts');
 	const forMs = parseDuration(cli.flags.for);
 	if (typeof forMs !== 'number') fail(`--for: ${forMs.error}`);
 	const runtime = await startRuntime(config, cli.flags.demo, {analysisTimer: false});

@@ -1,7 +1,7 @@
-import type {Monitor} from './core/monitor.ts';
-import type {Snapshot} from './core/snapshot.ts';
+import type {Monitor} from './core/monitor/monitor.ts';
+import type {Snapshot} from './core/monitor/snapshot.ts';
 import {formatSplit, parseSplit} from './domain/upstream.ts';
-import {renderStatusText, sampleJson, snapshotToJson, type StatusBasis} from './core/snapshot-text.ts';
+import {renderStatusText, sampleJson, snapshotToJson, type StatusBasis} from './core/monitor/snapshot-text.ts';
 
 // The headless commands: the same Monitor and the same weight flow as the screen, for
 // scripts and pipelines. Exit codes of weight changes: 0 verified, 1 failed, 2 not verified,

@@ -1,7 +1,7 @@
 import {tmpdir} from 'node:os';
 import {basename, join, resolve} from 'node:path';
 import type {Config} from './config.ts';
-import type {Monitor} from './core/monitor.ts';
+import type {Monitor} from './core/monitor/monitor.ts';
 import type {EngineRole} from './core/types.ts';
 
 // The adapters behind a Monitor: the demo lab or a real Docker Engine. The CLI checks the
@@ -40,7 +40,7 @@ export interface LabFlags {
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
 	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}] = await Promise.all([
 		import('./lab/lab-behind.ts'),
-		import('./core/monitor.ts'),
+		import('./core/monitor/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 		import('./lab/faults.ts'),
 	]);
@@ -84,7 +84,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
 	const [{createDockerAdapters, connectDocker, findNginxHostFile, refreshAliases}, {Monitor}, {createHttpProbe}] = await Promise.all([
 		import('./adapters/docker/index.ts'),
-		import('./core/monitor.ts'),
+		import('./core/monitor/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 	]);
 	// DOCKER_HOST, else the docker CLI's current context, else the default socket.

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import {copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {applySplit, planChange, previewChange, restartProxy, type ApplyDeps, type ApplyStep} from '../source/core/apply-weights.ts';
-import {createAuditLog, type AuditLog} from '../source/core/audit.ts';
-import {listBackups} from '../source/core/backups.ts';
-import {writeInPlace} from '../source/core/in-place-write.ts';
-import {acquireLock, lockPathFor} from '../source/core/lock.ts';
-import type {VerifyResult} from '../source/core/split-sampler.ts';
+import {applySplit, planChange, previewChange, restartProxy, type ApplyDeps, type ApplyStep} from '../source/core/change/apply-weights.ts';
+import {createAuditLog, type AuditLog} from '../source/core/change/audit.ts';
+import {listBackups} from '../source/adapters/files/backups.ts';
+import {writeInPlace} from '../source/adapters/files/in-place-write.ts';
+import {acquireLock, lockPathFor} from '../source/adapters/files/lock.ts';
+import type {VerifyResult} from '../source/core/monitor/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../source/core/types.ts';
 import {DEFAULT_STAGES, renderSplit, type Split} from '../source/domain/upstream.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {chmod, mkdtemp, readFile, rm} from 'node:fs/promises';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {auditEntry, createAuditLog, summarizeSample} from '../source/core/audit.ts';
+import {auditEntry, createAuditLog, summarizeSample} from '../source/core/change/audit.ts';
 
 test('each append is one JSON line with who, what, outcome, verification and verdict', async () => {
 	const dir = await mkdtemp(join(tmpdir(), 'audit-test-'));

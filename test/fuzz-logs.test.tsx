@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import {formatEvent, parseLogLine, MAX_RAW} from '../source/domain/log-parse.ts';
 import {decodeUtf8, sanitizeForTerminal, truncateToWidth, visibleWidth, wrapToWidth} from '../source/domain/sanitize.ts';
 import {LogTail} from '../source/ui/log-panel.tsx';
-import type {StoredEvent} from '../source/core/log-store.ts';
+import type {StoredEvent} from '../source/core/monitor/log-store.ts';
 import {recordFuzz, runs} from './faults/fuzz-report.ts';
 
 // Container output is hostile: whatever a line holds, nothing that reaches the terminal may be

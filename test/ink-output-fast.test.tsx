@@ -7,7 +7,7 @@ import {installOutputCache} from '../source/ui/ink-output-cache.ts';
 import {Help} from '../source/ui/help.tsx';
 import {ActionDialog} from '../source/ui/dialog.tsx';
 import {LogTail} from '../source/ui/log-panel.tsx';
-import type {StoredEvent} from '../source/core/log-store.ts';
+import type {StoredEvent} from '../source/core/monitor/log-store.ts';
 
 // The row-joining path must draw exactly what Ink's own cell grid draws, colours included:
 // every frame is rendered both ways and compared byte for byte.

@@ -4,7 +4,7 @@ import {spawn} from 'node:child_process';
 import {mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile} from 'node:fs/promises';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {acquireLock, lockPathFor} from '../source/core/lock.ts';
+import {acquireLock, lockPathFor} from '../source/adapters/files/lock.ts';
 
 /** A deployment's state directory; with create:false not there yet (taking the lock creates it). */
 async function tempState({create = true} = {}) {

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {LogStore} from '../source/core/log-store.ts';
+import {LogStore} from '../source/core/monitor/log-store.ts';
 import type {RawLine} from '../source/core/types.ts';
 
 // A flood: the store keeps the newest lines up to its capacity per engine, and says exactly how

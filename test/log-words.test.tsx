@@ -2,7 +2,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
 import {render} from 'ink-testing-library';
-import {LogStore} from '../source/core/log-store.ts';
+import {LogStore} from '../source/core/monitor/log-store.ts';
 import type {RawLine} from '../source/core/types.ts';
 import {LogTail} from '../source/ui/log-panel.tsx';
 import {historyNote} from '../source/ui/log-model.ts';

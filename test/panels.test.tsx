@@ -9,7 +9,7 @@ import {PatternsPanel} from '../source/ui/patterns-panel.tsx';
 import {ActionDialog} from '../source/ui/dialog.tsx';
 import {KEYMAP} from '../source/keymap.ts';
 import type {Verdict} from '../source/domain/figures.ts';
-import type {EngineView} from '../source/core/snapshot.ts';
+import type {EngineView} from '../source/core/monitor/snapshot.ts';
 import type {PatternRow} from '../source/domain/error-diff.ts';
 
 const strip = (text: string) => text.replace(/\u001B\[[0-9;]*m/g, '');
@@ -121,7 +121,7 @@ test('a crash-looping or OOM-killed canary is never "healthy" on its card, and i
 });
 
 test('conditionOf: what the runtime did outranks what /healthz says', async () => {
-	const {conditionOf} = await import('../source/core/verdict-input.ts');
+	const {conditionOf} = await import('../source/core/monitor/verdict-input.ts');
 	const w = (exits: number, ooms: number, state: 'running' | 'restarting' | null = 'running') => ({exits, ooms, lastExit: null, state});
 	assert.equal(conditionOf(w(0, 0), 'healthy', 2), 'healthy');
 	assert.equal(conditionOf(w(1, 0), 'healthy', 2), 'restarted');

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {mdCell, renderReport, writeReport, type VerdictPoint} from '../source/core/report.ts';
-import type {AuditEntry} from '../source/core/audit.ts';
-import type {Snapshot} from '../source/core/snapshot.ts';
+import {mdCell, renderReport, writeReport, type VerdictPoint} from '../source/core/automation/report.ts';
+import type {AuditEntry} from '../source/core/change/audit.ts';
+import type {Snapshot} from '../source/core/monitor/snapshot.ts';
 import type {PatternRow} from '../source/domain/error-diff.ts';
 
 const T0 = Date.UTC(2025, 5, 1, 10, 0, 0);

@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {Reuse} from '../source/core/reuse.ts';
+import {Reuse} from '../source/core/monitor/reuse.ts';
 
 test('the previous object comes back while its fields are the same, splits compared by content', () => {
 	const reuse = new Reuse();

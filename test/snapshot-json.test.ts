@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {observedText, renderStatusText, sampleJson, snapshotToJson} from '../source/core/snapshot-text.ts';
+import {observedText, renderStatusText, sampleJson, snapshotToJson} from '../source/core/monitor/snapshot-text.ts';
 import {startMonitorLab, waitFor} from './helpers/monitor-lab.ts';
 
 // `status --json` is read by scripts: durations in ms to 0.1, percentages to 0.01, and the

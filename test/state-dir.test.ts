@@ -4,10 +4,10 @@ import {spawn} from 'node:child_process';
 import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {deploymentName, remoteDockerHost, resolveState, stateRoot} from '../source/core/state-dir.ts';
+import {deploymentName, remoteDockerHost, resolveState, stateRoot} from '../source/adapters/files/state-dir.ts';
 import {buildConfig} from '../source/config.ts';
-import {listBackups} from '../source/core/backups.ts';
-import {lockPathFor} from '../source/core/lock.ts';
+import {listBackups} from '../source/adapters/files/backups.ts';
+import {lockPathFor} from '../source/adapters/files/lock.ts';
 import {startMiniDeployment} from './helpers/mini-deployment.ts';
 import {startDemoRuntime} from '../source/runtime.ts';
 

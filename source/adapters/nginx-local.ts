@@ -8,7 +8,7 @@ import {chmod, mkdir, readFile, writeFile} from 'node:fs/promises';
 import {connect} from 'node:net';
 import {delimiter, join} from 'node:path';
 import type {CommandResult, ProxyControl} from '../core/types.ts';
-import {writeInPlace} from '../core/in-place-write.ts';
+import {writeInPlace} from './files/in-place-write.ts';
 
 export interface LocalNginx {
 	proxy: ProxyControl;

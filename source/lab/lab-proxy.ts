@@ -4,7 +4,7 @@
 import {readFile} from 'node:fs/promises';
 import type {CommandResult, ProxyControl} from '../core/types.ts';
 import type {Roles} from '../domain/upstream.ts';
-import {writeInPlace} from '../core/in-place-write.ts';
+import {writeInPlace} from '../adapters/files/in-place-write.ts';
 import {checkConfig} from './balancer.ts';
 
 export interface LabProxyOptions {

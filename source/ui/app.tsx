@@ -1,7 +1,7 @@
 import React, {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import {Box, Text} from 'ink';
-import type {Monitor} from '../core/monitor.ts';
-import type {Snapshot} from '../core/snapshot.ts';
+import type {Monitor} from '../core/monitor/monitor.ts';
+import type {Snapshot} from '../core/monitor/snapshot.ts';
 import {lookup, type Command} from '../keymap.ts';
 import {initialViewState, viewReducer, type ViewAction, type ViewState} from '../state/view-state.ts';
 import {parseSplit} from '../domain/upstream.ts';
@@ -18,7 +18,7 @@ import {Help} from './help.tsx';
 import {createLogModel, historyNote, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
-import type {StoredEvent} from '../core/log-store.ts';
+import type {StoredEvent} from '../core/monitor/log-store.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;

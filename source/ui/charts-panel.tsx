@@ -1,6 +1,6 @@
 import React from 'react';
 import {Box, Text} from 'ink';
-import type {Snapshot} from '../core/snapshot.ts';
+import type {Snapshot} from '../core/monitor/snapshot.ts';
 import {bucket, renderChart} from './chart.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';

@@ -1,6 +1,6 @@
 import React from 'react';
 import {Text} from 'ink';
-import type {ActionState} from '../core/snapshot.ts';
+import type {ActionState} from '../core/monitor/snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';

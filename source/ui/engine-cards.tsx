@@ -1,6 +1,6 @@
 import React from 'react';
 import {Box, Text} from 'ink';
-import type {EngineView} from '../core/snapshot.ts';
+import type {EngineView} from '../core/monitor/snapshot.ts';
 import {bytes, DASH, duration, ms, number, percent} from './format.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';

@@ -1,12 +1,12 @@
 import React from 'react';
 import {Text} from 'ink';
-import type {ServiceView, Snapshot} from '../core/snapshot.ts';
+import type {ServiceView, Snapshot} from '../core/monitor/snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {clock, duration} from './format.ts';
 import {Line, Panel} from './line.tsx';
 import {theme} from './theme.ts';
 import {overallColour} from './verdict-panel.tsx';
-import {observedText} from '../core/snapshot-text.ts';
+import {observedText} from '../core/monitor/snapshot-text.ts';
 
 // Two lines: where the rollout stands and what the console thinks of it.
 

@@ -1,4 +1,4 @@
-import type {LogStore, StoredEvent} from '../core/log-store.ts';
+import type {LogStore, StoredEvent} from '../core/monitor/log-store.ts';
 import type {LogViewState} from '../state/view-state.ts';
 import {compileFilter, compileSearch, mergeByTime, type LevelKey, type LogFilter} from '../domain/log-filter.ts';
 import {LEVELS, type Level} from '../domain/log-parse.ts';

@@ -1,6 +1,6 @@
 import React from 'react';
 import {Text} from 'ink';
-import type {StoredEvent} from '../core/log-store.ts';
+import type {StoredEvent} from '../core/monitor/log-store.ts';
 import {formatEvent} from '../domain/log-parse.ts';
 import {matchRanges} from '../domain/log-filter.ts';
 import {sanitizeForTerminal, truncateToWidth, wrapToWidth} from '../domain/sanitize.ts';

@@ -1,11 +1,11 @@
 import React from 'react';
 import {writeFileSync} from 'node:fs';
 import {render} from 'ink';
-import type {Monitor} from '../core/monitor.ts';
+import type {Monitor} from '../core/monitor/monitor.ts';
 import {App, type Size} from './app.tsx';
 import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts';
-import {saveEvents} from '../core/log-save.ts';
-import {logsDir} from '../core/state-dir.ts';
+import {saveEvents} from '../adapters/files/log-save.ts';
+import {logsDir} from '../adapters/files/state-dir.ts';
 import {installOutputCache} from './ink-output-cache.ts';
 
 // Runs the screen on the real terminal: alternate screen, our frame writer in front of Ink,

@@ -1,9 +1,9 @@
 import React from 'react';
 import {Box} from 'ink';
-import type {Snapshot} from '../core/snapshot.ts';
+import type {Snapshot} from '../core/monitor/snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';
 import {clock} from './format.ts';
-import {observedText} from '../core/snapshot-text.ts';
+import {observedText} from '../core/monitor/snapshot-text.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
 

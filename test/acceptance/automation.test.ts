@@ -6,15 +6,15 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {buildConfig, DEFAULT_CONFIG} from '../../source/config.ts';
-import {Monitor} from '../../source/core/monitor.ts';
+import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {startLab} from '../../source/lab/lab.ts';
-import {Automation} from '../../source/core/automation.ts';
+import {Automation} from '../../source/core/automation/automation.ts';
 import {createNotifier, type NotifyEvent} from '../../source/adapters/webhook.ts';
-import type {ActionState, Snapshot} from '../../source/core/snapshot.ts';
+import type {ActionState, Snapshot} from '../../source/core/monitor/snapshot.ts';
 import type {CheckRow, Overall, Verdict} from '../../source/domain/figures.ts';
 import type {Split} from '../../source/domain/upstream.ts';
-import type {AuditEntry} from '../../source/core/audit.ts';
+import type {AuditEntry} from '../../source/core/change/audit.ts';
 
 // ---- a scripted Monitor: the verdicts and the weight flow are under the test's control ----
 

@@ -4,11 +4,11 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {buildConfig} from '../../source/config.ts';
-import {Monitor} from '../../source/core/monitor.ts';
+import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {startLab, type Lab} from '../../source/lab/lab.ts';
-import {gateCode, parseDuration, runGate, type GateOptions} from '../../source/core/gate.ts';
-import type {WindowRecord} from '../../source/core/automation.ts';
+import {gateCode, parseDuration, runGate, type GateOptions} from '../../source/core/automation/gate.ts';
+import type {WindowRecord} from '../../source/core/automation/automation.ts';
 
 const INTERVAL_MS = 2000;
 

@@ -2,7 +2,7 @@ import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {Automation} from '../../source/core/automation.ts';
+import {Automation} from '../../source/core/automation/automation.ts';
 import type {Faults} from '../../source/lab/faults.ts';
 import {startMonitorLab, survivors} from '../helpers/monitor-lab.ts';
 

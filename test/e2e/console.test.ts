@@ -11,7 +11,7 @@ import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
-import {lockPathFor} from '../../source/core/lock.ts';
+import {lockPathFor} from '../../source/adapters/files/lock.ts';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
 import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
 

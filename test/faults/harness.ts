@@ -8,9 +8,9 @@ import {createServer as createHttpServer, type Server as HttpServer} from 'node:
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {buildConfig, type Config} from '../../source/config.ts';
-import {Monitor} from '../../source/core/monitor.ts';
+import {Monitor} from '../../source/core/monitor/monitor.ts';
 import type {ProxyControl} from '../../source/core/types.ts';
-import type {Snapshot} from '../../source/core/snapshot.ts';
+import type {Snapshot} from '../../source/core/monitor/snapshot.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 

@@ -7,11 +7,11 @@
 
 import {readSync} from 'node:fs';
 import {buildConfig} from '../../source/config.ts';
-import {Monitor} from '../../source/core/monitor.ts';
+import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {createLabProxy} from '../../source/lab/lab-proxy.ts';
 import {runHeadless} from '../../source/headless.ts';
-import type {ActionState} from '../../source/core/snapshot.ts';
+import type {ActionState} from '../../source/core/monitor/snapshot.ts';
 import type {LogSource, StatsSource} from '../../source/core/types.ts';
 import type {Roles} from '../../source/domain/upstream.ts';
 

@@ -7,7 +7,7 @@ import {startBalancer, type BalancerHandle} from '../../source/lab/balancer.ts';
 import {createLabProxy} from '../../source/lab/lab-proxy.ts';
 import {renderLabConfig} from '../../source/lab/lab-config.ts';
 import {buildConfig, type Config} from '../../source/config.ts';
-import {Monitor} from '../../source/core/monitor.ts';
+import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import type {EngineRole, LogSink, LogSource, StatsSource} from '../../source/core/types.ts';
 

@@ -6,7 +6,7 @@ import {join} from 'node:path';
 import {setTimeout as delay} from 'node:timers/promises';
 import {buildConfig, type Config} from '../../source/config.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
-import {Monitor} from '../../source/core/monitor.ts';
+import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 import {MAX_SEED, parseSeed} from '../../source/domain/seeded-random.ts';
 import {alive} from './processes.ts';

@@ -10,10 +10,10 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {applySplit, type ApplyDeps} from '../../source/core/apply-weights.ts';
-import {createAuditLog} from '../../source/core/audit.ts';
-import {writeInPlace} from '../../source/core/in-place-write.ts';
-import {sampleSplit, verifySplit} from '../../source/core/split-sampler.ts';
+import {applySplit, type ApplyDeps} from '../../source/core/change/apply-weights.ts';
+import {createAuditLog} from '../../source/core/change/audit.ts';
+import {writeInPlace} from '../../source/adapters/files/in-place-write.ts';
+import {sampleSplit, verifySplit} from '../../source/core/monitor/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../../source/core/types.ts';
 import {findNginx} from '../../source/adapters/nginx-local.ts';
 

@@ -1,4 +1,4 @@
-import {writeInPlace} from '../../core/in-place-write.ts';
+import {writeInPlace} from '../files/in-place-write.ts';
 import {createHash} from 'node:crypto';
 import {readFile, realpath, stat} from 'node:fs/promises';
 import {basename, dirname, posix, resolve} from 'node:path';

@@ -1,11 +1,11 @@
-import type {EngineRole, ResourceReading, RuntimeInfo} from './types.ts';
-import type {HealthReading, Verdict, WindowFigures} from '../domain/figures.ts';
-import type {Split} from '../domain/upstream.ts';
+import type {EngineRole, ResourceReading, RuntimeInfo} from '../types.ts';
+import type {HealthReading, Verdict, WindowFigures} from '../../domain/figures.ts';
+import type {Split} from '../../domain/upstream.ts';
 import type {ProbeStatus, SeriesPoint} from './engine-poller.ts';
 import type {SplitSample} from './split-sampler.ts';
 import type {LogStore, StreamState} from './log-store.ts';
-import type {PatternRow} from '../domain/error-diff.ts';
-import type {LifecycleWindow} from '../domain/lifecycle.ts';
+import type {PatternRow} from '../../domain/error-diff.ts';
+import type {LifecycleWindow} from '../../domain/lifecycle.ts';
 
 // What the screen, `status --json` and the report read: plain data, replaced (never
 // mutated) at most maxFps times a second.

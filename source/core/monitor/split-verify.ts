@@ -1,7 +1,7 @@
 // Whether a split sample proves a configured split. Answers nobody could attribute count
 // against it: a change is VERIFIED only by answers that say which engine replied.
 
-import type {Split} from '../domain/upstream.ts';
+import type {Split} from '../../domain/upstream.ts';
 import type {SplitSample} from './split-sampler.ts';
 
 /** The line that makes nginx name the engine that answered (FACTS.md §2). */

@@ -4,18 +4,18 @@
 // back -> nginx -t -> reload -> read back -> sample until verified.
 // Each step is reported as it runs, and every attempt ends with an audit line.
 
-import type {ProxyControl} from './types.ts';
+import type {ProxyControl} from '../types.ts';
 import {auditEntry, summarizeSample, type AuditAction, type AuditLog, type AuditOutcome} from './audit.ts';
-import {acquireLock, type LockOptions} from './lock.ts';
-import type {SplitSample, VerifyResult} from './split-sampler.ts';
-import {findUpstream, formatSplit, readSplit, renderSplit, type Roles, type Split} from '../domain/upstream.ts';
-import {changedLines} from '../domain/weight-plan.ts';
-import {saveBackup} from './backups.ts';
+import {acquireLock, type LockOptions} from '../../adapters/files/lock.ts';
+import type {SplitSample, VerifyResult} from '../monitor/split-sampler.ts';
+import {findUpstream, formatSplit, readSplit, renderSplit, type Roles, type Split} from '../../domain/upstream.ts';
+import {changedLines} from '../../domain/weight-plan.ts';
+import {saveBackup} from '../../adapters/files/backups.ts';
 import {oneLine, resultOf, stepper, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
 
 export type {ApplyOutcome, ApplyResult, ApplyStatus, ApplyStep, StepId} from './apply-steps.ts';
 export {restartProxy} from './restart-proxy.ts';
-export {planChange, previewChange, changedLines, ALL_STABLE, type ChangeKind} from '../domain/weight-plan.ts';
+export {planChange, previewChange, changedLines, ALL_STABLE, type ChangeKind} from '../../domain/weight-plan.ts';
 
 export interface ApplyDeps {
 	proxy: ProxyControl;

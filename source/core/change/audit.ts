@@ -4,8 +4,8 @@
 import {mkdir, open} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {hostname} from 'node:os';
-import {currentUser} from './lock.ts';
-import type {SplitSample} from './split-sampler.ts';
+import {currentUser} from '../../adapters/files/lock.ts';
+import type {SplitSample} from '../monitor/split-sampler.ts';
 
 export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote';
 /** 'started' is written before anything is touched, so an interrupted attempt leaves a trace. */

@@ -1,9 +1,9 @@
 import type {EngineView, Snapshot} from './snapshot.ts';
 import type {SplitSample} from './split-sampler.ts';
-import type {CheckRow, Verdict} from '../domain/figures.ts';
-import type {PatternRow} from '../domain/error-diff.ts';
-import {formatSplit} from '../domain/upstream.ts';
-import {sanitizeForTerminal} from '../domain/sanitize.ts';
+import type {CheckRow, Verdict} from '../../domain/figures.ts';
+import type {PatternRow} from '../../domain/error-diff.ts';
+import {formatSplit} from '../../domain/upstream.ts';
+import {sanitizeForTerminal} from '../../domain/sanitize.ts';
 import {attributionFix} from './split-verify.ts';
 
 // The snapshot as plain text (`status`) and as JSON (`status --json`): the same numbers

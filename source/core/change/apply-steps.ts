@@ -2,7 +2,7 @@
 // shows while a change runs and what the headless commands turn into exit codes.
 
 import type {AuditOutcome} from './audit.ts';
-import type {SplitSample} from './split-sampler.ts';
+import type {SplitSample} from '../monitor/split-sampler.ts';
 
 export type StepId = 'lock' | 'read' | 'render' | 'check-seen' | 'audit' | 'backup' | 'write' | 'read-back' | 'validate' | 'reload' | 'confirm-seen' | 'verify' | 'restore' | 'restart';
 

@@ -1,6 +1,6 @@
-import type {ProxyControl} from './types.ts';
-import type {Config} from '../config.ts';
-import {findUpstream, readSplit, splitEquals, type Split} from '../domain/upstream.ts';
+import type {ProxyControl} from '../types.ts';
+import type {Config} from '../../config.ts';
+import {findUpstream, readSplit, splitEquals, type Split} from '../../domain/upstream.ts';
 
 // The weights the config file sets, read on every poll: a change (made here or by anyone
 // else) starts a new stage, marks the charts and resets the failure budget.

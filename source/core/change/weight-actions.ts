@@ -1,13 +1,13 @@
-import type {ProxyControl} from './types.ts';
-import type {Config} from '../config.ts';
-import type {ActionKind, ActionState, Notice, StepView} from './snapshot.ts';
-import type {Verdict} from '../domain/figures.ts';
-import {formatSplit, renderSplit, upstreamDiff, type Split} from '../domain/upstream.ts';
+import type {ProxyControl} from '../types.ts';
+import type {Config} from '../../config.ts';
+import type {ActionKind, ActionState, Notice, StepView} from '../monitor/snapshot.ts';
+import type {Verdict} from '../../domain/figures.ts';
+import {formatSplit, renderSplit, upstreamDiff, type Split} from '../../domain/upstream.ts';
 import {applySplit, planChange, restartProxy, type ApplyResult, type ApplyStep} from './apply-weights.ts';
 import {createAuditLog, type AuditLog} from './audit.ts';
-import {splitMatches, type SplitSample, type VerifyResult} from './split-sampler.ts';
+import {splitMatches, type SplitSample, type VerifyResult} from '../monitor/split-sampler.ts';
 import {readFile} from 'node:fs/promises';
-import {resolveState} from './state-dir.ts';
+import {resolveState} from '../../adapters/files/state-dir.ts';
 
 // The one flow every weight change follows (lazydocker's confirm -> busy -> result):
 // request -> confirm with the upstream diff -> applying, every step visible -> done.

@@ -1,12 +1,12 @@
-import type {EngineRole, HttpProbe, ResourceReading, StatsSource} from './types.ts';
-import {ProbeError} from './types.ts';
-import type {HealthReading, WindowFigures} from '../domain/figures.ts';
-import {parsePrometheus, type ParsedPage} from '../domain/prometheus.ts';
-import {summarizeWindow} from '../domain/window.ts';
-import {healthFromFailure, parseHealth} from '../domain/health.ts';
-import type {MetricProfile} from '../domain/profiles.ts';
-import {summarizeHealth, type HealthProbe, type HealthWindow} from '../domain/health-window.ts';
-import {LifecycleLog, type LifecycleWindow} from '../domain/lifecycle.ts';
+import type {EngineRole, HttpProbe, ResourceReading, StatsSource} from '../types.ts';
+import {ProbeError} from '../types.ts';
+import type {HealthReading, WindowFigures} from '../../domain/figures.ts';
+import {parsePrometheus, type ParsedPage} from '../../domain/prometheus.ts';
+import {summarizeWindow} from '../../domain/window.ts';
+import {healthFromFailure, parseHealth} from '../../domain/health.ts';
+import type {MetricProfile} from '../../domain/profiles.ts';
+import {summarizeHealth, type HealthProbe, type HealthWindow} from '../../domain/health-window.ts';
+import {LifecycleLog, type LifecycleWindow} from '../../domain/lifecycle.ts';
 
 // Polls one engine's /healthz, /metrics and resource usage, keeps the recent scrapes
 // (enough to cover the analysis window) and a bounded history for the sparklines.

@@ -4,11 +4,11 @@
 
 import {readFile, writeFile, mkdir} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import type {AuditEntry} from './audit.ts';
-import type {Snapshot} from './snapshot.ts';
-import type {SeriesPoint} from './engine-poller.ts';
-import type {Overall} from '../domain/figures.ts';
-import {formatSplit} from '../domain/upstream.ts';
+import type {AuditEntry} from '../change/audit.ts';
+import type {Snapshot} from '../monitor/snapshot.ts';
+import type {SeriesPoint} from '../monitor/engine-poller.ts';
+import type {Overall} from '../../domain/figures.ts';
+import {formatSplit} from '../../domain/upstream.ts';
 
 export interface VerdictPoint {
 	at: number;

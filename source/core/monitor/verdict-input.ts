@@ -1,10 +1,10 @@
-import type {Config} from '../config.ts';
-import type {EngineRole} from './types.ts';
+import type {Config} from '../../config.ts';
+import type {EngineRole} from '../types.ts';
 import type {EnginePoller} from './engine-poller.ts';
 import type {WeightsWatch} from './weights-watch.ts';
-import type {LifecycleWindow} from '../domain/lifecycle.ts';
-import type {VerdictInput} from '../domain/verdict.ts';
-import {verdictPatterns, type PatternRow} from '../domain/error-diff.ts';
+import type {LifecycleWindow} from '../../domain/lifecycle.ts';
+import type {VerdictInput} from '../../domain/verdict.ts';
+import {verdictPatterns, type PatternRow} from '../../domain/error-diff.ts';
 
 // What the verdict judges, gathered from the Monitor's parts over one analysis window.
 

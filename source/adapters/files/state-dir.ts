@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto';
 import {realpathSync} from 'node:fs';
 import {homedir, hostname} from 'node:os';
 import {basename, dirname, isAbsolute, join, resolve} from 'node:path';
-import type {Config} from '../config.ts';
+import type {Config} from '../../config.ts';
 
 /** The file's real path (symlinks resolved); a missing file still gets its directory resolved. */
 export function realPathOf(path: string): string {

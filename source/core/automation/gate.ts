@@ -8,11 +8,11 @@
 //
 // Strict on failures, plain about missing data: a gate never passes on "too little data".
 
-import type {Monitor} from './monitor.ts';
+import type {Monitor} from '../monitor/monitor.ts';
 import {Automation, type AutomationAction, type WindowRecord} from './automation.ts';
-import {renderStatusText, snapshotToJson} from './snapshot-text.ts';
-import type {NotifyEvent} from '../adapters/webhook.ts';
-import {sanitizeForTerminal} from '../domain/sanitize.ts';
+import {renderStatusText, snapshotToJson} from '../monitor/snapshot-text.ts';
+import type {NotifyEvent} from '../../adapters/webhook.ts';
+import {sanitizeForTerminal} from '../../domain/sanitize.ts';
 
 export type GateCode = 0 | 1 | 2;
 

@@ -5,8 +5,8 @@
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
 import {Pool, request} from 'undici';
-import type {Roles, Split} from '../domain/upstream.ts';
-import {wilsonInterval} from '../domain/proportions.ts';
+import type {Roles, Split} from '../../domain/upstream.ts';
+import {wilsonInterval} from '../../domain/proportions.ts';
 import {explainSplit, splitMatches, X_UPSTREAM_LINE} from './split-verify.ts';
 
 export type Role = 'stable' | 'canary';

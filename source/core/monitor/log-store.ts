@@ -1,10 +1,10 @@
-import type {EngineRole, LogGap, LogSink, RawLine} from './types.ts';
-import {Ring} from '../domain/ring.ts';
-import {MultilineJoiner} from '../domain/multiline.ts';
-import {formatTime, parseLogLine, type LogEvent} from '../domain/log-parse.ts';
-import {sanitizeForTerminal} from '../domain/sanitize.ts';
-import {TemplateMiner} from '../domain/drain.ts';
-import {ErrorPatternTable} from '../domain/error-diff.ts';
+import type {EngineRole, LogGap, LogSink, RawLine} from '../types.ts';
+import {Ring} from '../../domain/ring.ts';
+import {MultilineJoiner} from '../../domain/multiline.ts';
+import {formatTime, parseLogLine, type LogEvent} from '../../domain/log-parse.ts';
+import {sanitizeForTerminal} from '../../domain/sanitize.ts';
+import {TemplateMiner} from '../../domain/drain.ts';
+import {ErrorPatternTable} from '../../domain/error-diff.ts';
 
 // Log ingestion: raw lines -> multi-line events -> parsed, sanitized events in a ring per
 // engine; WARN and worse also go through the template miner into the pattern table.

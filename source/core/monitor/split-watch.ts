@@ -1,6 +1,6 @@
-import type {EngineRole} from './types.ts';
-import type {Config} from '../config.ts';
-import type {Split} from '../domain/upstream.ts';
+import type {EngineRole} from '../types.ts';
+import type {Config} from '../../config.ts';
+import type {Split} from '../../domain/upstream.ts';
 import {sampleSplit, verifySplit, type SplitSample, type VerifyResult} from './split-sampler.ts';
 
 // The split the balancer really serves: sampled at start, on `s`, and after every change

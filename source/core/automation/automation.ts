@@ -6,11 +6,11 @@
 // The Monitor must not run its own analysis timer while this runs, or every window would be
 // counted twice against the failure budget.
 
-import type {Monitor} from './monitor.ts';
-import type {AutomationView, Snapshot} from './snapshot.ts';
-import {checksPass, type Overall, type Verdict} from '../domain/figures.ts';
-import {formatSplit, nextStage} from '../domain/upstream.ts';
-import type {NotifyEvent} from '../adapters/webhook.ts';
+import type {Monitor} from '../monitor/monitor.ts';
+import type {AutomationView, Snapshot} from '../monitor/snapshot.ts';
+import {checksPass, type Overall, type Verdict} from '../../domain/figures.ts';
+import {formatSplit, nextStage} from '../../domain/upstream.ts';
+import type {NotifyEvent} from '../../adapters/webhook.ts';
 import {RolloutEvents} from './rollout-events.ts';
 
 export interface AutomationOptions {

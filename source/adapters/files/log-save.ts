@@ -1,7 +1,7 @@
 import {mkdir, open} from 'node:fs/promises';
 import {resolve} from 'node:path';
-import type {StoredEvent} from './log-store.ts';
-import {MAX_RAW} from '../domain/log-parse.ts';
+import type {StoredEvent} from '../../core/monitor/log-store.ts';
+import {MAX_RAW} from '../../domain/log-parse.ts';
 
 // Saves the filtered log buffer: raw lines (up to 64 KB each), tagged by engine, in order, into
 // the deployment's state directory (state-dir.ts logsDir), not wherever the console was started.
