@@ -1,28 +1,8 @@
 // The seams between the core and the outside world. Each interface has one Docker
 // implementation and one lab implementation; nothing above them knows which it has.
 
-export type EngineRole = 'stable' | 'canary';
-export const ENGINE_ROLES: readonly EngineRole[] = ['stable', 'canary'];
-
-/** One raw line as a source delivered it: not yet sanitized or parsed. */
-export interface RawLine {
-	engine: EngineRole;
-	stream: 'stdout' | 'stderr';
-	/** Milliseconds since the epoch: the source's timestamp, or arrival time when it has none. */
-	time: number;
-	text: string;
-}
-
-/** A break in a log stream (restart, recreation, reconnect), shown as a marker line. */
-export interface LogGap {
-	engine: EngineRole;
-	/** When the stream came back (ms since epoch). */
-	at: number;
-	/** Length of the interruption in ms, when known. */
-	gapMs: number | null;
-	/** Human text, e.g. "engine-canary restarted". */
-	reason: string;
-}
+export {ENGINE_ROLES, type EngineRole, type LogGap, type ProbeFailure, type RawLine} from '../domain/engine.ts';
+import type {EngineRole, LogGap, ProbeFailure, RawLine} from '../domain/engine.ts';
 
 export interface LogSink {
 	/** A batch of lines, in order for that engine. */
@@ -110,8 +90,6 @@ export interface HttpResult {
 	/** Time to the complete body in ms. */
 	ms: number;
 }
-
-export type ProbeFailure = 'timeout' | 'refused' | 'bad-response' | 'error';
 
 /** HTTP GET with timeouts over keep-alive connections; rejects with a ProbeError. */
 export interface HttpProbe {

@@ -1,6 +1,6 @@
 // The canary-vs-stable error-pattern diff. Raw counts mean nothing at a 90/10 split, so every
 // pattern is compared per 1,000 requests served by each engine (request counts from /metrics).
-import type {EngineRole} from '../core/types.ts';
+import type {EngineRole} from './engine.ts';
 import type {Level, LogEvent} from './log-parse.ts';
 import {exceptionSummary} from './log-parse.ts';
 import {rateExcessP} from './proportions.ts';

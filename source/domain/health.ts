@@ -1,7 +1,7 @@
 // /healthz answers as readings. The body comes from an engine we do not trust: any shape,
 // any size, any bytes. Nothing here throws; what cannot be read is said in words.
 
-import type {ProbeFailure} from '../core/types.ts';
+import type {ProbeFailure} from './engine.ts';
 import type {HealthReading, HealthStatus} from './figures.ts';
 
 type Json = Record<string, unknown>;

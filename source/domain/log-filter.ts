@@ -1,6 +1,6 @@
 // Filtering and search over events for the log view. A pattern typed by the user must never
 // throw or hang the screen: compile errors become messages, and matching is bounded.
-import type {EngineRole} from '../core/types.ts';
+import type {EngineRole} from './engine.ts';
 import type {Level, LogEvent} from './log-parse.ts';
 import {formatEvent} from './log-parse.ts';
 

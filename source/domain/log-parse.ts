@@ -1,6 +1,6 @@
 // One raw line (or a joined multi-line block) -> a structured event. The engine writes one
 // JSON object per line; uvicorn and other services write plain text. Never throws.
-import type {EngineRole, RawLine} from '../core/types.ts';
+import type {EngineRole, RawLine} from './engine.ts';
 import {sanitizeForTerminal} from './sanitize.ts';
 
 export type Level = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL';

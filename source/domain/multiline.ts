@@ -1,7 +1,7 @@
 // Joins plain-text Python tracebacks and Node stack traces into one RawLine, per engine.
 // A line that could head such a block (an error line) is held until the next line shows
 // whether a trace follows; the caller flushes held lines after a short time (pendingSince).
-import type {RawLine} from '../core/types.ts';
+import type {RawLine} from './engine.ts';
 
 const TRACEBACK = 'Traceback (most recent call last):';
 const CHAIN = /^(During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)$/;

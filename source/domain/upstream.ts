@@ -1,7 +1,7 @@
 // The nginx upstream block that splits traffic between the stable and canary engines:
 // find it, read its split, and rewrite only the weights, keeping every other byte.
 
-import type {EngineRole} from '../core/types.ts';
+import type {EngineRole} from './engine.ts';
 import {parseNginx, walkDirectives, type NginxDirective, type NginxToken} from './nginx-syntax.ts';
 
 /** Integer percentages that sum to 100. */
