@@ -6,17 +6,8 @@
 import {Agent, fetch as undiciFetch} from 'undici';
 import {backoffDelay} from '../domain/backoff.ts';
 
-export type NotifyEventType = 'stage-change' | 'verdict-fail' | 'auto-rollback' | 'change-verified' | 'change-not-verified';
-
-export interface NotifyEvent {
-	type: NotifyEventType;
-	/** One line for people: what happened and why. */
-	text: string;
-	/** ms since epoch; filled in by notify() when absent. */
-	at?: number;
-	/** Machine-readable fields merged into the JSON body (split, verdict, reason...). */
-	details?: Record<string, unknown>;
-}
+export type {NotifyEvent, NotifyEventType} from '../core/automation/notify.ts';
+import type {NotifyEvent, NotifyEventType} from '../core/automation/notify.ts';
 
 export interface DeliveryFailure {
 	at: number;

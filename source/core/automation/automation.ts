@@ -10,7 +10,7 @@ import type {Monitor} from '../monitor/monitor.ts';
 import type {AutomationView, Snapshot} from '../monitor/snapshot.ts';
 import {checksPass, type Overall, type Verdict} from '../../domain/figures.ts';
 import {formatSplit, nextStage} from '../../domain/upstream.ts';
-import type {NotifyEvent} from '../../adapters/webhook.ts';
+import type {NotifyEvent} from './notify.ts';
 import {RolloutEvents} from './rollout-events.ts';
 
 export interface AutomationOptions {

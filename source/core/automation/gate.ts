@@ -11,7 +11,7 @@
 import type {Monitor} from '../monitor/monitor.ts';
 import {Automation, type AutomationAction, type WindowRecord} from './automation.ts';
 import {renderStatusText, snapshotToJson} from '../monitor/snapshot-text.ts';
-import type {NotifyEvent} from '../../adapters/webhook.ts';
+import type {NotifyEvent} from './notify.ts';
 import {sanitizeForTerminal} from '../../domain/sanitize.ts';
 
 export type GateCode = 0 | 1 | 2;

@@ -1,7 +1,7 @@
 import type {Snapshot} from '../monitor/snapshot.ts';
 import type {Verdict} from '../../domain/figures.ts';
 import {formatSplit} from '../../domain/upstream.ts';
-import type {NotifyEvent} from '../../adapters/webhook.ts';
+import type {NotifyEvent} from './notify.ts';
 
 // What the webhooks hear about: a verdict turning FAIL or ROLL BACK, the weights changing
 // (made here or by anyone else) and the outcome of every weight change.
