@@ -1,8 +1,11 @@
 // The step list and result shared by the weight flow and the proxy restart: what the screen
 // shows while a change runs and what the headless commands turn into exit codes.
 
-import type {AuditOutcome} from './audit.ts';
-import type {SplitSample} from '../monitor/split-sampler.ts';
+import type {ProxyControl} from '../types.ts';
+import type {AuditLog, AuditOutcome} from './audit.ts';
+import type {LockOptions} from '../../adapters/files/lock.ts';
+import type {Roles, Split} from '../../domain/upstream.ts';
+import type {SplitSample, VerifyResult} from '../monitor/split-sampler.ts';
 
 export type StepId = 'lock' | 'read' | 'render' | 'check-seen' | 'audit' | 'backup' | 'write' | 'read-back' | 'validate' | 'reload' | 'confirm-seen' | 'verify' | 'restore' | 'restart';
 
@@ -64,3 +67,20 @@ export function resultOf(outcome: ApplyOutcome, status: ApplyStatus, fields: Omi
 }
 
 export const oneLine = (output: string) => output.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+
+export interface ApplyDeps {
+	proxy: ProxyControl;
+	audit: AuditLog;
+	/** Samples the balancer until the split matches or the timeout (verifySplit, bound to the balancer URL). */
+	sampler: (split: Split) => Promise<VerifyResult>;
+	upstream: string;
+	roles: Roles;
+	/** The deployment's state directory (state-dir.ts): the lock and the backups go there. */
+	stateDir: string;
+	/** Backups kept (the oldest go first); default 20. */
+	backupsKept?: number;
+	/** Change even when the audit log cannot be written; default false: such a change is refused. */
+	allowNoAudit?: boolean;
+	now(): number;
+	lock?: LockOptions;
+}

@@ -5,34 +5,16 @@
 // Each step is reported as it runs, and every attempt ends with an audit line.
 
 import type {ProxyControl} from '../types.ts';
-import {auditEntry, summarizeSample, type AuditAction, type AuditLog, type AuditOutcome} from './audit.ts';
-import {acquireLock, type LockOptions} from '../../adapters/files/lock.ts';
-import type {SplitSample, VerifyResult} from '../monitor/split-sampler.ts';
-import {findUpstream, formatSplit, readSplit, renderSplit, type Roles, type Split} from '../../domain/upstream.ts';
+import {auditEntry, summarizeSample, type AuditAction, type AuditOutcome} from './audit.ts';
+import {acquireLock} from '../../adapters/files/lock.ts';
+import type {SplitSample} from '../monitor/split-sampler.ts';
+import {findUpstream, formatSplit, readSplit, renderSplit, type Split} from '../../domain/upstream.ts';
 import {changedLines} from '../../domain/weight-plan.ts';
 import {saveBackup} from '../../adapters/files/backups.ts';
-import {oneLine, resultOf, stepper, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
+import {oneLine, resultOf, stepper, type ApplyDeps, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
 
-export type {ApplyOutcome, ApplyResult, ApplyStatus, ApplyStep, StepId} from './apply-steps.ts';
-export {restartProxy} from './restart-proxy.ts';
+export type {ApplyDeps, ApplyOutcome, ApplyResult, ApplyStatus, ApplyStep, StepId} from './apply-steps.ts';
 export {planChange, previewChange, changedLines, ALL_STABLE, type ChangeKind} from '../../domain/weight-plan.ts';
-
-export interface ApplyDeps {
-	proxy: ProxyControl;
-	audit: AuditLog;
-	/** Samples the balancer until the split matches or the timeout (verifySplit, bound to the balancer URL). */
-	sampler: (split: Split) => Promise<VerifyResult>;
-	upstream: string;
-	roles: Roles;
-	/** The deployment's state directory (state-dir.ts): the lock and the backups go there. */
-	stateDir: string;
-	/** Backups kept (the oldest go first); default 20. */
-	backupsKept?: number;
-	/** Change even when the audit log cannot be written; default false: such a change is refused. */
-	allowNoAudit?: boolean;
-	now(): number;
-	lock?: LockOptions;
-}
 
 export interface ApplyRequest {
 	action: AuditAction;

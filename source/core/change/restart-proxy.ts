@@ -3,8 +3,7 @@
 
 import {auditEntry} from './audit.ts';
 import {acquireLock} from '../../adapters/files/lock.ts';
-import {oneLine, resultOf, stepper, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
-import type {ApplyDeps} from './apply-weights.ts';
+import {oneLine, resultOf, stepper, type ApplyDeps, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
 import {findUpstream, formatSplit, readSplit, type Split} from '../../domain/upstream.ts';
 
 /** Restarts the proxy to reconnect a detached bind mount, then waits until it sees the host file. */
