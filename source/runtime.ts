@@ -1,6 +1,7 @@
 import {tmpdir} from 'node:os';
 import {basename, join, resolve} from 'node:path';
 import type {Config} from './config.ts';
+import {openState} from './adapters/files/deployment-state.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
 import type {EngineRole} from './core/types.ts';
 
@@ -77,6 +78,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		runtime: lab.runtime,
 		lifecycle: lab.lifecycle,
 		analysisTimer: options.analysisTimer,
+		openState,
 	});
 	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};
 }
@@ -108,6 +110,7 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 		lifecycle: docker.lifecycle,
 		services: () => docker.services(),
 		analysisTimer: options.analysisTimer,
+		openState,
 	});
 	// A recreated engine comes back with a new address: nginx's X-Upstream then names that one.
 	const stop = new AbortController();

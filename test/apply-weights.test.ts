@@ -5,7 +5,9 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {applySplit, planChange, previewChange, type ApplyDeps, type ApplyStep} from '../source/core/change/apply-weights.ts';
 import {restartProxy} from '../source/core/change/restart-proxy.ts';
-import {createAuditLog, type AuditLog} from '../source/core/change/audit.ts';
+import type {AuditLog} from '../source/core/change/audit.ts';
+import {createAuditLog} from '../source/adapters/files/audit-file.ts';
+import {changeFiles} from '../source/adapters/files/deployment-state.ts';
 import {listBackups} from '../source/adapters/files/backups.ts';
 import {writeInPlace} from '../source/adapters/files/in-place-write.ts';
 import {acquireLock, lockPathFor} from '../source/adapters/files/lock.ts';
@@ -62,7 +64,7 @@ async function setup(options: {validate?: (text: string) => CommandResult; reloa
 	};
 	const stateDir = join(dir, 'state');
 	const audit = options.audit ?? createAuditLog(join(stateDir, 'audit.jsonl'));
-	const deps: ApplyDeps = {proxy, audit, sampler, upstream: 'involution_engine', roles, stateDir, now: () => Date.parse('2025-06-01T12:00:00Z')};
+	const deps: ApplyDeps = {proxy, audit, sampler, upstream: 'involution_engine', roles, files: changeFiles(stateDir), now: () => Date.parse('2025-06-01T12:00:00Z')};
 	const auditLines = async () => (await readFile(audit.path, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line));
 	return {dir, stateDir, configPath, seenPath, calls, sampled, deps, proxy, auditLines, cleanup: () => rm(dir, {recursive: true, force: true})};
 }
@@ -182,7 +184,7 @@ test('backups go to the state directory and only the newest backupsKept stay', a
 	const t = await setup();
 	try {
 		let clock = Date.parse('2025-06-01T12:00:00Z');
-		const deps: ApplyDeps = {...t.deps, backupsKept: 3, now: () => clock};
+		const deps: ApplyDeps = {...t.deps, files: changeFiles(t.stateDir, {backupsKept: 3}), now: () => clock};
 		const splits = [half, {stable: 90, canary: 10}];
 		const made: string[] = [];
 		for (let i = 0; i < 10; i++) {

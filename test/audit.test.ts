@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import {chmod, mkdtemp, readFile, rm} from 'node:fs/promises';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {auditEntry, createAuditLog, summarizeSample} from '../source/core/change/audit.ts';
+import {auditEntry, summarizeSample} from '../source/core/change/audit.ts';
+import {createAuditLog} from '../source/adapters/files/audit-file.ts';
 
 test('each append is one JSON line with who, what, outcome, verification and verdict', async () => {
 	const dir = await mkdtemp(join(tmpdir(), 'audit-test-'));

@@ -13,6 +13,7 @@ import type {ProxyControl} from '../../source/core/types.ts';
 import type {Snapshot} from '../../source/core/monitor/snapshot.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
+import {openState} from '../../source/adapters/files/deployment-state.ts';
 
 export const SHORT = {pollIntervalMs: 500, windowSec: 4, analysisIntervalSec: 2, sampleSize: 100, verifyTimeoutMs: 8000};
 
@@ -42,7 +43,7 @@ export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?
 		auditPath: options.auditPath ?? join(tmpdir(), `canary-faults-audit-${process.pid}-${Date.now()}.jsonl`),
 		stateDir,
 	};
-	const monitor = new Monitor({
+	const monitor = new Monitor({openState, 
 		config,
 		http: createHttpProbe(options.probeTimeoutMs ? {totalTimeoutMs: options.probeTimeoutMs} : {}),
 		logs: lab.logs,

@@ -10,6 +10,7 @@ import {buildConfig, type Config} from '../../source/config.ts';
 import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import type {EngineRole, LogSink, LogSource, StatsSource} from '../../source/core/types.ts';
+import {openState} from '../../source/adapters/files/deployment-state.ts';
 
 // A small in-process deployment for screen tests: two tiny engines, the lab balancer over a
 // real config file, and a Monitor on top. Fast to start, real HTTP and real files throughout.
@@ -66,7 +67,7 @@ export async function startMiniDeployment(overrides: Record<string, unknown> = {
 			...overrides,
 		},
 	]);
-	const monitor = new Monitor({config, http: createHttpProbe(), logs, stats, proxy, runtime: {kind: 'lab', describe: 'test deployment'}});
+	const monitor = new Monitor({openState, config, http: createHttpProbe(), logs, stats, proxy, runtime: {kind: 'lab', describe: 'test deployment'}});
 	return {
 		monitor,
 		config,

@@ -10,6 +10,7 @@ import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 import {MAX_SEED, parseSeed} from '../../source/domain/seeded-random.ts';
 import {alive} from './processes.ts';
+import {openState} from '../../source/adapters/files/deployment-state.ts';
 
 // A real lab (two engine processes, the node balancer, the load generator) watched by the real
 // Monitor, composed the way the CLI's demo runtime composes them, with a short clock for tests.
@@ -62,7 +63,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
 		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir};
-		monitor = new Monitor({config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: options.analysisTimer});
+		monitor = new Monitor({openState, config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: options.analysisTimer});
 	} catch (error) {
 		await lab.stop();
 		run.to = Date.now();

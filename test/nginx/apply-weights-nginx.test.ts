@@ -11,7 +11,8 @@ import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {applySplit, type ApplyDeps} from '../../source/core/change/apply-weights.ts';
-import {createAuditLog} from '../../source/core/change/audit.ts';
+import {createAuditLog} from '../../source/adapters/files/audit-file.ts';
+import {changeFiles} from '../../source/adapters/files/deployment-state.ts';
 import {writeInPlace} from '../../source/adapters/files/in-place-write.ts';
 import {sampleSplit, verifySplit} from '../../source/core/monitor/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../../source/core/types.ts';
@@ -115,7 +116,7 @@ http {
 		};
 		const audit = createAuditLog(join(dir, 'audit.jsonl'));
 		const deps: ApplyDeps = {
-			proxy, audit, upstream: 'involution_engine', roles, now: Date.now, stateDir: join(dir, 'state'),
+			proxy, audit, upstream: 'involution_engine', roles, now: Date.now, files: changeFiles(join(dir, 'state')),
 			sampler: async (split) => {
 				const started = Date.now();
 				const result = await verifySplit({url, roles, split, timeoutMs: 10_000});

@@ -5,6 +5,9 @@
 import {mkdir, readdir, unlink, writeFile} from 'node:fs/promises';
 import {basename, join} from 'node:path';
 import {backupsDir} from './state-dir.ts';
+import type {Backup} from '../../core/change/ports.ts';
+
+export type {Backup} from '../../core/change/ports.ts';
 
 export const DEFAULT_BACKUPS_KEPT = 20;
 
@@ -14,12 +17,6 @@ export interface BackupOptions {
 	configPath: string;
 	keep?: number;
 	now(): number;
-}
-
-/** The backup's path, and why pruning old ones failed (the backup itself is still good). */
-export interface Backup {
-	path: string;
-	pruneError?: string;
 }
 
 /** `canary.conf.2025-06-01T12-00-00-000Z.bak`, `-1` before `.bak` for a second one in the same ms. */

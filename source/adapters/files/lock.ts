@@ -4,20 +4,13 @@
 
 import {randomUUID} from 'node:crypto';
 import {mkdir, open, readFile, stat, unlink} from 'node:fs/promises';
-import {hostname, userInfo} from 'node:os';
+import {hostname} from 'node:os';
 import {join} from 'node:path';
+import type {LockHolder, LockResult} from '../../core/change/ports.ts';
+import {currentUser} from '../../core/change/audit.ts';
 
-export interface LockHolder {
-	user: string;
-	host: string;
-	pid: number;
-	/** ISO time the lock was taken. */
-	since: string;
-}
-
-export type LockResult =
-	| {ok: true; path: string; holder: LockHolder; release(): Promise<void>}
-	| {ok: false; path: string; holder: LockHolder | null; message: string};
+export type {LockHolder, LockResult} from '../../core/change/ports.ts';
+export {currentUser} from '../../core/change/audit.ts';
 
 export interface LockOptions {
 	/** A lock from another host older than this is taken over (its pid cannot be checked). Default 10 min. */
@@ -32,17 +25,6 @@ const UNREADABLE_GRACE_MS = 5_000;
 
 export function lockPathFor(stateDir: string): string {
 	return join(stateDir, 'weights.lock');
-}
-
-export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
-	// Under sudo the person is SUDO_USER, not root.
-	if (env.SUDO_USER) return env.SUDO_USER;
-	if (env.USER) return env.USER;
-	try {
-		return userInfo().username;
-	} catch {
-		return 'unknown';
-	}
 }
 
 export function describeHolder(holder: LockHolder): string {

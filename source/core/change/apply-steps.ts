@@ -3,7 +3,7 @@
 
 import type {ProxyControl} from '../types.ts';
 import type {AuditLog, AuditOutcome} from './audit.ts';
-import type {LockOptions} from '../../adapters/files/lock.ts';
+import type {ChangeFiles} from './ports.ts';
 import type {Roles, Split} from '../../domain/upstream.ts';
 import type {SplitSample, VerifyResult} from '../monitor/split-sampler.ts';
 
@@ -75,12 +75,9 @@ export interface ApplyDeps {
 	sampler: (split: Split) => Promise<VerifyResult>;
 	upstream: string;
 	roles: Roles;
-	/** The deployment's state directory (state-dir.ts): the lock and the backups go there. */
-	stateDir: string;
-	/** Backups kept (the oldest go first); default 20. */
-	backupsKept?: number;
+	/** The deployment's lock and backups (adapters/files: in its state directory). */
+	files: ChangeFiles;
 	/** Change even when the audit log cannot be written; default false: such a change is refused. */
 	allowNoAudit?: boolean;
 	now(): number;
-	lock?: LockOptions;
 }

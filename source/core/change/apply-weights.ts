@@ -6,11 +6,9 @@
 
 import type {ProxyControl} from '../types.ts';
 import {auditEntry, summarizeSample, type AuditAction, type AuditOutcome} from './audit.ts';
-import {acquireLock} from '../../adapters/files/lock.ts';
 import type {SplitSample} from '../monitor/split-sampler.ts';
 import {findUpstream, formatSplit, readSplit, renderSplit, type Split} from '../../domain/upstream.ts';
 import {changedLines} from '../../domain/weight-plan.ts';
-import {saveBackup} from '../../adapters/files/backups.ts';
 import {oneLine, resultOf, stepper, type ApplyDeps, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
 
 export type {ApplyDeps, ApplyOutcome, ApplyResult, ApplyStatus, ApplyStep, StepId} from './apply-steps.ts';
@@ -81,7 +79,7 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 
 	try {
 		s.run('lock', 'taking the lock');
-		const lock = await acquireLock(deps.stateDir, deps.lock);
+		const lock = await deps.files.lock();
 		if (!lock.ok) {
 			s.fail('lock', lock.message);
 			return await end('refused', 'lock-held', lock.message);
@@ -142,7 +140,7 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 		}
 
 		s.run('backup', 'saving a backup');
-		const backup = await saveBackup({stateDir: deps.stateDir, configPath: proxy.configPath, keep: deps.backupsKept, now: deps.now}, old);
+		const backup = await deps.files.backup(proxy.configPath, old, deps.now());
 		extra.backupPath = backup.path;
 		s.done('backup', `backup ${backup.path}${backup.pruneError ? ` (old backups not pruned: ${backup.pruneError})` : ''}`);
 

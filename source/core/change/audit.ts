@@ -1,10 +1,7 @@
 // The audit log: one JSON line per weight action, appended and fsynced, so a change made at
 // 3 a.m. can be traced to a person, a verification and the numbers that justified it.
 
-import {mkdir, open} from 'node:fs/promises';
-import {dirname} from 'node:path';
-import {hostname} from 'node:os';
-import {currentUser} from '../../adapters/files/lock.ts';
+import {hostname, userInfo} from 'node:os';
 import type {SplitSample} from '../monitor/split-sampler.ts';
 
 export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote';
@@ -46,6 +43,8 @@ export interface AuditLog {
 	append(entry: AuditEntry): Promise<AuditWrite>;
 	/** Whether the log can be opened for appending (creates it); writes nothing. */
 	check(): Promise<AuditWrite>;
+	/** The last line in the log; null when it is empty or cannot be read. */
+	lastLine(): Promise<string | null>;
 }
 
 export type AuditWrite = {ok: true} | {ok: false; message: string};
@@ -73,48 +72,13 @@ export function auditEntry(
 	};
 }
 
-export function createAuditLog(path: string): AuditLog {
-	// Appends from one process go one after another, so lines never interleave.
-	let queue: Promise<unknown> = Promise.resolve();
-	const write = async (line: string | null): Promise<AuditWrite> => {
-		try {
-			await mkdir(dirname(path), {recursive: true});
-			const handle = await open(path, 'a', 0o644);
-			try {
-				// One write of the whole line: O_APPEND keeps it in one piece next to other writers.
-				if (line !== null) {
-					await handle.write(line);
-					await handle.sync();
-				}
-			} finally {
-				await handle.close();
-			}
-			return {ok: true};
-		} catch (error) {
-			const code = (error as NodeJS.ErrnoException).code;
-			// mkdir -p says EEXIST when a file stands where a directory should be.
-			const reason = code === 'EEXIST' || code === 'ENOTDIR' ? `a path component of ${dirname(path)} is a file, not a directory` : (error as Error).message;
-			return {ok: false, message: `audit log ${path} not written${code ? ` (${code})` : ''}: ${reason}`};
-		}
-	};
-	return {
-		path,
-		append(entry) {
-			let line: string;
-			try {
-				line = JSON.stringify(entry) + '\n';
-			} catch (error) {
-				return Promise.resolve({ok: false, message: `audit entry not serializable: ${(error as Error).message}`});
-			}
-			const result = queue.then(() => write(line));
-			queue = result;
-			return result;
-		},
-		check() {
-			const result = queue.then(() => write(null));
-			queue = result;
-			return result;
-		},
-	};
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
+	// Under sudo the person is SUDO_USER, not root.
+	if (env.SUDO_USER) return env.SUDO_USER;
+	if (env.USER) return env.USER;
+	try {
+		return userInfo().username;
+	} catch {
+		return 'unknown';
+	}
 }
-

@@ -2,13 +2,12 @@
 // only a restart reconnects the container to the host file. Locked and audited like a change.
 
 import {auditEntry} from './audit.ts';
-import {acquireLock} from '../../adapters/files/lock.ts';
 import {oneLine, resultOf, stepper, type ApplyDeps, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';
 import {findUpstream, formatSplit, readSplit, type Split} from '../../domain/upstream.ts';
 
 /** Restarts the proxy to reconnect a detached bind mount, then waits until it sees the host file. */
 export async function restartProxy(
-	deps: Pick<ApplyDeps, 'proxy' | 'audit' | 'now' | 'lock' | 'stateDir' | 'allowNoAudit'> & Partial<Pick<ApplyDeps, 'upstream' | 'roles'>> & {waitMs?: number; sleep?: (ms: number) => Promise<void>},
+	deps: Pick<ApplyDeps, 'proxy' | 'audit' | 'now' | 'files' | 'allowNoAudit'> & Partial<Pick<ApplyDeps, 'upstream' | 'roles'>> & {waitMs?: number; sleep?: (ms: number) => Promise<void>},
 	request: {reason?: string; automatic?: boolean; verdict?: unknown} = {},
 	onStep: (step: ApplyStep) => void = () => {},
 ): Promise<ApplyResult> {
@@ -35,7 +34,7 @@ export async function restartProxy(
 	};
 	try {
 		s.run('lock', 'taking the lock');
-		const lock = await acquireLock(deps.stateDir, deps.lock);
+		const lock = await deps.files.lock();
 		if (!lock.ok) {
 			s.fail('lock', lock.message);
 			return await end('refused', 'lock-held', lock.message);

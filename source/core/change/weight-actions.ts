@@ -5,10 +5,9 @@ import type {Verdict} from '../../domain/figures.ts';
 import {formatSplit, renderSplit, upstreamDiff, type Split} from '../../domain/upstream.ts';
 import {applySplit, planChange, type ApplyResult, type ApplyStep} from './apply-weights.ts';
 import {restartProxy} from './restart-proxy.ts';
-import {createAuditLog, type AuditLog} from './audit.ts';
+import type {AuditLog} from './audit.ts';
 import {splitMatches, type SplitSample, type VerifyResult} from '../monitor/split-sampler.ts';
-import {readFile} from 'node:fs/promises';
-import {resolveState} from '../../adapters/files/state-dir.ts';
+import type {ChangeFiles, OpenState} from './ports.ts';
 
 // The one flow every weight change follows (lazydocker's confirm -> busy -> result):
 // request -> confirm with the upstream diff -> applying, every step visible -> done.
@@ -25,6 +24,8 @@ export interface WeightActionDeps {
 	onChange: () => void;
 	onApplied: (to: Split) => void;
 	notice: (level: Notice['level'], text: string) => void;
+	/** Opens the deployment's state directory: lock, backups, audit log. */
+	openState: OpenState;
 }
 
 export class WeightActions {
@@ -34,17 +35,17 @@ export class WeightActions {
 	readonly audit: AuditLog;
 	/** The deployment's state directory: lock, backups, saved logs (and by default the audit log). */
 	readonly stateDir: string;
+	private readonly files: ChangeFiles;
 	private hostText: string | null = null;
 	private running: Promise<unknown> | null = null;
 	private automatic = false;
 	private reason = '';
 
 	constructor(private readonly deps: WeightActionDeps) {
-		// The CLI resolves these before it builds the Monitor; a caller that did not gets the
-		// defaults of the file this proxy writes.
-		const state = resolveState({...deps.config, docker: {...deps.config.docker, nginxConfig: {...deps.config.docker.nginxConfig, host: deps.proxy.configPath}}});
+		const state = deps.openState(deps.config, deps.proxy.configPath);
 		this.stateDir = state.stateDir;
-		this.audit = createAuditLog(state.auditPath);
+		this.audit = state.audit;
+		this.files = state.files;
 	}
 
 	get busy(): boolean {
@@ -109,13 +110,7 @@ export class WeightActions {
 	 * killed): the file may be ahead of what nginx runs. Returns what to tell the user, or null.
 	 */
 	async interrupted(): Promise<string | null> {
-		let text: string;
-		try {
-			text = await readFile(this.audit.path, 'utf8');
-		} catch {
-			return null;
-		}
-		const last = text.trimEnd().split('\n').at(-1);
+		const last = await this.audit.lastLine();
 		if (!last) return null;
 		try {
 			const entry = JSON.parse(last) as {outcome?: string; from?: string; to?: string; time?: string; user?: string};
@@ -167,8 +162,7 @@ export class WeightActions {
 				sampler: (split: Split) => this.deps.sample(split),
 				upstream: this.deps.config.upstream,
 				roles: this.deps.config.roles,
-				stateDir: this.stateDir,
-				backupsKept: this.deps.config.backupsKept,
+				files: this.files,
 				allowNoAudit: this.deps.config.allowNoAudit,
 				now: this.deps.now,
 			},
@@ -215,7 +209,7 @@ export class WeightActions {
 	private async restart(): Promise<ApplyResult | null> {
 		if (this.state.phase !== 'confirm-restart') return null;
 		this.set({phase: 'applying', kind: 'set', from: this.deps.current() ?? {stable: 0, canary: 0}, to: this.deps.current() ?? {stable: 0, canary: 0}, steps: [{name: 'restart', state: 'running', message: 'restarting the proxy'}]});
-		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now, upstream: this.deps.config.upstream, roles: this.deps.config.roles, stateDir: this.stateDir, allowNoAudit: this.deps.config.allowNoAudit});
+		const result = await restartProxy({proxy: this.deps.proxy, audit: this.audit, now: this.deps.now, upstream: this.deps.config.upstream, roles: this.deps.config.roles, files: this.files, allowNoAudit: this.deps.config.allowNoAudit});
 		this.set({phase: 'idle'});
 		this.deps.notice(result.ok ? 'info' : 'error', result.message);
 		return result;

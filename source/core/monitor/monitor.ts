@@ -17,6 +17,7 @@ import {WeightActions} from '../change/weight-actions.ts';
 import {setMaxListeners} from 'node:events';
 import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
+import type {OpenState} from '../change/ports.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -38,6 +39,8 @@ export interface MonitorDeps {
 	analysisTimer?: boolean;
 	/** Exits, OOM kills and starts of the engines (Docker events, the lab's supervisor). */
 	lifecycle?: LifecycleSource;
+	/** The deployment's state directory: lock, backups, audit log (adapters/files on disk). */
+	openState: OpenState;
 }
 
 const SERVICES_INTERVAL_MS = 5000;
@@ -118,6 +121,7 @@ export class Monitor {
 			onChange: () => this.changed(),
 			onApplied: (to) => this.weights.changed(to),
 			notice: (level, text) => this.notice(level, text),
+			openState: deps.openState,
 		});
 		this.published = new Publisher(() => this.build(), this.config.maxFps);
 	}
