@@ -1,6 +1,6 @@
 import type {Monitor} from './core/monitor/monitor.ts';
 import type {Snapshot} from './core/monitor/snapshot.ts';
-import {formatSplit, parseSplit} from './domain/upstream.ts';
+import {formatSplit, parseSplit, type Split} from './domain/upstream.ts';
 import {renderStatusText, sampleJson, snapshotToJson, type StatusBasis} from './core/monitor/snapshot-text.ts';
 
 // The headless commands: the same Monitor and the same weight flow as the screen, for
@@ -117,7 +117,7 @@ async function change(monitor: Monitor, options: HeadlessOptions): Promise<numbe
 	if (!ready || !snapshot.split.configured) {
 		return report(options, 3, 'refused', snapshot.split.configError ?? `could not read the upstream from ${monitor.config.docker.nginxConfig.host}`);
 	}
-	let to;
+	let to: Split | undefined;
 	if (options.command === 'weights') {
 		const split = parseSplit(options.args[0] ?? '');
 		if ('error' in split) return report(options, 3, 'refused', `weights needs a split like 50/50: ${split.error}`);

@@ -1,7 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
-import React from 'react';
 import {render} from 'ink-testing-library';
 import {App} from '../source/ui/app.tsx';
 import {ESCAPE_WAIT_MS} from '../source/ui/key-splitter.ts';

@@ -1,7 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
-import React from 'react';
 import {render} from 'ink-testing-library';
 import {App} from '../source/ui/app.tsx';
 import {startMiniDeployment, waitFor} from './helpers/mini-deployment.ts';

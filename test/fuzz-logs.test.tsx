@@ -1,6 +1,5 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import {render} from 'ink-testing-library';
 import fc from 'fast-check';
 import {formatEvent, parseLogLine, MAX_RAW} from '../source/domain/log-parse.ts';

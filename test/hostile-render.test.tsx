@@ -1,7 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {EventEmitter} from 'node:events';
-import React from 'react';
 import {render} from 'ink';
 import {App} from '../source/ui/app.tsx';
 import {FrameWriter} from '../source/ui/frame-writer.ts';

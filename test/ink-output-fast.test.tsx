@@ -1,6 +1,6 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
+import type React from 'react';
 import {Box, Text} from 'ink';
 import {render} from 'ink-testing-library';
 import {installOutputCache} from '../source/ui/ink-output-cache.ts';

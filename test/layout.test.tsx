@@ -1,6 +1,5 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import {render} from 'ink-testing-library';
 import {Help, helpLayout} from '../source/ui/help.tsx';
 import {VerdictDetail, VerdictPanel} from '../source/ui/verdict-panel.tsx';

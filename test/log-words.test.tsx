@@ -1,6 +1,5 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import {render} from 'ink-testing-library';
 import {LogStore} from '../source/core/monitor/log-store.ts';
 import type {RawLine} from '../source/core/types.ts';

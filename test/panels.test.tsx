@@ -1,6 +1,5 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import {render} from 'ink-testing-library';
 import {VerdictPanel} from '../source/ui/verdict-panel.tsx';
 import {EngineCards} from '../source/ui/engine-cards.tsx';

@@ -1,6 +1,5 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import React from 'react';
 import {render} from 'ink-testing-library';
 import {SplitPanel} from '../source/ui/split-panel.tsx';
 import {sampleJson, sampleText} from '../source/core/monitor/snapshot-text.ts';

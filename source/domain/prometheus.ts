@@ -44,7 +44,7 @@ export function parseValue(text: string): number | null {
 	return FLOAT.test(text) ? Number(text) : null;
 }
 
-function unescape(text: string): string {
+function unescapeHelp(text: string): string {
 	return text.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
 }
 
@@ -165,7 +165,7 @@ export function parsePrometheus(text: string): ParsedPage {
 				fail(n + 1, `bad ${meta[1]} line`);
 				continue;
 			}
-			if (meta[1] === 'HELP') declare(page, name).help = unescape(meta[3] ?? '');
+			if (meta[1] === 'HELP') declare(page, name).help = unescapeHelp(meta[3] ?? '');
 			else if (meta[1] === 'TYPE') {
 				const type = (meta[3] ?? '').trim().toLowerCase();
 				if (TYPES.has(type)) declare(page, name).type = type as MetricType;

@@ -1,4 +1,5 @@
-import React, {useMemo, useRef, useState, useSyncExternalStore} from 'react';
+import type React from 'react';
+import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import {Box, Text} from 'ink';
 import type {Monitor} from '../core/monitor/monitor.ts';
 import type {Snapshot} from '../core/monitor/snapshot.ts';

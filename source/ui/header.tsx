@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Text} from 'ink';
 import type {ServiceView, Snapshot} from '../core/monitor/snapshot.ts';
 import {formatSplit} from '../domain/upstream.ts';

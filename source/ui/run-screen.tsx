@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {writeFileSync} from 'node:fs';
 import {render} from 'ink';
 import type {Monitor} from '../core/monitor/monitor.ts';

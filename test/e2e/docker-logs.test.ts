@@ -8,7 +8,6 @@ import {agentsOf, cli, engineCommand, ensureNetwork, get, hostPort, NAMES, recor
 const {docker, engineScript} = requireEngine();
 const follow = new AbortController();
 const {sink, seen} = recordingSink();
-let sent = 0;
 
 /** Sends n requests to the engine with ids prefix-1..n as user agent, one after the other. */
 async function drive(engine: 'stable' | 'canary', prefix: string, n: number): Promise<string[]> {
@@ -18,7 +17,6 @@ async function drive(engine: 'stable' | 'canary', prefix: string, n: number): Pr
 		const id = `${prefix}-${i}`;
 		await waitFor(`${NAMES[engine]} answering`, async () => (await get(port, '/healthz', id)).status > 0, 10_000);
 		ids.push(id);
-		sent++;
 	}
 	return ids;
 }

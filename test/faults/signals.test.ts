@@ -32,7 +32,7 @@ let engines: Server[] = [];
 let roles: Roles = {stable: '', canary: ''};
 
 function engine(version: string): Promise<Server> {
-	const server = createServer((req, res) => {
+	const server = createServer((_req, res) => {
 		res.setHeader('content-type', 'application/json');
 		res.end(JSON.stringify({status: 'healthy', version, pool: {queue_depth: 0}}));
 	});

@@ -193,7 +193,7 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 			sink.gap({...gap, gapMs: from === null ? gap.gapMs : Math.max(0, to - from)});
 		};
 		// A run that writes nothing for a while still gets its marker.
-		let gapTimer: NodeJS.Timeout | null = marker.pending ? setTimeout(() => placeGap(null), GAP_WAIT_MS) : null;
+		const gapTimer: NodeJS.Timeout | null = marker.pending ? setTimeout(() => placeGap(null), GAP_WAIT_MS) : null;
 		const lineOf = (stream: 'stdout' | 'stderr') => (raw: string) => {
 			const {ns, ms, text} = parseStamp(raw);
 			if (!cursor.accept(ns, `${stream}\u0000${text}`)) return;

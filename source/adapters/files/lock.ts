@@ -52,7 +52,7 @@ function parseHolder(text: string): (LockHolder & {token?: string}) | null {
 }
 
 async function tryCreate(path: string, content: string): Promise<boolean> {
-	let handle;
+	let handle: Awaited<ReturnType<typeof open>>;
 	try {
 		handle = await open(path, 'wx', 0o644);
 	} catch (error) {
