@@ -4,9 +4,11 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {lostBetween, offsetAt} from '../bench/loss.ts';
 import {parseConsoleStats} from '../bench/console-stats.ts';
-import {engineStats, freePorts, parseEngineStats, setLogRate} from '../bench/engine-stats.ts';
+import {engineStats, parseEngineStats, setLogRate} from '../bench/engine-stats.ts';
+import {freePorts} from './helpers/ports.ts';
 import {startEngine} from '../source/lab/engine.ts';
 import {createLineWriter} from '../source/lab/line-writer.ts';
+import {settle, waitUntil} from './helpers/wait.ts';
 
 test('offsetAt brackets written - received around a console record, exact when nothing was written in between', () => {
 	const record = {at: 10_000, received: 500};
@@ -54,21 +56,14 @@ test('GET /__lab/stats on an engine counts the lines its writer took and dropped
 		assert.equal((await engineStats(port)).linesWritten, first.linesWritten);
 		// An unread sink and a fast background rate: the writer's small queue overflows and drops.
 		await setLogRate(port, 20_000);
-		const deadline = Date.now() + 5000;
-		let now = first;
-		while (now.linesDropped === 0 && Date.now() < deadline) {
-			await new Promise((r) => setTimeout(r, 20));
-			now = await engineStats(port);
-		}
-		assert.ok(now.linesDropped > 0, 'lines dropped under backpressure');
+		await waitUntil('lines dropped under backpressure', async () => (await engineStats(port)).linesDropped > 0, {timeoutMs: 5000, everyMs: 20});
 		await setLogRate(port, 0);
 		// Once read, everything the writer took comes out as lines.
 		let text = '';
 		sink.on('data', (chunk: Buffer) => (text += chunk.toString()));
 		const settled = await engineStats(port);
-		const until = Date.now() + 3000;
-		while (text.split('\n').length - 1 < settled.linesWritten && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-		assert.equal(text.split('\n').length - 1, settled.linesWritten);
+		const count = await settle(() => text.split('\n').length - 1, (lines) => lines >= settled.linesWritten, 3000);
+		assert.equal(count, settled.linesWritten);
 	} finally {
 		await engine.close();
 		sink.destroy();

@@ -7,6 +7,7 @@ import {createFaultEffects} from '../source/lab/fault-effects.ts';
 import {createLineWriter} from '../source/lab/line-writer.ts';
 import {faultsFromFlags} from '../source/lab/run.ts';
 import {parsePrometheus, type Sample} from '../source/domain/prometheus.ts';
+import {settle, waitUntil} from './helpers/wait.ts';
 
 const VALID = JSON.stringify({when: {utc: '2024-03-01T12:00:00Z'}, system: 'tropical', bodies: ['Sun', 'Moon']});
 const le = (text: string) => (text === '+Inf' ? Infinity : Number.parseFloat(text));
@@ -210,7 +211,7 @@ test('logRate writes background lines at the asked rate', async () => {
 	const effects = createFaultEffects({log: (line) => lines.push(line), exit: () => {}, random: Math.random});
 	effects.apply({...(await import('../source/lab/faults.ts')).HEALTHY, logRate: 500}, {logRate: 500});
 	const t0 = Date.now();
-	while (Date.now() - t0 < 600) await new Promise((resolve) => setTimeout(resolve, 20));
+	await waitUntil('600 ms of background lines', () => Date.now() - t0 >= 600, {everyMs: 20});
 	const elapsed = Date.now() - t0;
 	effects.stop();
 	const expected = (500 * elapsed) / 1000;
@@ -224,8 +225,7 @@ test('memory growth holds real memory; the crash fault exits with code 1', async
 	const {HEALTHY} = await import('../source/lab/faults.ts');
 	const effects = createFaultEffects({log: (line) => lines.push(line), exit: (code) => exits.push(code), random: Math.random});
 	effects.apply({...HEALTHY, memoryGrowthMbPerMin: 600, crashAfterMs: 100}, {memoryGrowthMbPerMin: 600, crashAfterMs: 100});
-	const deadline = Date.now() + 3000;
-	while ((effects.heldMb() < 10 || exits.length === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+	await settle(() => effects.heldMb() >= 10 && exits.length > 0, Boolean, 3000);
 	assert.ok(effects.heldMb() >= 10, `held ${effects.heldMb()} MB`);
 	assert.deepEqual(exits, [1]);
 	assert.equal(JSON.parse(lines[0]).level, 'ERROR');
@@ -249,8 +249,7 @@ test('a crash loop exits with its code each time it is armed, as a restarted eng
 		return effects;
 	};
 	const runs = [start(), start()];
-	const deadline = Date.now() + 3000;
-	while (exits.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+	await settle(() => exits.length, (count) => count >= 2, 3000);
 	assert.deepEqual(exits, [3, 3]);
 	for (const effects of runs) effects.stop();
 });

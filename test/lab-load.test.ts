@@ -2,14 +2,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {startEngine} from '../source/lab/engine.ts';
 import {percentile, startLoad} from '../source/lab/load.ts';
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error('timed out');
-		await new Promise((resolve) => setTimeout(resolve, 10));
-	}
-}
+import {waitUntil} from './helpers/wait.ts';
 
 test('percentile takes the nearest rank', () => {
 	assert.equal(percentile([], 0.95), null);
@@ -23,10 +16,10 @@ test('the load generator keeps a steady rate, mixes requests, and never bursts a
 	const load = startLoad({url: engine.url, rps: 200});
 	try {
 		// Warm up first: loading the HTTP client stalls the first moments, and a stall skips.
-		await waitFor(() => load.stats().ok > 100);
+		await waitUntil('100 answered requests', () => load.stats().ok > 100);
 		const start = load.stats();
 		const t0 = Date.now();
-		await waitFor(() => Date.now() - t0 >= 1000);
+		await waitUntil('a second of load', () => Date.now() - t0 >= 1000);
 		const end = load.stats();
 		const scheduled = end.sent + end.skipped - start.sent - start.skipped;
 		assert.ok(Math.abs(scheduled - (200 * (Date.now() - t0)) / 1000) <= 12, `${scheduled} scheduled in ${Date.now() - t0} ms at 200 rps`);
@@ -44,7 +37,7 @@ test('the load generator keeps a steady rate, mixes requests, and never bursts a
 		assert.ok(load.stats().skipped - skippedBefore >= 50, 'the stalled requests are counted as skipped');
 
 		load.setRate(0);
-		await waitFor(() => load.stats().sent === load.stats().ok + load.stats().failed);
+		await waitUntil('every request settled', () => load.stats().sent === load.stats().ok + load.stats().failed);
 		const stats = load.stats();
 		assert.equal(stats.failed, 0);
 		assert.ok((stats.byStatus['422'] ?? 0) + (stats.byStatus['400'] ?? 0) > 0, JSON.stringify(stats.byStatus));

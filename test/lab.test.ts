@@ -6,16 +6,7 @@ import {startLab} from '../source/lab/lab.ts';
 import {createLabLogs, createLineSplitter} from '../source/lab/lab-logs.ts';
 import {parseCpuTicks, parseVmRss} from '../source/lab/lab-stats.ts';
 import {alive} from './helpers/processes.ts';
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-}
+import {waitUntil} from './helpers/wait.ts';
 
 
 function collector() {
@@ -85,11 +76,11 @@ test('startLab: engines answer, load flows through the balancer, logs and stats 
 		}
 
 		// Load reaches both engines through the balancer, and each engine's log shows it.
-		await until('load through both engines', async () => {
+		await waitUntil('load through both engines', async () => {
 			const s = await lab.load.stats();
 			return (s.byUpstream[lab.roles.stable] ?? 0) > 10 && (s.byUpstream[lab.roles.canary] ?? 0) > 0;
 		});
-		await until('request logs from both engines', () =>
+		await waitUntil('request logs from both engines', () =>
 			(['stable', 'canary'] as const).every((role) => lines[role].some((l) => l.stream === 'stdout' && JSON.parse(l.text).message === 'HTTP request processed')),
 		);
 		assert.ok(lines.stable.some((l) => l.stream === 'stderr' && l.text.startsWith('INFO:     ')));
@@ -98,7 +89,7 @@ test('startLab: engines answer, load flows through the balancer, logs and stats 
 
 		const first = await lab.stats.read('canary');
 		assert.ok(first.memUsed > 10_000_000 && first.memUsed < first.memLimit);
-		const second = await until('a cpu reading', async () => {
+		const second = await waitUntil('a cpu reading', async () => {
 			await new Promise((resolve) => setTimeout(resolve, 100));
 			const reading = await lab.stats.read('canary');
 			return reading.cpuPercent !== null && reading;

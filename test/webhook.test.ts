@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {createNotifier, eventBody, redactUrl, WebhookConfigError, type DeliveryFailure} from '../source/adapters/webhook.ts';
+import {waitUntil} from './helpers/wait.ts';
 
 interface Received {
 	path: string;
@@ -35,25 +36,17 @@ async function receiver(port = 0, status = 200): Promise<{server: Server; url: s
 	};
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 10));
-	}
-}
-
 test('a JSON event arrives as a POST with the event, text, time and details', async () => {
 	const hook = await receiver();
 	const notifier = createNotifier({urls: [hook.url], format: 'json', timeoutMs: 2000, retries: 2});
 	try {
 		notifier.notify({type: 'auto-rollback', text: 'rolled back 50/50 -> 100/0', at: Date.UTC(2025, 0, 2, 3, 4, 5), details: {from: '50/50', to: '100/0'}});
-		await until('delivery', () => hook.received.length === 1);
+		await waitUntil('delivery', () => hook.received.length === 1);
 		const [got] = hook.received;
 		assert.equal(got.path, '/hooks/T000/secret');
 		assert.equal(got.contentType, 'application/json');
 		assert.deepEqual(got.body, {source: 'canary-console', event: 'auto-rollback', text: 'rolled back 50/50 -> 100/0', time: '2025-01-02T03:04:05.000Z', from: '50/50', to: '100/0'});
-		await until('delivered count', () => notifier.delivered === 1);
+		await waitUntil('delivered count', () => notifier.delivered === 1);
 		assert.equal(notifier.failures.length, 0);
 		assert.equal(notifier.pending, 0);
 	} finally {
@@ -67,7 +60,7 @@ test('the Slack form is {"text": ...} with markup characters escaped', async () 
 	const notifier = createNotifier({urls: [hook.url], format: 'slack'});
 	try {
 		notifier.notify({type: 'verdict-fail', text: 'canary p95 > 300 ms & <!channel>', details: {ignored: true}});
-		await until('delivery', () => hook.received.length === 1);
+		await waitUntil('delivery', () => hook.received.length === 1);
 		assert.deepEqual(hook.received[0].body, {text: '[canary-console] verdict-fail: canary p95 &gt; 300 ms &amp; &lt;!channel&gt;'});
 	} finally {
 		await notifier.close();
@@ -99,7 +92,7 @@ test('receiver down: notify returns at once, retries with backoff, records the f
 		// Nothing was sent on the caller's path: notify only queued.
 		assert.equal(attempts, 0);
 		assert.equal(notifier.pending, 1);
-		await until('the failure to be recorded', () => notifier.failures.length === 1);
+		await waitUntil('the failure to be recorded', () => notifier.failures.length === 1);
 		// 1 attempt + 3 retries, waiting 40 + 80 + 160 ms between them.
 		assert.equal(attempts, 4);
 		assert.ok(performance.now() - started >= 280, 'the retries were spaced by the backoff');
@@ -115,7 +108,7 @@ test('receiver down: notify returns at once, retries with backoff, records the f
 		const back = await receiver(port);
 		try {
 			notifier.notify({type: 'stage-change', text: 'second'});
-			await until('the later event', () => back.received.length === 1);
+			await waitUntil('the later event', () => back.received.length === 1);
 			assert.equal((back.received[0].body as {text: string}).text, 'second');
 			assert.equal(notifier.failures.length, 1);
 		} finally {
@@ -148,7 +141,7 @@ test('a receiver that comes back during the backoff still gets the event', async
 	try {
 		notifier.notify({type: 'change-verified', text: 'promoted'});
 		// The receiver sees the body before the notifier sees the answer: wait for both.
-		await until('delivery after the receiver came back', () => (back?.received.length ?? 0) === 1 && notifier.delivered === 1);
+		await waitUntil('delivery after the receiver came back', () => (back?.received.length ?? 0) === 1 && notifier.delivered === 1);
 		assert.equal(attempts, 3);
 		assert.equal(notifier.failures.length, 0);
 		assert.equal(notifier.delivered, 1);
@@ -164,7 +157,7 @@ test('a 4xx answer is not retried; a 5xx answer is', async () => {
 	const notifier = createNotifier({urls: [gone.url, broken.url], retries: 2, backoffMs: 10});
 	try {
 		notifier.notify({type: 'change-not-verified', text: 'x'});
-		await until('both failures', () => notifier.failures.length === 2);
+		await waitUntil('both failures', () => notifier.failures.length === 2);
 		assert.equal(gone.received.length, 1);
 		assert.equal(broken.received.length, 3);
 		const byUrl = Object.fromEntries(notifier.failures.map((f) => [f.url, f]));
@@ -190,14 +183,14 @@ test('the queue is bounded: the oldest waiting event is dropped and recorded', a
 	});
 	try {
 		notifier.notify({type: 'stage-change', text: 'a'});
-		await until('a in flight', () => releases.length === 1);
+		await waitUntil('a in flight', () => releases.length === 1);
 		for (const text of ['b', 'c', 'd']) notifier.notify({type: 'stage-change', text});
 		// 'a' is in flight, 'b' was pushed out by 'd'.
 		assert.equal(notifier.pending, 3);
 		assert.equal(notifier.failures.length, 1);
 		assert.match(notifier.failures[0].message, /dropped: more than 2 notifications waiting/);
 		while (notifier.pending > 0) {
-			await until('a request', () => releases.length > 0);
+			await waitUntil('a request', () => releases.length > 0);
 			releases.shift()!();
 			await new Promise((resolve) => setTimeout(resolve, 5));
 		}

@@ -16,6 +16,7 @@ import type {CheckRow, Overall, Verdict} from '../../source/domain/figures.ts';
 import type {Split} from '../../source/domain/upstream.ts';
 import type {AuditEntry} from '../../source/core/change/audit.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {waitUntil} from '../helpers/wait.ts';
 
 // ---- a scripted Monitor: the verdicts and the weight flow are under the test's control ----
 
@@ -227,19 +228,13 @@ test('lab with --auto-rollback: healthy for 20 windows -> no rollback; latency f
 		runtime: lab.runtime,
 	});
 	const automation = new Automation(monitor, {autoRollback: true, intervalMs: 1000, notifier});
-	const until = async (what: string, check: () => boolean, timeoutMs: number) => {
-		const deadline = Date.now() + timeoutMs;
-		while (!check()) {
-			if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; windows: ${automation.history.map((w) => `${w.overall}(${w.budgetUsed})`).join(' ')}`);
-			await new Promise((resolve) => setTimeout(resolve, 50));
-		}
-	};
+	const judged = () => `windows: ${automation.history.map((w) => `${w.overall}(${w.budgetUsed})`).join(' ')}`;
 	try {
 		monitor.start();
 		automation.start();
-		await until('a judged window', () => automation.history.some((w) => w.overall !== 'INCONCLUSIVE'), 15_000);
+		await waitUntil('a judged window', () => automation.history.some((w) => w.overall !== 'INCONCLUSIVE'), {timeoutMs: 15_000, everyMs: 50, detail: judged});
 		const firstJudged = automation.history.findIndex((w) => w.overall !== 'INCONCLUSIVE');
-		await until('20 judged windows', () => automation.history.length >= firstJudged + 20, 40_000);
+		await waitUntil('20 judged windows', () => automation.history.length >= firstJudged + 20, {timeoutMs: 40_000, everyMs: 50, detail: judged});
 		const healthy = automation.history.slice(firstJudged);
 		assert.ok(healthy.every((w) => w.overall !== 'ROLL BACK'), healthy.map((w) => w.reason).join('\n'));
 		// Judged, not merely INCONCLUSIVE: the absence of a rollback means something.
@@ -250,7 +245,7 @@ test('lab with --auto-rollback: healthy for 20 windows -> no rollback; latency f
 		// The fault, mid-run.
 		const before = automation.history.length;
 		await lab.setFaults('canary', {latencyMs: 400, jitterMs: 20});
-		await until('the automatic rollback', () => automation.actions.length > 0, 20_000);
+		await waitUntil('the automatic rollback', () => automation.actions.length > 0, {timeoutMs: 20_000, everyMs: 50, detail: judged});
 		await automation.settled();
 		const action = automation.actions[0];
 		assert.equal(action.kind, 'rollback');
@@ -284,7 +279,7 @@ test('lab with --auto-rollback: healthy for 20 windows -> no rollback; latency f
 		assert.ok(rollback, `events received: ${received.map((e) => e.event).join(', ')}`);
 		assert.equal(rollback.from, '50/50');
 		assert.equal(rollback.to, '100/0');
-		await until('stage change and verification events', () => received.some((e) => e.event === 'change-verified') && received.some((e) => e.event === 'stage-change'), 3000);
+		await waitUntil('stage change and verification events', () => received.some((e) => e.event === 'change-verified') && received.some((e) => e.event === 'stage-change'), {timeoutMs: 3000, everyMs: 50, detail: judged});
 		assert.ok(received.some((e) => e.event === 'verdict-fail'));
 	} finally {
 		await automation.stop();

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
 import {promisify} from 'node:util';
 import {copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {createServer} from 'node:net';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -14,6 +13,7 @@ import {after, before, test} from 'node:test';
 import {lockPathFor} from '../../source/adapters/files/lock.ts';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
 import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
+import {freePort} from '../helpers/ports.ts';
 
 const {engineScript} = requireEngine();
 const runFile = promisify(execFile);
@@ -76,17 +76,6 @@ async function outcomesSince(from: number) {
 	return (await auditLines()).slice(from).filter((line) => line.outcome !== 'started');
 }
 const describe = (run: Run) => `exit ${run.code} in ${Math.round(run.ms)} ms: ${run.stdout.slice(0, 3000)}\nstderr: ${run.stderr.slice(0, 2000)}`;
-
-/** A free loopback port, so nginx-canary keeps its host port across a restart like the real 8080. */
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer().listen(0, '127.0.0.1', () => {
-			const {port} = server.address() as {port: number};
-			server.close(() => resolve(port));
-		});
-		server.on('error', reject);
-	});
-}
 
 before(async () => {
 	dir = await mkdtemp(join(tmpdir(), 'canary-console-e2e-'));

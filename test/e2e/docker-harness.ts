@@ -5,6 +5,7 @@ import {promisify} from 'node:util';
 import type Docker from 'dockerode';
 import {connectDocker} from '../../source/adapters/docker/connect.ts';
 import type {EngineRole, LogGap, LogSink, RawLine} from '../../source/core/types.ts';
+import {waitUntil} from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 export const DOCKER_CLI = '/usr/bin/docker';
@@ -52,19 +53,8 @@ export async function hostPort(name: string, containerPort: number): Promise<num
 	return Number(m[1]);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last: unknown;
-	for (;;) {
-		try {
-			const value = await probe();
-			if (value !== undefined && value !== false) return value as T;
-		} catch (error) {
-			last = error;
-		}
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-		await new Promise((r) => setTimeout(r, 50));
-	}
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+	return waitUntil(what, probe, {timeoutMs, everyMs: 50});
 }
 
 /** GET through a fresh connection; resolves with status and headers, rejects when nothing answers. */

@@ -11,6 +11,7 @@ import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import type {EngineRole, LogSink, LogSource, StatsSource} from '../../source/core/types.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {settle} from './wait.ts';
 
 // A small in-process deployment for screen tests: two tiny engines, the lab balancer over a
 // real config file, and a Monitor on top. Fast to start, real HTTP and real files throughout.
@@ -81,13 +82,5 @@ export async function startMiniDeployment(overrides: Record<string, unknown> = {
 	};
 }
 
-/** Polls until the check passes or the deadline; returns the last value for the assertion message. */
-export async function waitFor<T>(read: () => T, check: (value: T) => boolean, timeoutMs = 8000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let value = read();
-	while (!check(value) && Date.now() < deadline) {
-		await new Promise((resolve) => setTimeout(resolve, 25));
-		value = read();
-	}
-	return value;
-}
+/** Waits until the check passes or the deadline; returns the last value for the assertion message. */
+export const waitFor = settle;

@@ -11,6 +11,7 @@ import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 import {MAX_SEED, parseSeed} from '../../source/domain/seeded-random.ts';
 import {alive} from './processes.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {waitUntil} from './wait.ts';
 
 // A real lab (two engine processes, the node balancer, the load generator) watched by the real
 // Monitor, composed the way the CLI's demo runtime composes them, with a short clock for tests.
@@ -99,12 +100,6 @@ export async function survivors(pids: Iterable<number>, timeoutMs = 3000): Promi
 }
 
 /** Polls `check` until it returns a truthy value; throws with `what` at the deadline. */
-export async function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 100): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const value = await check();
-		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-		await delay(everyMs);
-	}
+export function waitFor<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+	return waitUntil(what, check, {timeoutMs, everyMs});
 }

@@ -1,5 +1,6 @@
 import {execFileSync, spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
+import {waitUntil} from './wait.ts';
 
 // A real terminal for end-to-end tests: a private tmux server per session (its own socket),
 // driven with send-keys and read with capture-pane.
@@ -57,14 +58,8 @@ export class Tmux {
 	}
 
 	async waitFor(check: (screen: string) => boolean, timeoutMs = 20_000, joined = false): Promise<string> {
-		const deadline = Date.now() + timeoutMs;
-		let screen = this.capture(joined);
-		while (!check(screen)) {
-			if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms; the screen was:\n${screen}`);
-			await new Promise((resolve) => setTimeout(resolve, 100));
-			screen = this.capture(joined);
-		}
-		return screen;
+		let screen = '';
+		return waitUntil('the screen', () => check((screen = this.capture(joined))) && screen, {timeoutMs, everyMs: 100, detail: () => `the screen was:\n${screen}`});
 	}
 
 	kill(): void {

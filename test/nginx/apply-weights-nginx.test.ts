@@ -17,6 +17,8 @@ import {writeInPlace} from '../../source/adapters/files/in-place-write.ts';
 import {sampleSplit, verifySplit} from '../../source/core/monitor/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../../source/core/types.ts';
 import {findNginx} from '../../source/adapters/nginx-local.ts';
+import {waitUntil} from '../helpers/wait.ts';
+import {freePort} from '../helpers/ports.ts';
 
 const NGINX = process.env.NGINX_BIN ?? findNginx() ?? '';
 
@@ -34,26 +36,11 @@ async function listen(server: Server): Promise<number> {
 	return (server.address() as AddressInfo).port;
 }
 
-async function freePort(): Promise<number> {
-	const probe = createServer();
-	const port = await listen(probe);
-	await new Promise((resolve) => probe.close(resolve));
-	return port;
-}
-
 function engine(version: string): Server {
 	return createServer((_req, res) => {
 		res.setHeader('Content-Type', 'application/json');
 		res.end(JSON.stringify({status: 'healthy', version}));
 	});
-}
-
-async function until(check: () => Promise<boolean>, ms: number, what: string) {
-	const deadline = Date.now() + ms;
-	while (!(await check().catch(() => false))) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
 }
 
 test('real nginx: promote and roll back are verified, a rejected config is restored without reload', async (t) => {
@@ -104,7 +91,7 @@ http {
 	const master = spawn(NGINX, nginxArgs, {stdio: 'ignore'});
 	const url = `http://127.0.0.1:${port}`;
 	try {
-		await until(async () => (await fetch(`${url}/healthz`)).ok, 5000, 'nginx to answer');
+		await waitUntil('nginx to answer', async () => (await fetch(`${url}/healthz`)).ok, 5000);
 		let reloads = 0;
 		const proxy: ProxyControl = {
 			describe: 'nginx (test)', configPath,

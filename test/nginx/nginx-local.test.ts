@@ -5,10 +5,12 @@ import http from 'node:http';
 import {mkdtemp, readFile, rm, stat} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {createServer, type AddressInfo} from 'node:net';
+import type {AddressInfo} from 'node:net';
 import {findNginx, startLocalNginx, type LocalNginx} from '../../source/adapters/nginx-local.ts';
 import {renderLabConfig} from '../../source/lab/lab-config.ts';
 import {readSplit, findUpstream, renderSplit, formatSplit, type Split} from '../../source/domain/upstream.ts';
+import {waitUntil} from '../helpers/wait.ts';
+import {freePort} from '../helpers/ports.ts';
 
 async function startUpstream(id: string) {
 	const server = http.createServer((req, res) => {
@@ -24,14 +26,6 @@ async function startUpstream(id: string) {
 			return closed;
 		},
 	};
-}
-
-async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-	const {port} = server.address() as AddressInfo;
-	await new Promise<void>(resolve => server.close(() => resolve()));
-	return port;
 }
 
 function get(agent: http.Agent, port: number): Promise<{status: number; upstream: string}> {
@@ -132,13 +126,8 @@ test('write 50/50 and reload: the split moves', async () => {
 		assert.ok(reload.ok, reload.output);
 		// Reload is asynchronous: old workers answer for a moment. Poll with a deadline.
 		const want = {[`200 ${stable.address}`]: 10, [`200 ${canary.address}`]: 10};
-		const deadline = Date.now() + 10_000;
 		let last: Record<string, number> = {};
-		while (Date.now() < deadline) {
-			last = await sample(port, 20);
-			if (JSON.stringify(last) === JSON.stringify(want)) break;
-			await new Promise(resolve => setTimeout(resolve, 50));
-		}
+		await waitUntil('the new weights served', async () => JSON.stringify((last = await sample(port, 20))) === JSON.stringify(want), {timeoutMs: 10_000, everyMs: 50}).catch(() => {});
 		assert.deepEqual(last, want);
 		const block = findUpstream(await nginx.proxy.readSeen(), UPSTREAM, roles);
 		assert.ok(!('error' in block));
