@@ -26,6 +26,7 @@ function cpuTicks(pid: number): number | null {
 	}
 }
 import {KEYMAP} from '../../source/keymap.ts';
+import {settle, waitUntil} from '../helpers/wait.ts';
 
 // The demo in a real terminal (tmux), as a newcomer runs it. CI sets CI=true, which makes Ink
 // print only the final frame: the console is started with CI unset.
@@ -41,14 +42,8 @@ function assertFits(screen: string, columns: number, rows: number) {
 	for (const line of lines) assert.ok([...line].length <= columns, `a line wider than ${columns}: "${line}"`);
 }
 
-async function consolePid(tmux: Tmux): Promise<number> {
-	const deadline = Date.now() + 10_000;
-	for (;;) {
-		const child = descendants(tmux.panePid()).find((pid) => pid > 0);
-		if (child) return child;
-		if (Date.now() > deadline) throw new Error('the console process did not start');
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
+function consolePid(tmux: Tmux): Promise<number> {
+	return waitUntil('the console process to start', () => descendants(tmux.panePid()).find((pid) => pid > 0), {timeoutMs: 10_000, everyMs: 50});
 }
 
 test('the demo shows every panel with live numbers, help from keymap.ts, and q stops everything', async () => {
@@ -122,8 +117,7 @@ test('when the terminal vanishes (tmux killed, like an SSH connection dropped) t
 		assert.ok(lab.length >= 3, `the lab runs as child processes (${lab.length})`);
 		tmux.kill();
 		// Every write to the vanished terminal fails with EIO: that must end the console, not loop.
-		const deadline = Date.now() + 15_000;
-		while ([pid, ...lab].some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+		await settle(() => [pid, ...lab].some(running), (any) => !any, 15_000);
 		const left = [pid, ...lab].filter(running);
 		assert.deepEqual(left, [], `still running 15 s after the terminal vanished: ${left.map((p) => `${p} (cpu ticks ${cpuTicks(p)})`).join(', ')}`);
 	} finally {

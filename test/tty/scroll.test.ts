@@ -5,6 +5,7 @@ import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {requireTmux} from '../helpers/tmux.ts';
+import {waitUntil} from '../helpers/wait.ts';
 
 // The frame writer's scrolled update in a real terminal (tmux): the screen after frame 1 and a
 // scrolled update to frame 2 equals, cell for cell and colour for colour, frame 2 drawn in full.
@@ -19,14 +20,10 @@ function start(session: string, mode: string, log: string): void {
 }
 
 async function screenOf(session: string): Promise<string> {
-	const deadline = Date.now() + 20_000;
-	for (;;) {
-		// -e: with colours and attributes, so the comparison is cell for cell including style.
-		const screen = tmux('capture-pane', '-p', '-e', '-t', session);
-		if (screen.includes('second') && screen.includes('q quit')) return screen;
-		if (Date.now() > deadline) throw new Error(`the driver drew nothing in 20 s:\n${screen}`);
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
+	let screen = '';
+	// -e: with colours and attributes, so the comparison is cell for cell including style.
+	const drawn = () => (screen = tmux('capture-pane', '-p', '-e', '-t', session)).includes('second') && screen.includes('q quit') && screen;
+	return waitUntil('the driver to draw', drawn, {timeoutMs: 20_000, everyMs: 50, detail: () => `the screen was:\n${screen}`});
 }
 
 test('a scrolled update leaves the same screen as a full redraw of the same frame', async () => {
