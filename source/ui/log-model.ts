@@ -1,4 +1,5 @@
-import type {LogStore, StoredEvent} from '../core/monitor/log-store.ts';
+import type {StoredEvent} from '../core/monitor/log-store.ts';
+import type {LogLines, LogView} from '../core/monitor/log-view.ts';
 import type {LogViewState} from '../state/view-state.ts';
 import {compileFilter, compileSearch, mergeByTime, type LevelKey, type LogFilter} from '../domain/log-filter.ts';
 import {LEVELS, type Level} from '../domain/log-parse.ts';
@@ -29,15 +30,15 @@ export function toFilter(state: LogViewState): LogFilter {
  * Said when lines aged out of the bounded history: they were received and shown, just no longer
  * kept. Lines the console failed to read are the error the log titles count as "dropped".
  */
-export function historyNote(store: LogStore): string {
+export function historyNote(store: LogView): string {
 	const notKept = store.notKept('stable') + store.notKept('canary');
 	if (notKept === 0) return '';
 	return `  older lines not kept (history ${(store.history * 2).toLocaleString('en-US')} lines)`;
 }
 
 /** The newest `limit` events of both engines (the overview's tail: cheap, no filter). */
-export function tail(store: LogStore, limit: number): StoredEvent[] {
-	const take = (ring: LogStore['rings']['stable']) => ring.slice(Math.max(0, ring.length - limit));
+export function tail(store: LogView, limit: number): StoredEvent[] {
+	const take = (ring: LogLines) => ring.slice(Math.max(0, ring.length - limit));
 	return mergeByTime(take(store.rings.stable), take(store.rings.canary)).slice(-limit);
 }
 
@@ -46,7 +47,7 @@ export function createLogModel() {
 	let cached: LogModel = {events: [], error: null, regex: null};
 	// The same RegExp object while the search is the same: rows that get it as a prop stay memoized.
 	let search: {source: string | null; result: ReturnType<typeof compileSearch>} | null = null;
-	return (store: LogStore, version: number, state: LogViewState): LogModel => {
+	return (store: LogView, version: number, state: LogViewState): LogModel => {
 		const nextKey = JSON.stringify([version, state.regex, state.invert, state.minLevel, state.engines, state.pattern]);
 		if (nextKey === key) return cached;
 		key = nextKey;

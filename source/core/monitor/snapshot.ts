@@ -3,7 +3,8 @@ import type {HealthReading, Verdict, WindowFigures} from '../../domain/figures.t
 import type {Split} from '../../domain/upstream.ts';
 import type {ProbeStatus, SeriesPoint} from './engine-poller.ts';
 import type {SplitSample} from './split-sampler.ts';
-import type {LogStore, StreamState} from './log-store.ts';
+import type {StreamState} from './log-store.ts';
+import type {LogView} from './log-view.ts';
 import type {PatternRow} from '../../domain/error-diff.ts';
 import type {LifecycleWindow} from '../../domain/lifecycle.ts';
 
@@ -96,7 +97,8 @@ export interface Snapshot {
 	automation: AutomationView | null;
 	verdictHistory: readonly {at: number; overall: Verdict['overall']}[];
 	patterns: readonly PatternRow[];
-	logs: LogStore;
+	/** The kept log lines, read-only; logVersion moves whenever they change. */
+	logs: LogView;
 	logVersion: number;
 	action: ActionState;
 	notices: readonly Notice[];
