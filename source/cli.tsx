@@ -2,7 +2,9 @@ import meow from 'meow';
 import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {realPathOf, resolveState} from './adapters/files/state-dir.ts';
+import {logsDir, realPathOf, resolveState} from './adapters/files/state-dir.ts';
+import {saveEvents} from './adapters/files/log-save.ts';
+import {statsFile} from './adapters/files/stats-file.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
 import type {LabFlags, Runtime, RuntimeOptions} from './runtime.ts';
 
@@ -258,6 +260,8 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		ready: runtime.ready,
 		onFirstFrame: drawn,
 		onStart: () => automation.start(),
+		saveLogs: (events) => saveEvents(events, logsDir(monitor.actions.stateDir)),
+		stats: process.env.CANARY_CONSOLE_STATS_FILE ? statsFile(process.env.CANARY_CONSOLE_STATS_FILE) : undefined,
 		shutdown: async () => {
 			await automation.stop();
 			if (cli.flags.report) await writeReportFile(monitor, automation.history).catch((error: Error) => process.stderr.write(`report: ${error.message}\n`));

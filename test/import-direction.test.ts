@@ -21,7 +21,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
 	adapters: ['core', 'domain', 'root', 'packages'],
 	lab: ['core', 'adapters', 'domain', 'root', 'packages'],
 	state: ['domain', 'root', 'packages'],
-	ui: ['core', 'state', 'domain', 'root', 'adapters', 'packages'],
+	ui: ['core', 'state', 'domain', 'root', 'packages'],
 	root: ['core', 'adapters', 'lab', 'ui', 'state', 'domain', 'packages'],
 };
 

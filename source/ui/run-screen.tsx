@@ -1,11 +1,9 @@
 
-import {writeFileSync} from 'node:fs';
 import {render} from 'ink';
 import type {Monitor} from '../core/monitor/monitor.ts';
 import {App, type Size} from './app.tsx';
 import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts';
-import {saveEvents} from '../adapters/files/log-save.ts';
-import {logsDir} from '../adapters/files/state-dir.ts';
+import type {StoredEvent} from '../core/monitor/log-store.ts';
 import {installOutputCache} from './ink-output-cache.ts';
 
 // Runs the screen on the real terminal: alternate screen, our frame writer in front of Ink,
@@ -25,21 +23,24 @@ export interface ScreenOptions {
 	ready?: Promise<unknown>;
 	stdin?: NodeJS.ReadStream;
 	stdout?: NodeJS.WriteStream;
+	/** Saves log lines (the s key in the log view) and says where they went. */
+	saveLogs: (events: StoredEvent[]) => Promise<string>;
+	/** Takes the screen's figures once a second, for measurements; left out, none are taken. */
+	stats?: (stats: object) => void;
 }
 
 /**
- * For measurements (npm run bench): with CANARY_CONSOLE_STATS_FILE set, the console writes
- * what it received, dropped and drew, and its memory, once a second.
+ * For measurements (npm run bench): what the console received, dropped and drew, and its
+ * memory, once a second, to `sink` (the CLI writes them to CANARY_CONSOLE_STATS_FILE).
  */
-function writeStats(monitor: Monitor, writer: FrameWriter): () => void {
-	const path = process.env.CANARY_CONSOLE_STATS_FILE;
-	if (!path) return () => {};
+function writeStats(monitor: Monitor, writer: FrameWriter, sink: ((stats: object) => void) | undefined): () => void {
+	if (!sink) return () => {};
 	let publishes = 0;
 	const unsubscribe = monitor.subscribe(() => publishes++);
 	const timer = setInterval(() => {
-		const store = monitor.logStore;
+		const store = monitor.getSnapshot().logs;
 		const stats = {at: Date.now(), received: store.received, dropped: {stable: store.dropped('stable'), canary: store.dropped('canary')}, notKept: {stable: store.notKept('stable'), canary: store.notKept('canary')}, publishes, bytes: writer.bytesWritten, memory: process.memoryUsage()};
-		writeFileSync(path, `${JSON.stringify(stats)}\n`);
+		sink(stats);
 	}, 1000);
 	timer.unref();
 	return () => {
@@ -131,7 +132,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			size={{get: () => size, subscribe: (listener) => (sizeListeners.add(listener), () => sizeListeners.delete(listener))}}
 			colour={options.colour}
 			onQuit={() => void quit(0)}
-			saveLogs={(events) => saveEvents(events, logsDir(options.monitor.actions.stateDir))}
+			saveLogs={options.saveLogs}
 		/>,
 		{
 			stdout: writer as unknown as NodeJS.WriteStream,
@@ -152,7 +153,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			if (quitting) return;
 			options.monitor.start();
 			options.onStart?.();
-			stopStats = writeStats(options.monitor, writer);
+			stopStats = writeStats(options.monitor, writer, options.stats);
 		},
 		(error: Error) => {
 			restore();
