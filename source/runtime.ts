@@ -84,21 +84,17 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{createDockerAdapters, connectDocker, findNginxHostFile, refreshAliases}, {Monitor}, {createHttpProbe}] = await Promise.all([
-		import('./adapters/docker/index.ts'),
+	const [{openDockerDeployment}, {Monitor}, {createHttpProbe}] = await Promise.all([
+		import('./adapters/docker/deployment.ts'),
 		import('./core/monitor/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 	]);
-	// DOCKER_HOST, else the docker CLI's current context, else the default socket.
-	const {docker: client, endpoint} = connectDocker();
-	// Run from anywhere: without ops/ here, nginx-canary's mounts name the host file.
-	const nginxFile = await findNginxHostFile(client, config.docker.names.nginx, config.docker.nginxConfig);
-	const dockerConfig: Config = nginxFile.found ? {...config, docker: {...config.docker, nginxConfig: {...config.docker.nginxConfig, host: nginxFile.path}}} : config;
-	const docker = createDockerAdapters({docker: client, endpoint: endpoint.describe, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig});
+	const deployment = await openDockerDeployment(config);
+	const {adapters: docker, config: dockerConfig} = deployment;
 	const check = await docker.check();
 	// One object for the life of the console, refilled in place when an engine starts again.
 	const aliases: Record<string, EngineRole> = {};
-	await refreshAliases(docker.docker, dockerConfig.docker.names, dockerConfig.roles, aliases).catch(() => {});
+	await deployment.refreshAliases(aliases).catch(() => {});
 	const monitor = new Monitor({
 		config: dockerConfig,
 		http: createHttpProbe(),
@@ -115,9 +111,9 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	// A recreated engine comes back with a new address: nginx's X-Upstream then names that one.
 	const stop = new AbortController();
 	docker.lifecycle.watch((event) => {
-		if (event.kind === 'start') void refreshAliases(docker.docker, dockerConfig.docker.names, dockerConfig.roles, aliases).catch(() => {});
+		if (event.kind === 'start') void deployment.refreshAliases(aliases).catch(() => {});
 	}, stop.signal);
-	if (nginxFile.found) monitor.notice('info', nginxFile.found);
+	if (deployment.found) monitor.notice('info', deployment.found);
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
 	return {
