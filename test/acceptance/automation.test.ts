@@ -11,7 +11,8 @@ import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {startLab} from '../../source/lab/lab.ts';
 import {Automation} from '../../source/core/automation/automation.ts';
 import {createNotifier, type NotifyEvent} from '../../source/adapters/webhook.ts';
-import type {ActionState, Snapshot} from '../../source/core/monitor/snapshot.ts';
+import type {ActionKind, ActionState, Notice} from '../../source/core/monitor/snapshot.ts';
+import type {AutomatedMonitor, AutomationActions, AutomationSnapshot} from '../../source/core/automation/monitor-port.ts';
 import type {CheckRow, Overall, Verdict} from '../../source/domain/figures.ts';
 import type {Split} from '../../source/domain/upstream.ts';
 import type {AuditEntry} from '../../source/core/change/audit.ts';
@@ -29,32 +30,30 @@ function fakeMonitor(options: {split?: Split; enteredAt?: number; soakMinutes?: 
 	const clock = {now: 1_000_000};
 	const script: Verdict[] = [];
 	const calls: Array<{kind: string; automatic?: boolean; reason?: string}> = [];
-	const notices: Array<{level: string; text: string}> = [];
+	const notices: Array<{level: Notice['level']; text: string}> = [];
 	const listeners = new Set<() => void>();
 	const verdictHistory: Array<{at: number; overall: Overall}> = [];
 	let configured: Split = options.split ?? {stable: 90, canary: 10};
 	let enteredAt = options.enteredAt ?? clock.now;
 	let action: ActionState = {phase: 'idle'};
 	const config = {...DEFAULT_CONFIG, soakMinutes: options.soakMinutes ?? 0};
-	const snapshot = (): Snapshot =>
-		({
-			at: clock.now,
-			split: {configured, configError: null, observed: null, sampledAt: null, sampling: false, fromMetrics: null},
-			stage: {index: null, of: config.stages.length, enteredAt, soakMs: config.soakMinutes * 60_000},
-			action,
-			notices: notices.map((n) => ({at: clock.now, level: n.level, text: n.text})),
-			verdictHistory: verdictHistory.slice(),
-		}) as unknown as Snapshot;
+	const snapshot = (): AutomationSnapshot => ({
+		split: {configured, configError: null, observed: null, sampledAt: null, sampling: false, fromMetrics: null},
+		stage: {index: null, of: config.stages.length, enteredAt, soakMs: config.soakMinutes * 60_000},
+		action,
+		notices: notices.map((n) => ({at: clock.now, level: n.level, text: n.text})),
+		verdictHistory: verdictHistory.slice(),
+	});
 	const next = (to: Split) => to;
-	const actions = {
+	const actions: AutomationActions = {
 		busy: false,
 		get state() {
 			return action;
 		},
-		async request(kind: string, _to?: Split, opts: {automatic?: boolean; reason?: string} = {}) {
+		async request(kind: ActionKind, _to?: Split, opts: {automatic?: boolean; reason?: string} = {}) {
 			calls.push({kind, automatic: opts.automatic, reason: opts.reason});
 			const to = kind === 'rollback' ? {stable: 100, canary: 0} : next({stable: 50, canary: 50});
-			action = {phase: 'confirm', kind: kind as 'rollback', from: configured, to, diff: [], automatic: opts.automatic ?? false};
+			action = {phase: 'confirm', kind, from: configured, to, diff: [], automatic: opts.automatic ?? false};
 			return action;
 		},
 		async confirm() {
@@ -67,7 +66,7 @@ function fakeMonitor(options: {split?: Split; enteredAt?: number; soakMinutes?: 
 			return {outcome: 'verified', message: 'observed as configured'};
 		},
 	};
-	const monitor = {
+	const monitor: AutomatedMonitor = {
 		config,
 		actions,
 		analyse() {
@@ -82,12 +81,12 @@ function fakeMonitor(options: {split?: Split; enteredAt?: number; soakMinutes?: 
 			listeners.add(listener);
 			return () => listeners.delete(listener);
 		},
-		notice(level: string, text: string) {
+		notice(level, text) {
 			notices.push({level, text});
 		},
 	};
 	return {
-		monitor: monitor as unknown as Monitor,
+		monitor,
 		clock,
 		script,
 		calls,

@@ -6,8 +6,8 @@
 // The Monitor must not run its own analysis timer while this runs, or every window would be
 // counted twice against the failure budget.
 
-import type {Monitor} from '../monitor/monitor.ts';
-import type {AutomationView, Snapshot} from '../monitor/snapshot.ts';
+import type {AutomationView} from '../monitor/snapshot.ts';
+import type {AutomatedMonitor, AutomationSnapshot} from './monitor-port.ts';
 import {checksPass, type Overall, type Verdict} from '../../domain/figures.ts';
 import {formatSplit, nextStage} from '../../domain/upstream.ts';
 import type {NotifyEvent} from './notify.ts';
@@ -96,7 +96,7 @@ export class Automation {
 	private readonly events: RolloutEvents;
 
 	constructor(
-		private readonly monitor: Monitor,
+		private readonly monitor: AutomatedMonitor,
 		options: AutomationOptions = {},
 	) {
 		const config = monitor.config;
@@ -178,7 +178,7 @@ export class Automation {
 	}
 
 	/** The soak of the current stage at a given time (the header's countdown). */
-	soakAt(snapshot: Snapshot, now: number): SoakState {
+	soakAt(snapshot: AutomationSnapshot, now: number): SoakState {
 		const split = snapshot.split.configured ? formatSplit(snapshot.split.configured) : null;
 		const minutes = (split !== null ? this.options.stageSoakMinutes?.[split] : undefined) ?? this.options.soakMinutes;
 		const soakMs = Math.max(0, minutes * 60_000);
@@ -211,7 +211,7 @@ export class Automation {
 		while (this.acting) await this.acting;
 	}
 
-	private record(verdict: Verdict, snapshot: Snapshot): WindowRecord {
+	private record(verdict: Verdict, snapshot: AutomationSnapshot): WindowRecord {
 		const failed = verdict.checks.filter((row) => row.state === 'FAIL');
 		// Over all checks: a NO DATA window keeps a check's run of failures (it neither extends nor ends it).
 		const budgetUsed = verdict.checks.reduce((most, row) => Math.max(most, row.budget.used), 0);
@@ -235,7 +235,7 @@ export class Automation {
 		this.run('rollback', reason);
 	}
 
-	private considerPromotion(snapshot: Snapshot): void {
+	private considerPromotion(snapshot: AutomationSnapshot): void {
 		const soak = this.soakAt(snapshot, this.now());
 		if (!this.promotable(snapshot, soak)) return;
 		const split = formatSplit(snapshot.split.configured!);
@@ -253,7 +253,7 @@ export class Automation {
 		}
 	}
 
-	private promotable(snapshot: Snapshot, soak: SoakState): boolean {
+	private promotable(snapshot: AutomationSnapshot, soak: SoakState): boolean {
 		const configured = snapshot.split.configured;
 		if (!configured || !soak.ready) return false;
 		if (!nextStage(configured, this.monitor.config.stages)) return false;
@@ -310,7 +310,7 @@ export class Automation {
 	}
 
 	/** Stage changes (from any source) and change outcomes go to the webhooks. */
-	private observe(snapshot: Snapshot): void {
+	private observe(snapshot: AutomationSnapshot): void {
 		if (this.events.observe(snapshot)) this.readyAnnouncedFor = null;
 	}
 

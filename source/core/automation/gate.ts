@@ -8,7 +8,7 @@
 //
 // Strict on failures, plain about missing data: a gate never passes on "too little data".
 
-import type {Monitor} from '../monitor/monitor.ts';
+import type {GatedMonitor} from './monitor-port.ts';
 import {Automation, type AutomationAction, type WindowRecord} from './automation.ts';
 import {renderStatusText, snapshotToJson} from '../monitor/snapshot-text.ts';
 import type {NotifyEvent} from './notify.ts';
@@ -92,7 +92,7 @@ export function renderHistory(verdicts: readonly WindowRecord[]): string {
  * Watches for forMs, recording one window per analysis interval and a last one at the end.
  * Starts the Monitor if needed; stopping it is the caller's job (as with runHeadless).
  */
-export async function runGate(monitor: Monitor, options: GateOptions): Promise<GateResult> {
+export async function runGate(monitor: GatedMonitor, options: GateOptions): Promise<GateResult> {
 	const automation = new Automation(monitor, {autoRollback: options.autoRollback ?? false, autoPromote: false, intervalMs: options.intervalMs, notifier: options.notifier});
 	const interval = automation.intervalMs;
 	monitor.start();

@@ -1,4 +1,4 @@
-import type {Snapshot} from '../monitor/snapshot.ts';
+import type {AutomationSnapshot} from './monitor-port.ts';
 import type {Verdict} from '../../domain/figures.ts';
 import {formatSplit} from '../../domain/upstream.ts';
 import type {NotifyEvent} from './notify.ts';
@@ -30,7 +30,7 @@ export class RolloutEvents {
 	}
 
 	/** Returns true when the configured weights changed since the last snapshot seen. */
-	observe(snapshot: Snapshot): boolean {
+	observe(snapshot: AutomationSnapshot): boolean {
 		let stageChanged = false;
 		const split = snapshot.split.configured ? formatSplit(snapshot.split.configured) : null;
 		if (split !== null) {
