@@ -2,6 +2,7 @@ import {tmpdir} from 'node:os';
 import {basename, join, resolve} from 'node:path';
 import type {Config} from './config.ts';
 import {openState} from './adapters/files/deployment-state.ts';
+import {httpSplitSampler} from './core/monitor/split-sampler.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
 import type {EngineRole} from './core/types.ts';
 
@@ -79,6 +80,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		lifecycle: lab.lifecycle,
 		analysisTimer: options.analysisTimer,
 		openState,
+		splitSampler: httpSplitSampler,
 	});
 	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};
 }
@@ -107,6 +109,7 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 		services: () => docker.services(),
 		analysisTimer: options.analysisTimer,
 		openState,
+		splitSampler: httpSplitSampler,
 	});
 	// A recreated engine comes back with a new address: nginx's X-Upstream then names that one.
 	const stop = new AbortController();

@@ -17,6 +17,7 @@ import type {CheckRow, Overall, Verdict} from '../../source/domain/figures.ts';
 import type {Split} from '../../source/domain/upstream.ts';
 import type {AuditEntry} from '../../source/core/change/audit.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
 import {waitUntil} from '../helpers/wait.ts';
 
 // ---- a scripted Monitor: the verdicts and the weight flow are under the test's control ----
@@ -218,7 +219,7 @@ test('lab with --auto-rollback: healthy for 20 windows -> no rollback; latency f
 	const auditPath = join(dir, 'audit.jsonl');
 	// Analysis is driven by the Automation (1 s windows); the Monitor's own timer stays out of the way.
 	const config = buildConfig([{pollIntervalMs: 500, windowSec: 3, analysisIntervalSec: 3600, sampleSize: 40, verifyTimeoutMs: 5000}]);
-	const monitor = new Monitor({openState, 
+	const monitor = new Monitor({openState, splitSampler: httpSplitSampler, 
 		config: {...config, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath, stateDir: join(dir, 'state')},
 		http: createHttpProbe(),
 		logs: lab.logs,

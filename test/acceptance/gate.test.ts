@@ -10,6 +10,7 @@ import {startLab, type Lab} from '../../source/lab/lab.ts';
 import {gateCode, parseDuration, runGate, type GateOptions} from '../../source/core/automation/gate.ts';
 import type {WindowRecord} from '../../source/core/automation/automation.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
 
 const INTERVAL_MS = 2000;
 
@@ -17,7 +18,7 @@ const INTERVAL_MS = 2000;
 function labMonitor(lab: Lab, dir: string, name: string): Monitor {
 	// The analysis windows are driven by the gate; the Monitor's own timer is kept out of the way.
 	const config = buildConfig([{pollIntervalMs: 500, windowSec: 4, analysisIntervalSec: 3600, sampleSize: 40, verifyTimeoutMs: 5000}]);
-	return new Monitor({openState, 
+	return new Monitor({openState, splitSampler: httpSplitSampler, 
 		config: {...config, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: join(dir, `${name}.jsonl`), stateDir: join(dir, `${name}-state`)},
 		http: createHttpProbe(),
 		logs: lab.logs,

@@ -14,6 +14,7 @@ import type {Snapshot} from '../../source/core/monitor/snapshot.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
 
 export const SHORT = {pollIntervalMs: 500, windowSec: 4, analysisIntervalSec: 2, sampleSize: 100, verifyTimeoutMs: 8000};
 
@@ -43,7 +44,7 @@ export function watch(lab: Lab, options: {urls?: Partial<Config['urls']>; proxy?
 		auditPath: options.auditPath ?? join(tmpdir(), `canary-faults-audit-${process.pid}-${Date.now()}.jsonl`),
 		stateDir,
 	};
-	const monitor = new Monitor({openState, 
+	const monitor = new Monitor({openState, splitSampler: httpSplitSampler, 
 		config,
 		http: createHttpProbe(options.probeTimeoutMs ? {totalTimeoutMs: options.probeTimeoutMs} : {}),
 		logs: lab.logs,

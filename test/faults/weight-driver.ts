@@ -15,6 +15,7 @@ import type {ActionState} from '../../source/core/monitor/snapshot.ts';
 import type {LogSource, StatsSource} from '../../source/core/types.ts';
 import type {Roles} from '../../source/domain/upstream.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
 
 export interface DriverSetup {
 	configPath: string;
@@ -56,7 +57,7 @@ const proxy = createLabProxy({
 
 const logs: LogSource = {follow: () => {}};
 const stats: StatsSource = {read: async () => ({memUsed: 100 << 20, memLimit: 512 << 20, cpuPercent: 1, startedAt: Date.now() - 60_000, restarts: 0})};
-const monitor = new Monitor({openState, config, http: createHttpProbe(), logs, stats, proxy, runtime: {kind: 'lab', describe: 'signal test deployment'}});
+const monitor = new Monitor({openState, splitSampler: httpSplitSampler, config, http: createHttpProbe(), logs, stats, proxy, runtime: {kind: 'lab', describe: 'signal test deployment'}});
 
 // Every step the flow starts goes through the public `state` field: watch its assignments.
 const actions = monitor.actions;

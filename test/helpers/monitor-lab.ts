@@ -11,6 +11,7 @@ import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 import {MAX_SEED, parseSeed} from '../../source/domain/seeded-random.ts';
 import {alive} from './processes.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
 import {waitUntil} from './wait.ts';
 
 // A real lab (two engine processes, the node balancer, the load generator) watched by the real
@@ -64,7 +65,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
 		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir};
-		monitor = new Monitor({openState, config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: options.analysisTimer});
+		monitor = new Monitor({openState, splitSampler: httpSplitSampler, config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: options.analysisTimer});
 	} catch (error) {
 		await lab.stop();
 		run.to = Date.now();

@@ -18,6 +18,7 @@ import {setMaxListeners} from 'node:events';
 import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
 import type {OpenState} from '../change/ports.ts';
+import type {SplitSampler} from './split-sample.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -41,6 +42,8 @@ export interface MonitorDeps {
 	lifecycle?: LifecycleSource;
 	/** The deployment's state directory: lock, backups, audit log (adapters/files on disk). */
 	openState: OpenState;
+	/** Samples the split through the balancer (adapters/split-sampler.ts: HTTP). */
+	splitSampler: SplitSampler;
 }
 
 const SERVICES_INTERVAL_MS = 5000;
@@ -104,6 +107,7 @@ export class Monitor {
 		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS), this.startedAt);
 		this.split = new SplitWatch({
 			config: this.config,
+			sampler: deps.splitSampler,
 			aliases: deps.aliases,
 			signal: this.abort.signal,
 			now: () => this.clock.now(),

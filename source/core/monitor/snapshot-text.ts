@@ -1,5 +1,5 @@
 import type {EngineView, Snapshot} from './snapshot.ts';
-import type {SplitSample} from './split-sampler.ts';
+import type {SplitSample} from './split-sample.ts';
 import type {CheckRow, Verdict} from '../../domain/figures.ts';
 import type {PatternRow} from '../../domain/error-diff.ts';
 import {formatSplit} from '../../domain/upstream.ts';

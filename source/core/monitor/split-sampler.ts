@@ -5,62 +5,12 @@
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
 import {Pool, request} from 'undici';
-import type {Roles, Split} from '../../domain/upstream.ts';
+import type {Roles} from '../../domain/upstream.ts';
 import {wilsonInterval} from '../../domain/proportions.ts';
 import {explainSplit, splitMatches, X_UPSTREAM_LINE} from './split-verify.ts';
+import type {Role, SampleMethod, SampleOptions, SplitSample, SplitSampler, VerifyOptions, VerifyResult} from './split-sample.ts';
 
-export type Role = 'stable' | 'canary';
-
-export interface SampleOptions {
-	/** Balancer base URL, e.g. http://127.0.0.1:8080 */
-	url: string;
-	/** Requests to send; default 200. */
-	n?: number;
-	roles: Roles;
-	/** 'header' reads X-Upstream only, 'version' reads /healthz JSON only; default: header, else version. */
-	attribute?: 'header' | 'version';
-	/** The engines' versions; read from `versionUrls` when left out. */
-	versions?: {stable: string | null; canary: string | null};
-	/** Each engine's own base URL (bypassing the balancer): its /healthz names its version. */
-	versionUrls?: {stable: string; canary: string};
-	/** Extra X-Upstream addresses, e.g. container IPs: nginx reports resolved addresses, not names. */
-	aliases?: Record<string, Role>;
-	/** Path to GET; default /healthz (the engine already leaves it out of its figures). */
-	path?: string;
-	/** Parallel keep-alive connections; default 4. */
-	concurrency?: number;
-	/** Per request; default 2000 ms. */
-	timeoutMs?: number;
-	signal?: AbortSignal;
-}
-
-export type SampleMethod = 'X-Upstream' | 'version' | 'X-Upstream+version' | 'none';
-
-export interface SplitSample {
-	n: number;
-	stable: number;
-	canary: number;
-	/** Answered, but neither the header nor the version told which engine. */
-	unknown: number;
-	errors: number;
-	/** Wall time of the whole sample. */
-	ms: number;
-	/** Percent of the attributed answers; both 0 when nothing was attributed. */
-	observed: {stable: number; canary: number};
-	/** Canary share in percent, 99 % Wilson interval over the attributed answers. */
-	interval: {low: number; high: number} | null;
-	/** What told the engines apart: the header, the version in the body, both, or nothing. */
-	method: SampleMethod;
-	/** Answers attributed (stable + canary) and answers that could not be (unknown). */
-	attributed?: number;
-	unattributed?: number;
-	/** The versions the engines reported on their own URLs, when read. */
-	versions?: {stable: string | null; canary: string | null};
-	/** Why answers could not be attributed, when some could not. */
-	attributionProblem?: string;
-	/** The first error message, for the screen. */
-	firstError?: string;
-}
+export type {Role, SampleMethod, SampleOptions, SplitSample, VerifyOptions, VerifyResult} from './split-sample.ts';
 
 type Answer = Role | 'unknown' | {error: string};
 
@@ -247,26 +197,6 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 
 export {explainSplit, splitMatches, X_UPSTREAM_LINE};
 
-export interface VerifyOptions extends Omit<SampleOptions, 'timeoutMs'> {
-	split: Split;
-	/** Give up after this long; default 10 000 ms (a reload is asynchronous: early samples can show old weights). */
-	timeoutMs?: number;
-	requestTimeoutMs?: number;
-	/** Pause between samples; default 300 ms. */
-	pauseMs?: number;
-	now?: () => number;
-	sleep?: (ms: number) => Promise<void>;
-	/** The sampler; default sampleSplit. */
-	sample?: (options: SampleOptions) => Promise<SplitSample>;
-}
-
-export interface VerifyResult {
-	verified: boolean;
-	sample: SplitSample;
-	attempts: number;
-	reason: string;
-}
-
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function verifySplit(options: VerifyOptions): Promise<VerifyResult> {
@@ -285,3 +215,6 @@ export async function verifySplit(options: VerifyOptions): Promise<VerifyResult>
 		await sleep(pauseMs);
 	}
 }
+
+/** The sampler the Monitor is given: HTTP through the balancer. */
+export const httpSplitSampler: SplitSampler = {sample: sampleSplit, verify: verifySplit};

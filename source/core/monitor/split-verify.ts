@@ -2,7 +2,7 @@
 // against it: a change is VERIFIED only by answers that say which engine replied.
 
 import type {Split} from '../../domain/upstream.ts';
-import type {SplitSample} from './split-sampler.ts';
+import type {SplitSample} from './split-sample.ts';
 
 /** The line that makes nginx name the engine that answered (FACTS.md §2). */
 export const X_UPSTREAM_LINE = 'add_header X-Upstream $upstream_addr always;';

@@ -1,7 +1,7 @@
 import type {EngineRole} from '../types.ts';
 import type {Config} from '../../config.ts';
 import type {Split} from '../../domain/upstream.ts';
-import {sampleSplit, verifySplit, type SplitSample, type VerifyResult} from './split-sampler.ts';
+import type {SplitSample, SplitSampler, VerifyResult} from './split-sample.ts';
 
 // The split the balancer really serves: sampled at start, on `s`, and after every change
 // (then until it matches the new weights, or the timeout).
@@ -14,6 +14,8 @@ export class SplitWatch {
 	constructor(
 		private readonly deps: {
 			config: Config;
+			/** HTTP through the balancer (adapters), or a test's own. */
+			sampler: SplitSampler;
 			aliases?: Record<string, EngineRole>;
 			signal: AbortSignal;
 			now: () => number;
@@ -26,7 +28,7 @@ export class SplitWatch {
 		if (this.sampling) return;
 		await this.run(async () => {
 			try {
-				this.record(await sampleSplit(this.options()));
+				this.record(await this.deps.sampler.sample(this.options()));
 				if (this.observed!.errors === this.observed!.n) {
 					this.deps.notice('warn', `split sample failed: ${this.observed!.firstError ?? 'no answer from the balancer'}`);
 				}
@@ -39,7 +41,7 @@ export class SplitWatch {
 	/** Samples until the traffic follows `split` or the verify timeout passes. */
 	verify(split: Split): Promise<VerifyResult> {
 		return this.run(async () => {
-			const result = await verifySplit({...this.options(), split, timeoutMs: this.deps.config.verifyTimeoutMs});
+			const result = await this.deps.sampler.verify({...this.options(), split, timeoutMs: this.deps.config.verifyTimeoutMs});
 			this.record(result.sample);
 			return result;
 		});
