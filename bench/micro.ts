@@ -1,6 +1,6 @@
 import {performance} from 'node:perf_hooks';
 import {parsePrometheus} from '../source/domain/prometheus.ts';
-import {sampleSplit} from '../source/core/monitor/split-sampler.ts';
+import {sampleSplit} from '../source/adapters/split-sampler.ts';
 import {LogStore} from '../source/core/monitor/log-store.ts';
 import {DEFAULT_CONFIG} from '../source/config.ts';
 import {backgroundLine} from '../source/lab/engine-output.ts';

@@ -2,7 +2,7 @@ import {tmpdir} from 'node:os';
 import {basename, join, resolve} from 'node:path';
 import type {Config} from './config.ts';
 import {openState} from './adapters/files/deployment-state.ts';
-import {httpSplitSampler} from './core/monitor/split-sampler.ts';
+import {httpSplitSampler} from './adapters/split-sampler.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
 import type {EngineRole} from './core/types.ts';
 

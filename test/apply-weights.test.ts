@@ -11,7 +11,7 @@ import {changeFiles} from '../source/adapters/files/deployment-state.ts';
 import {listBackups} from '../source/adapters/files/backups.ts';
 import {writeInPlace} from '../source/adapters/files/in-place-write.ts';
 import {acquireLock, lockPathFor} from '../source/adapters/files/lock.ts';
-import type {VerifyResult} from '../source/core/monitor/split-sampler.ts';
+import type {VerifyResult} from '../source/adapters/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../source/core/types.ts';
 import {DEFAULT_STAGES, renderSplit, type Split} from '../source/domain/upstream.ts';
 

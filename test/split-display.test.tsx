@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {render} from 'ink-testing-library';
 import {SplitPanel} from '../source/ui/split-panel.tsx';
 import {sampleJson, sampleText} from '../source/core/monitor/snapshot-text.ts';
-import type {SplitSample} from '../source/core/monitor/split-sampler.ts';
+import type {SplitSample} from '../source/adapters/split-sampler.ts';
 import type {Snapshot} from '../source/core/monitor/snapshot.ts';
 
 const strip = (text: string) => text.replace(/\u001B\[[0-9;]*m/g, '');

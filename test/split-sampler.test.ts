@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {createSmoothWrr} from '../source/domain/smooth-wrr.ts';
-import {explainSplit, lastUpstreamAddress, sampleSplit, splitMatches, verifySplit, type SplitSample} from '../source/core/monitor/split-sampler.ts';
+import {explainSplit, lastUpstreamAddress, sampleSplit, splitMatches, verifySplit, type SplitSample} from '../source/adapters/split-sampler.ts';
 
 const roles = {stable: 'engine-stable:8080', canary: 'engine-canary:8080'};
 

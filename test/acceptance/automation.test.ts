@@ -17,7 +17,7 @@ import type {CheckRow, Overall, Verdict} from '../../source/domain/figures.ts';
 import type {Split} from '../../source/domain/upstream.ts';
 import type {AuditEntry} from '../../source/core/change/audit.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
-import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
+import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 import {waitUntil} from '../helpers/wait.ts';
 
 // ---- a scripted Monitor: the verdicts and the weight flow are under the test's control ----

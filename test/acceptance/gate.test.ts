@@ -10,7 +10,7 @@ import {startLab, type Lab} from '../../source/lab/lab.ts';
 import {gateCode, parseDuration, runGate, type GateOptions} from '../../source/core/automation/gate.ts';
 import type {WindowRecord} from '../../source/core/automation/automation.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
-import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
+import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 
 const INTERVAL_MS = 2000;
 

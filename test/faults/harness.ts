@@ -14,7 +14,7 @@ import type {Snapshot} from '../../source/core/monitor/snapshot.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
-import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
+import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 
 export const SHORT = {pollIntervalMs: 500, windowSec: 4, analysisIntervalSec: 2, sampleSize: 100, verifyTimeoutMs: 8000};
 

@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {findUpstream, formatSplit, readSplit, renderSplit, type Roles} from '../../source/domain/upstream.ts';
 import {renderLabConfig} from '../../source/lab/lab-config.ts';
 import {startBalancer} from '../../source/lab/balancer.ts';
-import {sampleSplit} from '../../source/core/monitor/split-sampler.ts';
+import {sampleSplit} from '../../source/adapters/split-sampler.ts';
 import {tempDir} from './harness.ts';
 import type {DriverSetup} from './weight-driver.ts';
 

@@ -15,7 +15,7 @@ import type {ActionState} from '../../source/core/monitor/snapshot.ts';
 import type {LogSource, StatsSource} from '../../source/core/types.ts';
 import type {Roles} from '../../source/domain/upstream.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
-import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
+import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 
 export interface DriverSetup {
 	configPath: string;

@@ -11,7 +11,7 @@ import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
 import type {EngineRole, LogSink, LogSource, StatsSource} from '../../source/core/types.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
-import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
+import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 import {settle} from './wait.ts';
 
 // A small in-process deployment for screen tests: two tiny engines, the lab balancer over a

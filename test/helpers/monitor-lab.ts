@@ -11,7 +11,7 @@ import {startLab, type Lab, type LabOptions} from '../../source/lab/lab.ts';
 import {MAX_SEED, parseSeed} from '../../source/domain/seeded-random.ts';
 import {alive} from './processes.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
-import {httpSplitSampler} from '../../source/core/monitor/split-sampler.ts';
+import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 import {waitUntil} from './wait.ts';
 
 // A real lab (two engine processes, the node balancer, the load generator) watched by the real

@@ -14,7 +14,7 @@ import {applySplit, type ApplyDeps} from '../../source/core/change/apply-weights
 import {createAuditLog} from '../../source/adapters/files/audit-file.ts';
 import {changeFiles} from '../../source/adapters/files/deployment-state.ts';
 import {writeInPlace} from '../../source/adapters/files/in-place-write.ts';
-import {sampleSplit, verifySplit} from '../../source/core/monitor/split-sampler.ts';
+import {sampleSplit, verifySplit} from '../../source/adapters/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../../source/core/types.ts';
 import {findNginx} from '../../source/adapters/nginx-local.ts';
 import {waitUntil} from '../helpers/wait.ts';

@@ -5,7 +5,7 @@ import {findNginx} from '../../source/adapters/nginx-local.ts';
 import {startLab} from '../../source/lab/lab.ts';
 import {findUpstream, readSplit, renderSplit} from '../../source/domain/upstream.ts';
 import {alive} from '../helpers/processes.ts';
-import {verifySplit} from '../../source/core/monitor/split-sampler.ts';
+import {verifySplit} from '../../source/adapters/split-sampler.ts';
 
 
 test('startLab with real nginx on the guide config: the split is verified by version, a reload moves it, stop leaves no process', async () => {
