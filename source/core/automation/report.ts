@@ -2,8 +2,6 @@
 // rollout, from the audit log and the console's own history, in a form to paste into a
 // ticket or a post-mortem.
 
-import {readFile, writeFile, mkdir} from 'node:fs/promises';
-import {dirname} from 'node:path';
 import type {AuditEntry} from '../change/audit.ts';
 import type {Snapshot} from '../monitor/snapshot.ts';
 import type {SeriesPoint} from '../monitor/engine-poller.ts';
@@ -30,15 +28,6 @@ export interface ReportInput {
 	now?: number;
 }
 
-export interface WriteReportOptions {
-	auditPath: string;
-	verdictHistory: readonly VerdictPoint[];
-	snapshot: Snapshot;
-	/** Where the Markdown goes. */
-	path: string;
-	now?: number;
-}
-
 const OVERALLS: Overall[] = ['READY TO PROMOTE', 'SOAKING', 'HOLD', 'ROLL BACK', 'INCONCLUSIVE', 'ROLLED BACK'];
 
 /** Text from logs and files is hostile: one line, no control characters, no table breaks, no HTML. */
@@ -58,14 +47,8 @@ export function mdCell(text: unknown, max = 160): string {
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const num = (value: number | null, digits = 1) => (value === null || !Number.isFinite(value) ? '-' : String(Number(value.toFixed(digits))));
 
-export async function readAudit(path: string): Promise<{entries: AuditEntry[]; unreadable: number; problem: string | null}> {
-	let text: string;
-	try {
-		text = await readFile(path, 'utf8');
-	} catch (error) {
-		const code = (error as NodeJS.ErrnoException).code;
-		return {entries: [], unreadable: 0, problem: code === 'ENOENT' ? `no audit log at ${path}: no weight change was made with it` : `audit log ${path} not readable: ${(error as Error).message}`};
-	}
+/** The audit log's lines as entries; lines that are not entries are counted, not thrown. */
+export function parseAudit(text: string): {entries: AuditEntry[]; unreadable: number} {
 	const entries: AuditEntry[] = [];
 	let unreadable = 0;
 	for (const line of text.split('\n')) {
@@ -78,7 +61,7 @@ export async function readAudit(path: string): Promise<{entries: AuditEntry[]; u
 			unreadable++;
 		}
 	}
-	return {entries, unreadable, problem: null};
+	return {entries, unreadable};
 }
 
 function timeline(input: ReportInput): string[] {
@@ -177,22 +160,4 @@ export function renderReport(input: ReportInput): string {
 		...patterns(snapshot),
 	];
 	return lines.join('\n');
-}
-
-/** Reads the audit log, renders the report and writes it; resolves with the Markdown written. */
-export async function writeReport(options: WriteReportOptions): Promise<string> {
-	const audit = await readAudit(options.auditPath);
-	const markdown = renderReport({
-		audit: audit.entries,
-		unreadable: audit.unreadable,
-		auditProblem: audit.problem,
-		auditPath: options.auditPath,
-		verdictHistory: options.verdictHistory,
-		snapshot: options.snapshot,
-		now: options.now,
-	});
-	await mkdir(dirname(options.path), {recursive: true});
-	const text = markdown.endsWith('\n') ? markdown : `${markdown}\n`;
-	await writeFile(options.path, text);
-	return text;
 }
