@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs';
 
-// What the console writes once a second to CANARY_CONSOLE_STATS_FILE (source/ui/run-screen.tsx gathers them, source/adapters/files/stats-file.ts writes them).
+// What the console writes once a second to CANARY_CONSOLE_STATS_FILE (source/ui/run-screen.tsx gathers them, source/adapters/files/screen-files.ts writes them).
 
 export interface ConsoleStats {
 	at: number;

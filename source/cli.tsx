@@ -2,9 +2,7 @@ import meow from 'meow';
 import {buildConfig, ConfigError, configFromEnv, readConfigFile, type Config} from './config.ts';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {logsDir, realPathOf, resolveState} from './adapters/files/state-dir.ts';
-import {saveEvents} from './adapters/files/log-save.ts';
-import {statsFile} from './adapters/files/stats-file.ts';
+import {realPathOf, resolveState} from './adapters/files/state-dir.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
 import type {LabFlags, Runtime, RuntimeOptions} from './runtime.ts';
 
@@ -242,7 +240,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		const {registerInkPatches} = await import('./ui/ink-patches.ts');
 		registerInkPatches();
 	}
-	const [{runScreen}, {Automation}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation/automation.ts')]);
+	const [{runScreen}, {Automation}, {screenFiles}] = await Promise.all([import('./ui/run-screen.tsx'), import('./core/automation/automation.ts'), import('./adapters/files/screen-files.ts')]);
 	// The lab's processes start once the first frame is on screen: on a 2-core machine
 	// they would otherwise compete with Ink's first render for the CPU.
 	let drawn: () => void = () => {};
@@ -260,8 +258,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		ready: runtime.ready,
 		onFirstFrame: drawn,
 		onStart: () => automation.start(),
-		saveLogs: (events) => saveEvents(events, logsDir(monitor.actions.stateDir)),
-		stats: process.env.CANARY_CONSOLE_STATS_FILE ? statsFile(process.env.CANARY_CONSOLE_STATS_FILE) : undefined,
+		...screenFiles(monitor.actions.stateDir),
 		shutdown: async () => {
 			await automation.stop();
 			if (cli.flags.report) await writeReportFile(monitor, automation.history).catch((error: Error) => process.stderr.write(`report: ${error.message}\n`));

@@ -1,4 +1,4 @@
-import type {Clock, EngineRole, HttpProbe, LifecycleSource, LogSource, ProxyControl, RuntimeInfo, StatsSource} from '../types.ts';
+import type {Clock, EngineRole} from '../types.ts';
 import {ENGINE_ROLES, systemClock} from '../types.ts';
 import type {Config} from '../../config.ts';
 import {EnginePoller} from './engine-poller.ts';
@@ -17,34 +17,13 @@ import {WeightActions} from '../change/weight-actions.ts';
 import {setMaxListeners} from 'node:events';
 import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
-import type {OpenState} from '../change/ports.ts';
-import type {SplitSampler} from './split-sample.ts';
+import type {MonitorDeps} from './monitor-deps.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
 // this same object.
 
-export interface MonitorDeps {
-	config: Config;
-	http: HttpProbe;
-	logs: LogSource;
-	stats: StatsSource;
-	proxy: ProxyControl;
-	runtime: RuntimeInfo;
-	clock?: Clock;
-	/** Extra X-Upstream addresses (container IPs) that belong to each engine. */
-	aliases?: Record<string, EngineRole>;
-	/** The deployment's containers for the services strip (Docker only). */
-	services?: () => Promise<ServiceView[]>;
-	/** false when an Automation records the verdicts (it owns the analysis clock then). */
-	analysisTimer?: boolean;
-	/** Exits, OOM kills and starts of the engines (Docker events, the lab's supervisor). */
-	lifecycle?: LifecycleSource;
-	/** The deployment's state directory: lock, backups, audit log (adapters/files on disk). */
-	openState: OpenState;
-	/** Samples the split through the balancer (adapters/split-sampler.ts: HTTP). */
-	splitSampler: SplitSampler;
-}
+export type {MonitorDeps} from './monitor-deps.ts';
 
 const SERVICES_INTERVAL_MS = 5000;
 
