@@ -20,7 +20,7 @@ export interface DockerProxyOptions {
 	timeoutMs?: number;
 }
 
-// The host file is written in place (same inode), crash-safe: see core/in-place-write.ts.
+// The host file is written in place (same inode), crash-safe: see adapters/files/in-place-write.ts.
 export {writeInPlace};
 
 export interface BindMount {
