@@ -7,10 +7,10 @@ import {isIP} from 'node:net';
 import {Pool, request} from 'undici';
 import type {Roles} from '../domain/upstream.ts';
 import {wilsonInterval} from '../domain/proportions.ts';
-import {explainSplit, splitMatches, X_UPSTREAM_LINE} from '../core/monitor/split-verify.ts';
-import type {Role, SampleMethod, SampleOptions, SplitSample, SplitSampler, VerifyOptions, VerifyResult} from '../core/monitor/split-sample.ts';
+import {explainSplit, splitMatches, X_UPSTREAM_LINE} from '../core/change/split-verify.ts';
+import type {Role, SampleMethod, SampleOptions, SplitSample, SplitSampler, VerifyOptions, VerifyResult} from '../core/change/split-sample.ts';
 
-export type {Role, SampleMethod, SampleOptions, SplitSample, VerifyOptions, VerifyResult} from '../core/monitor/split-sample.ts';
+export type {Role, SampleMethod, SampleOptions, SplitSample, VerifyOptions, VerifyResult} from '../core/change/split-sample.ts';
 
 type Answer = Role | 'unknown' | {error: string};
 

@@ -5,7 +5,7 @@ import type {ProxyControl} from '../types.ts';
 import type {AuditLog, AuditOutcome} from './audit.ts';
 import type {ChangeFiles} from './ports.ts';
 import type {Roles, Split} from '../../domain/upstream.ts';
-import type {SplitSample, VerifyResult} from '../monitor/split-sample.ts';
+import type {SplitSample, VerifyResult} from './split-sample.ts';
 
 export type StepId = 'lock' | 'read' | 'render' | 'check-seen' | 'audit' | 'backup' | 'write' | 'read-back' | 'validate' | 'reload' | 'confirm-seen' | 'verify' | 'restore' | 'restart';
 

@@ -6,7 +6,7 @@
 
 import type {ProxyControl} from '../types.ts';
 import {auditEntry, summarizeSample, type AuditAction, type AuditOutcome} from './audit.ts';
-import type {SplitSample} from '../monitor/split-sample.ts';
+import type {SplitSample} from './split-sample.ts';
 import {findUpstream, formatSplit, readSplit, renderSplit, type Split} from '../../domain/upstream.ts';
 import {changedLines} from '../../domain/weight-plan.ts';
 import {oneLine, resultOf, stepper, type ApplyDeps, type ApplyOutcome, type ApplyResult, type ApplyStatus, type ApplyStep} from './apply-steps.ts';

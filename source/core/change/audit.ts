@@ -2,7 +2,7 @@
 // 3 a.m. can be traced to a person, a verification and the numbers that justified it.
 
 import {hostname, userInfo} from 'node:os';
-import type {SplitSample} from '../monitor/split-sample.ts';
+import type {SplitSample} from './split-sample.ts';
 
 export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote';
 /** 'started' is written before anything is touched, so an interrupted attempt leaves a trace. */

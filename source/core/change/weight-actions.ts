@@ -6,8 +6,8 @@ import {formatSplit, renderSplit, upstreamDiff, type Split} from '../../domain/u
 import {applySplit, planChange, type ApplyResult, type ApplyStep} from './apply-weights.ts';
 import {restartProxy} from './restart-proxy.ts';
 import type {AuditLog} from './audit.ts';
-import type {SplitSample, VerifyResult} from '../monitor/split-sample.ts';
-import {splitMatches} from '../monitor/split-verify.ts';
+import type {SplitSample, VerifyResult} from './split-sample.ts';
+import {splitMatches} from './split-verify.ts';
 import type {ChangeFiles, OpenState} from './ports.ts';
 
 // The one flow every weight change follows (lazydocker's confirm -> busy -> result):

@@ -5,7 +5,7 @@ import type {Clock, EngineRole, HttpProbe, LifecycleSource, LogSource, ProxyCont
 import type {Config} from '../../config.ts';
 import type {OpenState} from '../change/ports.ts';
 import type {ServiceView} from './snapshot.ts';
-import type {SplitSampler} from './split-sample.ts';
+import type {SplitSampler} from '../change/split-sample.ts';
 
 export interface MonitorDeps {
 	config: Config;

@@ -1,10 +1,10 @@
 import type {EngineView, Snapshot} from './snapshot.ts';
-import type {SplitSample} from './split-sample.ts';
+import type {SplitSample} from '../change/split-sample.ts';
 import type {CheckRow, Verdict} from '../../domain/figures.ts';
 import type {PatternRow} from '../../domain/error-diff.ts';
 import {formatSplit} from '../../domain/upstream.ts';
 import {sanitizeForTerminal} from '../../domain/sanitize.ts';
-import {attributionFix} from './split-verify.ts';
+import {attributionFix} from '../change/split-verify.ts';
 
 // The snapshot as plain text (`status`) and as JSON (`status --json`): the same numbers
 // the screen shows, without the screen. Both round the same way, so a script reading the

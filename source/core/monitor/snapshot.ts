@@ -2,7 +2,7 @@ import type {EngineRole, ResourceReading, RuntimeInfo} from '../types.ts';
 import type {HealthReading, Verdict, WindowFigures} from '../../domain/figures.ts';
 import type {Split} from '../../domain/upstream.ts';
 import type {ProbeStatus, SeriesPoint} from './engine-poller.ts';
-import type {SplitSample} from './split-sample.ts';
+import type {SplitSample} from '../change/split-sample.ts';
 import type {StreamState} from './log-store.ts';
 import type {LogView} from './log-view.ts';
 import type {PatternRow} from '../../domain/error-diff.ts';

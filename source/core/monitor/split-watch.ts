@@ -1,7 +1,7 @@
 import type {EngineRole} from '../types.ts';
 import type {Config} from '../../config.ts';
 import type {Split} from '../../domain/upstream.ts';
-import type {SplitSample, SplitSampler, VerifyResult} from './split-sample.ts';
+import type {SplitSample, SplitSampler, VerifyResult} from '../change/split-sample.ts';
 
 // The split the balancer really serves: sampled at start, on `s`, and after every change
 // (then until it matches the new weights, or the timeout).
