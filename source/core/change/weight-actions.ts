@@ -1,6 +1,6 @@
 import type {ProxyControl} from '../types.ts';
 import type {Config} from '../../config.ts';
-import type {ActionKind, ActionState, Notice, StepView} from '../monitor/snapshot.ts';
+import type {ActionKind, ActionState, Notice, StepView} from './action-state.ts';
 import type {Verdict} from '../../domain/figures.ts';
 import {formatSplit, renderSplit, upstreamDiff, type Split} from '../../domain/upstream.ts';
 import {applySplit, planChange, type ApplyResult, type ApplyStep} from './apply-weights.ts';

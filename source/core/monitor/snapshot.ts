@@ -7,6 +7,9 @@ import type {StreamState} from './log-store.ts';
 import type {LogView} from './log-view.ts';
 import type {PatternRow} from '../../domain/error-diff.ts';
 import type {LifecycleWindow} from '../../domain/lifecycle.ts';
+import type {ActionState, Notice} from '../change/action-state.ts';
+
+export type {ActionKind, ActionState, Notice, StepView} from '../change/action-state.ts';
 
 // What the screen, `status --json` and the report read: plain data, replaced (never
 // mutated) at most maxFps times a second.
@@ -28,27 +31,6 @@ export interface EngineView {
 	 * ("OOM killed", "crash loop", "restarting"): never "healthy" for an engine that keeps dying.
 	 */
 	condition: string;
-}
-
-export type ActionKind = 'promote' | 'rollback' | 'set' | 'undo';
-
-export interface StepView {
-	name: string;
-	state: 'running' | 'done' | 'failed' | 'skipped';
-	message: string;
-}
-
-export type ActionState =
-	| {phase: 'idle'}
-	| {phase: 'confirm'; kind: ActionKind; from: Split; to: Split; diff: string[]; automatic: boolean}
-	| {phase: 'applying'; kind: ActionKind; from: Split; to: Split; steps: StepView[]}
-	| {phase: 'done'; kind: ActionKind; from: Split; to: Split; steps: StepView[]; outcome: string; message: string; restartOffered: boolean; diff?: string[]}
-	| {phase: 'confirm-restart'; message: string};
-
-export interface Notice {
-	at: number;
-	level: 'info' | 'warn' | 'error';
-	text: string;
 }
 
 /** One container of the deployment, for the services strip. */
