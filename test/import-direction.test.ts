@@ -80,6 +80,26 @@ test('every import of source/ points the way the Layout allows', () => {
 	assert.deepEqual(wrongArrows(all), []);
 });
 
+/** Inside core/: automation drives the Monitor, the Monitor runs the weight flow, all use the ports in core/types.ts. */
+const CORE_MAY_IMPORT: Record<string, readonly string[]> = {
+	automation: ['monitor', 'change', 'types.ts'],
+	monitor: ['change', 'types.ts'],
+	change: ['types.ts'],
+	'types.ts': [],
+};
+
+test('inside core/ the arrows run automation -> monitor -> change -> types.ts', () => {
+	const core = join(SOURCE, 'core');
+	const wrong = sourceFiles(core).flatMap((file) =>
+		specifiers(readFileSync(file, 'utf8'))
+			.filter((spec) => spec.startsWith('.'))
+			.map((spec) => ({from: relative(core, file).split('/')[0], to: relative(core, resolve(dirname(file), spec)).split('/')[0], file: relative(SOURCE, file), spec}))
+			.filter((arrow) => !arrow.to.startsWith('..') && arrow.from !== arrow.to && !(CORE_MAY_IMPORT[arrow.from] ?? []).includes(arrow.to))
+			.map((arrow) => `${arrow.file} imports ${arrow.spec} (${arrow.from} -> ${arrow.to})`),
+	);
+	assert.deepEqual(wrong, []);
+});
+
 test('a back-arrow is caught: domain/ reaching out, core/ reaching for adapters/ or ui/', () => {
 	const back: Arrow[] = [
 		{from: 'domain', to: 'core', file: 'domain/x.ts', spec: '../core/types.ts'},
