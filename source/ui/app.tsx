@@ -1,7 +1,7 @@
 import type React from 'react';
 import {useMemo, useRef, useState, useSyncExternalStore} from 'react';
 import {Box, Text} from 'ink';
-import type {Monitor} from '../core/monitor/monitor.ts';
+import type {ScreenMonitor} from '../core/monitor/screen-port.ts';
 import type {Snapshot} from '../core/monitor/snapshot.ts';
 import {lookup, type Command} from '../keymap.ts';
 import {initialViewState, viewReducer, type ViewAction, type ViewState} from '../state/view-state.ts';
@@ -30,7 +30,7 @@ export interface Size {
 }
 
 export interface AppProps {
-	monitor: Monitor;
+	monitor: ScreenMonitor;
 	size: {get(): Size; subscribe(listener: () => void): () => void};
 	colour: boolean;
 	onQuit: () => void;

@@ -1,6 +1,6 @@
 
 import {render} from 'ink';
-import type {Monitor} from '../core/monitor/monitor.ts';
+import type {ScreenMonitor} from '../core/monitor/screen-port.ts';
 import {App, type Size} from './app.tsx';
 import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
@@ -10,7 +10,7 @@ import {installOutputCache} from './ink-output-cache.ts';
 // and the terminal restored on every way out (q, Ctrl-C, SIGTERM, SIGHUP, a crash).
 
 export interface ScreenOptions {
-	monitor: Monitor;
+	monitor: ScreenMonitor;
 	colour: boolean;
 	maxFps: number;
 	/** Stops everything behind the monitor (the lab, Docker streams). */
@@ -33,7 +33,7 @@ export interface ScreenOptions {
  * For measurements (npm run bench): what the console received, dropped and drew, and its
  * memory, once a second, to `sink` (the CLI writes them to CANARY_CONSOLE_STATS_FILE).
  */
-function writeStats(monitor: Monitor, writer: FrameWriter, sink: ((stats: object) => void) | undefined): () => void {
+function writeStats(monitor: ScreenMonitor, writer: FrameWriter, sink: ((stats: object) => void) | undefined): () => void {
 	if (!sink) return () => {};
 	let publishes = 0;
 	const unsubscribe = monitor.subscribe(() => publishes++);

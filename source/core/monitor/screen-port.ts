@@ -1,0 +1,14 @@
+// The Monitor as the screen sees it: snapshots to read, the weight flow to drive, start and
+// stop. The UI takes this type, never the Monitor class; a real Monitor fits it.
+
+import type {WeightActions} from '../change/weight-actions.ts';
+import type {Monitor} from './monitor.ts';
+
+export type ScreenActions = Pick<
+	WeightActions,
+	'busy' | 'state' | 'stateDir' | 'audit' | 'request' | 'confirm' | 'cancel' | 'requestRestart' | 'confirmRestart' | 'settle'
+>;
+
+export interface ScreenMonitor extends Pick<Monitor, 'config' | 'getSnapshot' | 'subscribe' | 'resample' | 'start' | 'stop'> {
+	readonly actions: ScreenActions;
+}
