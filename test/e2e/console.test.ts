@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import {execFile, spawn} from 'node:child_process';
 import {promisify} from 'node:util';
 import {copyFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
-import {createServer} from 'node:net';
 import {hostname, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
 import {lockPathFor} from '../../source/core/lock.ts';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
-import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
+import {cli, DOCKER_CLI, engineCommand, ensureNetwork, freePort, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, runConsole, startEngine, waitFor, type Run} from './docker-harness.ts';
 
 const {engineScript} = requireEngine();
 const runFile = promisify(execFile);
@@ -25,44 +24,8 @@ let conf = '';
 let auditPath = '';
 let configFile = '';
 
-interface Run {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-	ms: number;
-	json: Record<string, any>;
-}
-
 /** `node --import tsx source/cli.tsx <args> --config FILE --json`, with this process's DOCKER_HOST. */
-function console_(args: string[], timeoutMs = 40_000): Promise<Run> {
-	const began = performance.now();
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'source/cli.tsx', ...args, '--config', configFile, '--json'], {
-			cwd: ROOT,
-			env: {...process.env, NO_COLOR: '1'},
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`canary-console ${args.join(' ')} still running after ${timeoutMs} ms; stderr: ${stderr}`));
-		}, timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			let json: Record<string, any> = {};
-			try {
-				json = JSON.parse(stdout) as Record<string, any>;
-			} catch {
-				return reject(new Error(`canary-console ${args.join(' ')} (exit ${code}) printed no JSON: ${stdout}\nstderr: ${stderr}`));
-			}
-			resolve({code, stdout, stderr, ms: performance.now() - began, json});
-		});
-	});
-}
+const console_ = (args: string[], timeoutMs = 40_000): Promise<Run> => runConsole(configFile, args, timeoutMs);
 
 /** What nginx-canary sees (trimmed, as cli() trims). */
 const seenInContainer = () => cli(['exec', NGINX, 'cat', CONTAINER_PATH]);
@@ -76,17 +39,6 @@ async function outcomesSince(from: number) {
 	return (await auditLines()).slice(from).filter((line) => line.outcome !== 'started');
 }
 const describe = (run: Run) => `exit ${run.code} in ${Math.round(run.ms)} ms: ${run.stdout.slice(0, 3000)}\nstderr: ${run.stderr.slice(0, 2000)}`;
-
-/** A free loopback port, so nginx-canary keeps its host port across a restart like the real 8080. */
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer().listen(0, '127.0.0.1', () => {
-			const {port} = server.address() as {port: number};
-			server.close(() => resolve(port));
-		});
-		server.on('error', reject);
-	});
-}
 
 before(async () => {
 	dir = await mkdtemp(join(tmpdir(), 'canary-console-e2e-'));
