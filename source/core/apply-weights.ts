@@ -32,7 +32,16 @@ export interface ApplyDeps {
 	allowNoAudit?: boolean;
 	now(): number;
 	lock?: LockOptions;
+	/** Waits between nginx -t attempts while a server's name does not resolve; default a timer. */
+	sleep?: (ms: number) => Promise<void>;
 }
+
+// nginx resolves every server of an upstream, `down` ones too, whenever it loads a config, and
+// Docker's DNS has no name for a container while it is stopped or being restarted: during a
+// crash loop nginx -t fails for a moment at a time. Tried again for up to 10 s before failing.
+const HOST_NOT_FOUND = /host not found in upstream "([^"]+)"/;
+const RESOLVE_RETRY_MS = 250;
+const RESOLVE_ATTEMPTS = 40;
 
 export interface ApplyRequest {
 	action: AuditAction;
@@ -185,9 +194,17 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 		s.done('read-back', 'the proxy sees the new file');
 
 		s.run('validate', 'nginx -t');
-		const checked = await proxy.validate();
+		let checked = await proxy.validate();
+		const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+		for (let attempt = 1; !checked.ok && HOST_NOT_FOUND.test(checked.output) && attempt < RESOLVE_ATTEMPTS; attempt++) {
+			s.run('validate', `nginx -t: ${HOST_NOT_FOUND.exec(checked.output)![1]} does not resolve (its container stopped or restarting?), trying again`);
+			await sleep(RESOLVE_RETRY_MS);
+			checked = await proxy.validate();
+		}
 		if (!checked.ok) {
-			const message = `nginx -t rejected the new config: ${oneLine(checked.output)}; not reloaded.`;
+			const host = HOST_NOT_FOUND.exec(checked.output)?.[1];
+			const hint = host ? ` nginx resolves every server of the upstream, down ones too, and ${host.replace(/:\d+$/, '')} did not resolve for ${(RESOLVE_ATTEMPTS * RESOLVE_RETRY_MS) / 1000} s: Docker gives a stopped or restarting container no name, so no change passes nginx -t until it runs again.` : '';
+			const message = `nginx -t rejected the new config: ${oneLine(checked.output)}; not reloaded.${hint}`;
 			s.fail('validate', message);
 			return await end('failed', 'validate-failed', message + (await restore()));
 		}
