@@ -100,17 +100,20 @@ test('a change runs every step in order, writes in place and is verified', async
 	}
 });
 
-test('nginx -t failing only because a server does not resolve (its container restarting) is tried again, then the change goes on', async () => {
+test('nginx -t and reload failing only because a server does not resolve (its container restarting) are tried again, then the change goes on', async () => {
 	const notFound: CommandResult = {ok: false, exitCode: 1, output: 'nginx: [emerg] host not found in upstream "engine-canary:8080" in /etc/nginx/conf.d/default.conf:8\nnginx: configuration file /etc/nginx/nginx.conf test failed'};
+	// nginx -s reload reads the config too: it meets the same moment and is tried again as well.
 	let failures = 2;
-	const t = await setup({validate: () => (failures-- > 0 ? notFound : ok)});
+	let reloadFailures = 1;
+	const t = await setup({validate: () => (failures-- > 0 ? notFound : ok), reload: () => (reloadFailures-- > 0 ? notFound : ok)});
 	const waits: number[] = [];
 	try {
 		const result = await applySplit({...t.deps, sleep: async (ms) => void waits.push(ms)}, {action: 'rollback', to: {stable: 100, canary: 0}});
 		assert.equal(result.outcome, 'verified', result.message);
-		assert.deepEqual(t.calls, ['write', 'validate', 'validate', 'validate', 'reload']);
-		assert.deepEqual(waits, [250, 250]);
+		assert.deepEqual(t.calls, ['write', 'validate', 'validate', 'validate', 'reload', 'reload']);
+		assert.deepEqual(waits, [250, 250, 250]);
 		assert.equal(result.steps.find((s) => s.name === 'validate')?.state, 'done');
+		assert.equal(result.steps.find((s) => s.name === 'reload')?.state, 'done');
 	} finally {
 		await t.cleanup();
 	}

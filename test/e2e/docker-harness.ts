@@ -95,8 +95,30 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** GET through a fresh connection; resolves with status and headers, rejects when nothing answers. */
 export async function get(port: number, path: string, userAgent: string): Promise<{status: number; headers: Headers; body: string}> {
-	const response = await fetch(`http://127.0.0.1:${port}${path}`, {headers: {'user-agent': userAgent, connection: 'close'}, signal: AbortSignal.timeout(3000)});
-	return {status: response.status, headers: response.headers, body: await response.text()};
+	// A timer of our own, not AbortSignal.timeout: that one is unref'd, and a request docker-proxy
+	// accepted for a container not yet listening can leave the test runner with nothing keeping the
+	// event loop alive ("Promise resolution is still pending but the event loop has already resolved").
+	const controller = new AbortController();
+	const timer = setTimeout(() => controller.abort(new Error(`GET ${path} on port ${port}: no answer in 3 s`)), 3000);
+	try {
+		const response = await fetch(`http://127.0.0.1:${port}${path}`, {headers: {'user-agent': userAgent, connection: 'close'}, signal: controller.signal});
+		return {status: response.status, headers: response.headers, body: await response.text()};
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** POST /__lab/faults on an engine's port: the faults it runs with from now on (until it restarts). */
+export async function setLabFaults(port: number, faults: Record<string, unknown>): Promise<void> {
+	const controller = new AbortController();
+	const timer = setTimeout(() => controller.abort(new Error(`POST /__lab/faults on port ${port}: no answer in 5 s`)), 5000);
+	try {
+		const response = await fetch(`http://127.0.0.1:${port}/__lab/faults`, {method: 'POST', body: JSON.stringify(faults), signal: controller.signal});
+		const text = await response.text();
+		if (response.status !== 200) throw new Error(`POST /__lab/faults on port ${port}: ${response.status} ${text}`);
+	} finally {
+		clearTimeout(timer);
+	}
 }
 
 export interface Recorded {

@@ -12,7 +12,7 @@ import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
-import {cli, ensureNetwork, freePort, get, NAMES, NETWORK, NGINX_IMAGE, requireEngine, ROOT, runConsole, startEngine, waitFor, type Run} from './docker-harness.ts';
+import {cli, ensureNetwork, freePort, get, NAMES, NETWORK, NGINX_IMAGE, requireEngine, ROOT, runConsole, setLabFaults, startEngine, waitFor, type Run} from './docker-harness.ts';
 
 requireEngine();
 const NGINX = 'nginx-canary';
@@ -88,8 +88,7 @@ async function gate(): Promise<{run: Run; windows: GateWindow[]; rollback: Recor
 async function rollsBack(name: string, check: string, faults: Record<string, unknown>, setFaultsAtRuntime = false): Promise<void> {
 	await healthyAt9010();
 	if (setFaultsAtRuntime) {
-		const response = await fetch(`http://127.0.0.1:${ports.canary}/__lab/faults`, {method: 'POST', body: JSON.stringify(faults), signal: AbortSignal.timeout(5000)});
-		assert.equal(response.status, 200, await response.text());
+		await setLabFaults(ports.canary, faults);
 	} else await deployCanary(faults);
 	const auditFrom = (await auditLines()).length;
 	const {run, windows, rollback} = await gate();
@@ -160,8 +159,8 @@ test('flapping health (200 and 503 every second): ROLL BACK on health, rolled ba
 	await rollsBack('flapping health', 'health', {healthFlapSec: 1}, true);
 });
 
-test('a crash loop (the process exits 1.5 s after each start, Docker restarts it): ROLL BACK on restarts, rolled back, VERIFIED', async () => {
-	await rollsBack('crash loop', 'restarts', {crashLoop: {afterMs: 1500, exitCode: 1}});
+test('a crash loop (the process exits 0.5 s after each start, Docker restarts it): ROLL BACK on restarts, rolled back, VERIFIED', async () => {
+	await rollsBack('crash loop', 'restarts', {crashLoop: {afterMs: 500, exitCode: 1}});
 });
 
 test('OOM kills (memory grows to the 256 MB --memory limit after each start): ROLL BACK on memory, rolled back, VERIFIED', async () => {
@@ -174,8 +173,7 @@ test('nginx failing over (the canary cuts its requests off, healthy on its own p
 
 test('an automatic rollback nginx cannot apply (master stopped), the canary still answering: NOT VERIFIED', async () => {
 	await healthyAt9010();
-	const response = await fetch(`http://127.0.0.1:${ports.canary}/__lab/faults`, {method: 'POST', body: JSON.stringify({errorRate: 0.5}), signal: AbortSignal.timeout(5000)});
-	assert.equal(response.status, 200);
+	await setLabFaults(ports.canary, {errorRate: 0.5});
 	const auditFrom = (await auditLines()).length;
 	// The master holds the reload signal while stopped; its workers keep serving 90/10.
 	const pid = Number(await cli(['inspect', '-f', '{{.State.Pid}}', NGINX]));
@@ -201,4 +199,23 @@ test('an automatic rollback nginx cannot apply (master stopped), the canary stil
 		for (let i = 0; i < 20; i++) if ((JSON.parse((await get(ports.nginx, '/healthz', 'e2e-judgement')).body) as {version: string}).version !== '1.1.0') return false;
 		return true;
 	}, 15_000);
+});
+
+test('weights 50/50 while nginx cannot reload (master stopped): traffic did not move, NOT VERIFIED, exit 2', async () => {
+	await healthyAt9010();
+	const auditFrom = (await auditLines()).length;
+	const pid = Number(await cli(['inspect', '-f', '{{.State.Pid}}', NGINX]));
+	process.kill(pid, 'SIGSTOP');
+	let run: Run;
+	try {
+		run = await runConsole(configFile, ['weights', '50/50', '--yes']);
+	} finally {
+		process.kill(pid, 'SIGCONT');
+	}
+	assert.equal(run.code, 2, describeRun(run));
+	assert.equal(run.json.outcome, 'not-verified');
+	assert.equal(run.json.sample.method, 'version');
+	assert.match(run.json.message, /NOT VERIFIED 50\/50: observed \S+, canary \S+ % \(99 %\) excludes 50 %/, run.json.message);
+	const audited = (await auditLines()).slice(auditFrom).filter((l) => l.outcome !== 'started');
+	assert.deepEqual(audited.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '90/10', '50/50', 'not-verified']]);
 });
