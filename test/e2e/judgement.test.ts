@@ -12,6 +12,7 @@ import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
+import {requireTmux, Tmux} from '../helpers/tmux.ts';
 import {cli, ensureNetwork, freePort, get, NAMES, NETWORK, NGINX_IMAGE, requireEngine, ROOT, runConsole, setLabFaults, startEngine, waitFor, type Run} from './docker-harness.ts';
 
 requireEngine();
@@ -218,4 +219,28 @@ test('weights 50/50 while nginx cannot reload (master stopped): traffic did not 
 	assert.match(run.json.message, /NOT VERIFIED 50\/50: observed \S+, canary \S+ % \(99 %\) excludes 50 %/, run.json.message);
 	const audited = (await auditLines()).slice(auditFrom).filter((l) => l.outcome !== 'started');
 	assert.deepEqual(audited.map((l) => [l.action, l.from, l.to, l.outcome]), [['set', '90/10', '50/50', 'not-verified']]);
+});
+
+test('the console with --auto-rollback on screen: a flapping canary is rolled back by itself, VERIFIED, and the console exits 0', async () => {
+	requireTmux();
+	await healthyAt9010();
+	await setLabFaults(ports.canary, {healthFlapSec: 1});
+	const auditFrom = (await auditLines()).length;
+	const tmux = new Tmux(`e2e-auto-${process.pid}`);
+	try {
+		// CI=true makes Ink print only the final frame: the screen needs it unset.
+		tmux.start([process.execPath, '--import', 'tsx', 'source/cli.tsx', '--config', configFile, '--auto-rollback'], {env: {CI: undefined, NO_COLOR: '1'}, cwd: ROOT});
+		const done = await tmux.waitFor((screen) => /(^|[^-])VERIFIED: (auto-)?rollback 90\/10 -> 100\/0/.test(screen) || /NOT-VERIFIED|FAILED|REFUSED/.test(screen), 60_000);
+		assert.match(done, /(^|[^-])VERIFIED: (auto-)?rollback 90\/10 -> 100\/0/, done);
+		assert.match(done, /all \d+ answers from stable \(by version\)/, done);
+		tmux.keys('Escape');
+		tmux.keys('q');
+		await tmux.waitFor((screen) => /CONSOLE-EXIT=0/.test(screen), 15_000);
+	} finally {
+		tmux.kill();
+	}
+	const audited = (await auditLines()).slice(auditFrom).filter((l) => l.outcome !== 'started');
+	assert.deepEqual(audited.map((l) => [l.action, l.from, l.to, l.outcome]), [['auto-rollback', '90/10', '100/0', 'verified']]);
+	assert.match(audited[0]!.reason, /health/);
+	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=100', 'canary down']);
 });
