@@ -4,7 +4,8 @@
 // --memory limit again and again, and one nginx fails over from (it cuts requests off) each reach
 // ROLL BACK, named by the failing check, and `gate --auto-rollback` rolls back to 100/0 and
 // VERIFIES it; with nginx unable to reload, the automatic rollback of a canary that still answers
-// ends NOT VERIFIED. One deployment for all, a load generator through nginx, short windows:
+// and a weights change end NOT VERIFIED; the console on screen with --auto-rollback rolls back by
+// itself and exits 0. One deployment for all, a load generator through nginx, short windows:
 // a verdict every 2 s over a 6 s window, polls every 500 ms.
 import assert from 'node:assert/strict';
 import {spawn, type ChildProcess} from 'node:child_process';
