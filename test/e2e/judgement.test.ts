@@ -4,7 +4,7 @@
 // --memory limit again and again, and one nginx fails over from (it cuts requests off) each reach
 // ROLL BACK, named by the failing check, and `gate --auto-rollback` rolls back to 100/0 and
 // VERIFIES it; with nginx unable to reload, the automatic rollback of a canary that still answers
-// and a weights change end NOT VERIFIED; the console on screen with --auto-rollback rolls back by
+// and a weights change or a promote by the keys end NOT VERIFIED; the console on screen with --auto-rollback rolls back by
 // itself and exits 0. One deployment for all, a load generator through nginx, short windows:
 // a verdict every 2 s over a 6 s window, polls every 500 ms.
 import assert from 'node:assert/strict';
@@ -244,4 +244,31 @@ test('the console with --auto-rollback on screen: a flapping canary is rolled ba
 	assert.deepEqual(audited.map((l) => [l.action, l.from, l.to, l.outcome]), [['auto-rollback', '90/10', '100/0', 'verified']]);
 	assert.match(audited[0]!.reason, /health/);
 	assert.deepEqual(weightsOf(await seenInContainer()), ['stable weight=100', 'canary down']);
+});
+
+test('the keys while nginx cannot reload (master stopped): p then y promotes, NOT VERIFIED on screen with the split it observed, exit 0', async () => {
+	requireTmux();
+	await healthyAt9010();
+	const auditFrom = (await auditLines()).length;
+	const pid = Number(await cli(['inspect', '-f', '{{.State.Pid}}', NGINX]));
+	const tmux = new Tmux(`e2e-keys-stuck-${process.pid}`);
+	process.kill(pid, 'SIGSTOP');
+	try {
+		tmux.start([process.execPath, '--import', 'tsx', 'source/cli.tsx', '--config', configFile], {env: {CI: undefined, NO_COLOR: '1'}, cwd: ROOT});
+		await tmux.waitFor((screen) => /canary-console 90\/10/.test(screen) && /sampled\s+\d+(\.\d)?\/\d+(\.\d)?\s+N=\d+/.test(screen), 30_000);
+		tmux.keys('p');
+		await tmux.waitFor((screen) => screen.includes('confirm: promote 90/10 -> 50/50'));
+		tmux.keys('y');
+		const stuck = await tmux.waitFor((screen) => /(^|[^-])VERIFIED: promote|NOT-VERIFIED: promote|FAILED|REFUSED/.test(screen), 40_000);
+		assert.match(stuck, /NOT-VERIFIED: promote 90\/10 -> 50\/50/, stuck);
+		assert.match(stuck, /NOT VERIFIED 50\/50: observed \S+, canary \S+ % \(99 %\) excludes 50 %/, stuck);
+		tmux.keys('Escape');
+		tmux.keys('q');
+		await tmux.waitFor((screen) => /CONSOLE-EXIT=0/.test(screen), 15_000);
+	} finally {
+		process.kill(pid, 'SIGCONT');
+		tmux.kill();
+	}
+	const audited = (await auditLines()).slice(auditFrom).filter((l) => l.outcome !== 'started');
+	assert.deepEqual(audited.map((l) => [l.action, l.from, l.to, l.outcome]), [['promote', '90/10', '50/50', 'not-verified']]);
 });
