@@ -3,10 +3,10 @@
 // crash-loops (its process exits, Docker's restart policy starts it again), one OOM-killed at its
 // --memory limit again and again, and one nginx fails over from (it cuts requests off) each reach
 // ROLL BACK, named by the failing check, and `gate --auto-rollback` rolls back to 100/0 and
-// VERIFIES it; with nginx unable to reload, the automatic rollback of a canary that still answers
-// and a weights change or a promote by the keys end NOT VERIFIED; the console on screen with --auto-rollback rolls back by
-// itself and exits 0. One deployment for all, a load generator through nginx, short windows:
-// a verdict every 2 s over a 6 s window, polls every 500 ms.
+// VERIFIES it; with nginx unable to reload, the automatic rollback of a canary that still
+// answers, a weights change and a promote by the keys end NOT VERIFIED; the console on screen
+// with --auto-rollback rolls back by itself and exits 0. One deployment for all, a load
+// generator through nginx, short windows: a verdict every 2 s over a 6 s window, polls every 500 ms.
 import assert from 'node:assert/strict';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {copyFile, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
