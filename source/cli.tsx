@@ -345,6 +345,8 @@ async function main(): Promise<number> {
 	}
 }
 
-const code = await main().catch((error: Error) => fail(error.stack ?? error.message, 1));
+// A wrong Docker endpoint (DOCKER_HOST, the current context) is the user's to fix: its message
+// says how, and a stack trace would only bury it.
+const code = await main().catch((error: Error) => fail(error.name === 'DockerEndpointError' ? error.message : (error.stack ?? error.message), 1));
 process.exit(code);
 }

@@ -103,6 +103,38 @@ test('a change runs every step in order, writes in place and is verified', async
 	}
 });
 
+test('nginx -t and reload failing only because a server does not resolve (its container restarting) are tried again, then the change goes on', async () => {
+	const notFound: CommandResult = {ok: false, exitCode: 1, output: 'nginx: [emerg] host not found in upstream "engine-canary:8080" in /etc/nginx/conf.d/default.conf:8\nnginx: configuration file /etc/nginx/nginx.conf test failed'};
+	// nginx -s reload reads the config too: it meets the same moment and is tried again as well.
+	let failures = 2;
+	let reloadFailures = 1;
+	const t = await setup({validate: () => (failures-- > 0 ? notFound : ok), reload: () => (reloadFailures-- > 0 ? notFound : ok)});
+	const waits: number[] = [];
+	try {
+		const result = await applySplit({...t.deps, sleep: async (ms) => void waits.push(ms)}, {action: 'rollback', to: {stable: 100, canary: 0}});
+		assert.equal(result.outcome, 'verified', result.message);
+		assert.deepEqual(t.calls, ['write', 'validate', 'validate', 'validate', 'reload', 'reload']);
+		assert.deepEqual(waits, [250, 250, 250]);
+		assert.equal(result.steps.find((s) => s.name === 'validate')?.state, 'done');
+		assert.equal(result.steps.find((s) => s.name === 'reload')?.state, 'done');
+	} finally {
+		await t.cleanup();
+	}
+	// Never resolving: it fails after 10 s of tries, restores the file and says why.
+	const never = await setup({validate: () => notFound});
+	try {
+		const result = await applySplit({...never.deps, sleep: async () => {}}, {action: 'rollback', to: {stable: 100, canary: 0}});
+		assert.equal(result.outcome, 'failed');
+		assert.equal(result.status, 'validate-failed');
+		assert.equal(never.calls.filter((c) => c === 'validate').length, 40);
+		assert.ok(!never.calls.includes('reload'));
+		assert.match(result.message, /host not found in upstream "engine-canary:8080".*engine-canary did not resolve for 10 s: Docker gives a stopped or restarting container no name/);
+		assert.equal(await readFile(never.configPath, 'utf8'), CONFIG, 'the previous file restored');
+	} finally {
+		await never.cleanup();
+	}
+});
+
 test('nginx -t failing restores the previous bytes and never reloads', async () => {
 	const broken = CONFIG.replace('proxy_http_version 1.1;', 'proxy_htp_version 1.1;');
 	const message = 'nginx: [emerg] unknown directive "proxy_htp_version" in /etc/nginx/conf.d/default.conf:12\nnginx: configuration file /etc/nginx/nginx.conf test failed';

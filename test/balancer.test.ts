@@ -50,13 +50,17 @@ function get(agent: http.Agent, port: number, path = '/healthz', method = 'GET',
 	});
 }
 
+/**
+ * Answers per status and answering engine, by what the engine itself says (its id in the body):
+ * the guide's config adds no header that would tell.
+ */
 async function tally(port: number, n: number): Promise<Map<string, number>> {
 	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
 	const counts = new Map<string, number>();
 	try {
 		for (let i = 0; i < n; i++) {
 			const reply = await get(agent, port);
-			const key = `${reply.status} ${reply.upstream}`;
+			const key = `${reply.status} ${reply.status === 200 ? reply.body.split(' ')[0] : 'none'}`;
 			counts.set(key, (counts.get(key) ?? 0) + 1);
 		}
 	} finally {
@@ -65,13 +69,14 @@ async function tally(port: number, n: number): Promise<Map<string, number>> {
 	return counts;
 }
 
-async function lab(split: Split, serverParameters = '') {
+/** The guide's config by default; `upstreamHeader` adds `add_header X-Upstream $upstream_addr always;`. */
+async function lab(split: Split, serverParameters = '', options: {upstreamHeader?: boolean} = {}) {
 	const dir = await mkdtemp(join(tmpdir(), 'balancer-test-'));
 	const stable = await startUpstream('stable');
 	const canary = await startUpstream('canary');
 	const roles = {stable: stable.address, canary: canary.address};
 	const configPath = join(dir, 'default.conf');
-	const text = renderLabConfig({upstream: 'involution_engine', stable: stable.address, canary: canary.address, split, listenPort: 0});
+	const text = renderLabConfig({upstream: 'involution_engine', stable: stable.address, canary: canary.address, split, listenPort: 0, upstreamHeader: options.upstreamHeader});
 	await writeFile(configPath, text.replace(/(weight=\d+);/g, `$1${serverParameters};`));
 	const balancer = await startBalancer({configPath, upstream: 'involution_engine', roles, port: 0});
 	const setSplit = async (next: Split) => {
@@ -94,21 +99,21 @@ test('90/10 over 200 requests is exactly 180/20; reload to 50/50 gives 100/100',
 	const l = await lab({stable: 90, canary: 10});
 	try {
 		const first = await tally(l.balancer.port, 200);
-		assert.deepEqual(Object.fromEntries(first), {[`200 ${l.stable.address}`]: 180, [`200 ${l.canary.address}`]: 20});
+		assert.deepEqual(Object.fromEntries(first), {'200 stable': 180, '200 canary': 20});
 		await l.setSplit({stable: 50, canary: 50});
 		// The file alone changes nothing until reload, as with nginx.
-		assert.equal((await tally(l.balancer.port, 10)).get(`200 ${l.canary.address}`), 1);
+		assert.equal((await tally(l.balancer.port, 10)).get('200 canary'), 1);
 		const reloaded = await l.balancer.reload();
 		assert.ok(reloaded.ok, reloaded.message);
 		const second = await tally(l.balancer.port, 200);
-		assert.deepEqual(Object.fromEntries(second), {[`200 ${l.stable.address}`]: 100, [`200 ${l.canary.address}`]: 100});
+		assert.deepEqual(Object.fromEntries(second), {'200 stable': 100, '200 canary': 100});
 	} finally {
 		await l.close();
 	}
 });
 
 test('responses pass through with X-Upstream and the lab Server header; bodies are forwarded', async () => {
-	const l = await lab({stable: 100, canary: 0});
+	const l = await lab({stable: 100, canary: 0}, '', {upstreamHeader: true});
 	try {
 		const agent = new http.Agent({keepAlive: true});
 		const reply = await get(agent, l.balancer.port, '/v1/positions?x=1', 'POST', '{"bodies":["Sun"]}');
@@ -122,11 +127,44 @@ test('responses pass through with X-Upstream and the lab Server header; bodies a
 	}
 });
 
+test('X-Upstream only when the config asks: none on the guide config, without always only on 2xx/3xx, with always on a 502 too', async () => {
+	const agent = new http.Agent({keepAlive: true});
+	const guide = await lab({stable: 0, canary: 100});
+	try {
+		assert.doesNotMatch(await readFile(guide.configPath, 'utf8'), /add_header/);
+		const reply = await get(agent, guide.balancer.port);
+		assert.deepEqual([reply.status, reply.upstream, reply.body], [200, undefined, 'canary GET /healthz']);
+		await guide.canary.close();
+		const dead = await get(agent, guide.balancer.port);
+		assert.deepEqual([dead.status, dead.upstream], [502, undefined]);
+	} finally {
+		await guide.close().catch(() => undefined);
+	}
+	const plain = await lab({stable: 0, canary: 100});
+	try {
+		const text = await readFile(plain.configPath, 'utf8');
+		await writeFile(plain.configPath, text.replace('proxy_pass', 'add_header X-Upstream "$upstream_addr";\n\t\tproxy_pass'));
+		assert.ok((await plain.balancer.reload()).ok);
+		assert.equal((await get(agent, plain.balancer.port)).upstream, plain.canary.address);
+		await plain.canary.close();
+		const dead = await get(agent, plain.balancer.port);
+		assert.deepEqual([dead.status, dead.upstream], [502, undefined], 'nginx adds a header without always to 2xx and 3xx only');
+		await writeFile(plain.configPath, text.replace('proxy_pass', 'add_header X-Upstream $upstream_addr always;\n\t\tproxy_pass'));
+		assert.ok((await plain.balancer.reload()).ok);
+		assert.deepEqual(await get(agent, plain.balancer.port).then((r) => [r.status, r.upstream]), [502, plain.canary.address]);
+		await writeFile(plain.configPath, text.replace('proxy_pass', 'add_header X-Upstream;\n\t\tproxy_pass'));
+		assert.match((await plain.balancer.reload()).message, /invalid number of arguments in "add_header" directive/);
+	} finally {
+		agent.destroy();
+		await plain.close().catch(() => undefined);
+	}
+});
+
 test('a down server gets nothing', async () => {
 	const l = await lab({stable: 0, canary: 100});
 	try {
 		assert.ok((await readFile(l.configPath, 'utf8')).includes(`server ${l.stable.address} down;`));
-		assert.deepEqual(Object.fromEntries(await tally(l.balancer.port, 50)), {[`200 ${l.canary.address}`]: 50});
+		assert.deepEqual(Object.fromEntries(await tally(l.balancer.port, 50)), {'200 canary': 50});
 	} finally {
 		await l.close();
 	}
@@ -145,7 +183,7 @@ test('a bad file on reload keeps the old config and says why', async () => {
 		assert.equal(reloaded.ok, false);
 		assert.match(reloaded.message, /old configuration kept.*invalid parameter "weight=0"/s);
 		const counts = await tally(l.balancer.port, 100);
-		assert.deepEqual(Object.fromEntries(counts), {[`200 ${l.stable.address}`]: 90, [`200 ${l.canary.address}`]: 10});
+		assert.deepEqual(Object.fromEntries(counts), {'200 stable': 90, '200 canary': 10});
 
 		await writeFile(l.configPath, good.replace('keepalive 64;', 'keepalive 64;\n}'));
 		assert.match((await l.balancer.reload()).message, /unexpected "}"/);
@@ -160,7 +198,7 @@ test('a bad file on reload keeps the old config and says why', async () => {
 });
 
 test('502 with X-Upstream when the chosen upstream is dead', async () => {
-	const l = await lab({stable: 0, canary: 100});
+	const l = await lab({stable: 0, canary: 100}, '', {upstreamHeader: true});
 	try {
 		await l.canary.close();
 		const agent = new http.Agent({keepAlive: true});
@@ -187,12 +225,12 @@ test('max_fails and fail_timeout are read as nginx reads them, with its defaults
 });
 
 test('passive health: a dead canary costs clients nothing, gets no traffic for fail_timeout, and is back after it', async () => {
-	const l = await lab({stable: 50, canary: 50}, ' max_fails=1 fail_timeout=2s');
+	const l = await lab({stable: 50, canary: 50}, ' max_fails=1 fail_timeout=2s', {upstreamHeader: true});
 	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
 	let canary = l.canary;
 	try {
 		const before = await tally(l.balancer.port, 20);
-		assert.equal(before.get(`200 ${l.canary.address}`), 10, 'canary serves its half while up');
+		assert.equal(before.get('200 canary'), 10, 'canary serves its half while up');
 		const port = Number(l.canary.address.split(':')[1]);
 		await l.canary.close();
 		// GETs and POSTs alike: a refused connection was never sent, so nginx passes even a POST on.
@@ -206,7 +244,7 @@ test('passive health: a dead canary costs clients nothing, gets no traffic for f
 		// Back on its port at once, but still out of rotation until fail_timeout has passed.
 		canary = await startUpstream('canary', port);
 		const soon = await tally(l.balancer.port, 10);
-		if (Date.now() - failedAt < 2000) assert.deepEqual(Object.fromEntries(soon), {[`200 ${l.stable.address}`]: 10});
+		if (Date.now() - failedAt < 2000) assert.deepEqual(Object.fromEntries(soon), {'200 stable': 10});
 		let backAt = 0;
 		const deadline = Date.now() + 6000;
 		while (backAt === 0 && Date.now() < deadline) {
@@ -218,7 +256,7 @@ test('passive health: a dead canary costs clients nothing, gets no traffic for f
 		assert.ok(backAt > 0, 'the canary takes traffic again after fail_timeout');
 		assert.ok(backAt - failedAt >= 1900, `back ${backAt - failedAt} ms after its failure, fail_timeout is 2 s`);
 		const after = await tally(l.balancer.port, 20);
-		assert.equal(after.get(`200 ${l.canary.address}`), 10, 'and its full share');
+		assert.equal(after.get('200 canary'), 10, 'and its full share');
 	} finally {
 		agent.destroy();
 		await canary.close().catch(() => undefined);
@@ -227,7 +265,7 @@ test('passive health: a dead canary costs clients nothing, gets no traffic for f
 });
 
 test('passive health: with every server dead the answer is 502, and the next request tries them again', async () => {
-	const l = await lab({stable: 50, canary: 50});
+	const l = await lab({stable: 50, canary: 50}, '', {upstreamHeader: true});
 	const agent = new http.Agent({keepAlive: true, maxSockets: 1});
 	let stable = l.stable;
 	try {
@@ -273,7 +311,7 @@ test('lab proxy control: in-place write, lab nginx -t, reload through the given 
 		assert.ok(result.ok, result.output);
 		assert.deepEqual(reloads, ['hup']);
 		const counts = await tally(l.balancer.port, 20);
-		assert.equal(counts.get(`200 ${l.canary.address}`), 10);
+		assert.equal(counts.get('200 canary'), 10);
 		await proxy.writeHost(rendered.text.replace('weight=50;', 'weight=0;'));
 		const bad = await proxy.validate();
 		assert.deepEqual([bad.ok, bad.exitCode], [false, 1]);

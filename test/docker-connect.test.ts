@@ -5,6 +5,8 @@ import {join} from 'node:path';
 import {test} from 'node:test';
 import {createHash} from 'node:crypto';
 import {mkdir} from 'node:fs/promises';
+import {execFile} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
 import {currentDockerContext, DEFAULT_SOCKET, describeDockerError, dockerEndpointFromEnv, isNotFound, isUnreachable} from '../source/adapters/docker/connect.ts';
 
 const errno = (code: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`connect ${code}`), {code, ...extra});
@@ -142,6 +144,23 @@ test('a context that cannot be read is named in the message, with what to do', a
 		assert.throws(() => dockerEndpointFromEnv({DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'other'}), /Docker context other \(from DOCKER_CONTEXT\)/);
 		await writeFile(join(dir, 'config.json'), '{not json');
 		assert.throws(() => dockerEndpointFromEnv({DOCKER_CONFIG: dir}), /cannot read the Docker CLI config .*config\.json/);
+	} finally {
+		await rm(dir, {recursive: true});
+	}
+});
+
+test('the console started with a context that cannot be read: the message alone on stderr, no stack trace, exit 1', async () => {
+	const dir = await cliConfig({}, 'gone');
+	const root = fileURLToPath(new URL('..', import.meta.url));
+	const {DOCKER_HOST: _host, DOCKER_CONTEXT: _context, ...env} = process.env;
+	try {
+		const result = await new Promise<{code: number | null; stdout: string; stderr: string}>((resolve) => {
+			const child = execFile(process.execPath, ['--import', 'tsx', 'source/cli.tsx', 'status', '--now', '--json'], {cwd: root, env: {...env, DOCKER_CONFIG: dir, NO_COLOR: '1'}, timeout: 30_000}, (_error, stdout, stderr) => resolve({code: child.exitCode, stdout, stderr}));
+		});
+		assert.equal(result.code, 1, result.stderr);
+		assert.match(result.stderr, /^canary-console: Docker context gone \(from .*config\.json\) cannot be read at .*meta\.json.*docker context ls, or set DOCKER_HOST\n$/);
+		assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+		assert.equal(result.stdout, '');
 	} finally {
 		await rm(dir, {recursive: true});
 	}

@@ -4,6 +4,7 @@ import type {EngineRole, LifecycleEvent, LogGap, ResourceReading} from '../sourc
 import {startLab, type Lab, type LabOptions} from '../source/lab/lab.ts';
 import {startLabBehind} from '../source/lab/lab-behind.ts';
 import {alive} from './helpers/processes.ts';
+import {positionsServed} from './helpers/engine-counts.ts';
 import {labSeed, waitFor} from './helpers/monitor-lab.ts';
 
 // The faults production has and the lab used to lack, on real lab processes (two engines, the
@@ -70,9 +71,25 @@ describe('lab faults', {concurrency: 1}, () => {
 			await waitFor('a reading taken while the canary was down', () => w.readings.canary.some((r) => r.state === 'restarting' && r.memUsed === 0), 10_000, 20);
 			assert.ok(w.readings.stable.every((r) => r.state === 'running' && r.restarts === 0));
 			await waitFor('a log gap for a crash restart', () => w.gaps.some((g) => /^engine-canary crashed and restarted, \d+\.\d s gap$/.test(g.reason)), 10_000, 20);
-			// The load generator's clients were served throughout: by stable while the canary was down.
+			// The load generator's clients were served throughout, by stable while the canary was
+			// down: each engine's own counter (the canary's starts over at every restart).
+			const served = {stable: await positionsServed(w.lab.urls.stable), canary: await positionsServed(w.lab.urls.canary).catch(() => 0)};
+			assert.ok(served.stable > served.canary, JSON.stringify(served));
+		});
+	});
+
+	it('aborted requests: the balancer takes the canary out and fails over to stable; the canary stays healthy on its own port and serves nothing', async () => {
+		await withLab({canaryFaults: {abortRate: 1}, rps: 20}, async (w) => {
+			await waitFor('stable serving the load', async () => (await positionsServed(w.lab.urls.stable)) >= 40, 20_000, 50);
+			assert.equal(await positionsServed(w.lab.urls.canary), 0, 'every positions request to the canary was aborted, none counted');
+			const health = await fetch(`${w.lab.urls.canary}/healthz`);
+			assert.equal(health.status, 200, 'healthy on its own port');
 			const load = await w.lab.load.stats();
-			assert.ok((load.byUpstream[w.lab.roles.stable] ?? 0) > (load.byUpstream[w.lab.roles.canary] ?? 0), JSON.stringify(load.byUpstream));
+			// A POST already sent is not passed on (non-idempotent): the one that takes the canary out
+			// fails, the rest go to stable for fail_timeout (10 s).
+			assert.ok(load.ok >= 40, JSON.stringify(load.byStatus));
+			assert.ok(load.failed <= 3, JSON.stringify(load.byStatus));
+			assert.deepEqual(of(w, 'canary'), [], 'no restart: only the share shows it');
 		});
 	});
 

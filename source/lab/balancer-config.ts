@@ -20,7 +20,16 @@ const DEFAULT_MAX_FAILS = 1;
 const DEFAULT_FAIL_TIMEOUT_MS = 10_000;
 const UNIT_MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000};
 
-export type LabConfigCheck = {ok: true; output: string; peers: LabPeer[]} | {ok: false; output: string};
+/** An `add_header NAME VALUE [always];` of the config: the lab balancer sends what nginx would. */
+export interface LabAddHeader {
+	name: string;
+	/** The value as written; `$upstream_addr` is filled in per answer. */
+	value: string;
+	/** Without `always` nginx adds the header to 2xx and 3xx answers only (not to a 502). */
+	always: boolean;
+}
+
+export type LabConfigCheck = {ok: true; output: string; peers: LabPeer[]; headers: LabAddHeader[]} | {ok: false; output: string};
 
 const FLAGS = new Set(['down', 'backup']);
 const NUMERIC = new Set(['max_fails', 'max_conns']);
@@ -82,9 +91,21 @@ export function checkConfigText(text: string, path: string, upstream: string): L
 		peers.push(peer);
 	}
 	if (peers.length === 0) return emerg('no servers are inside upstream', path, block.line);
+	// Every add_header of the file, wherever it stands: the lab serves one location, so nginx's
+	// rule that a level with its own add_header drops the outer ones makes no difference here.
+	const headers: LabAddHeader[] = [];
+	for (const directive of walkDirectives(tree)) {
+		if (directive.children || directive.words[0]?.value !== 'add_header') continue;
+		const [, name, value, flag, ...rest] = directive.words.map((w) => w.value);
+		if (!name || value === undefined || rest.length > 0 || (flag !== undefined && flag !== 'always')) {
+			return emerg('invalid number of arguments in "add_header" directive', path, directive.line);
+		}
+		headers.push({name, value, always: flag === 'always'});
+	}
 	return {
 		ok: true,
 		peers,
+		headers,
 		output: `nginx: the configuration file ${path} syntax is ok\nnginx: configuration file ${path} test is successful\n`,
 	};
 }

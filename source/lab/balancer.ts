@@ -4,14 +4,16 @@
 // round-robin, and re-reads the file only on reload, as `nginx -s reload` does. Like nginx's
 // passive health checks it takes a server that failed out for fail_timeout and passes the
 // request on to the next server (proxy_next_upstream error timeout), so a crashed engine
-// costs its clients nothing while the other one answers.
+// costs its clients nothing while the other one answers. It adds only the headers the file
+// asks for (`add_header X-Upstream $upstream_addr always;`), as nginx does: on the guide's config
+// no answer says which engine served it, so the lab is no kinder than the deployment.
 
 import http from 'node:http';
 import {readFile} from 'node:fs/promises';
 import type {AddressInfo} from 'node:net';
 import type {Roles} from '../domain/upstream.ts';
 import {createSmoothWrr, type SmoothWrr} from '../domain/smooth-wrr.ts';
-import {checkConfigText, type LabPeer} from './balancer-config.ts';
+import {checkConfigText, type LabAddHeader, type LabPeer} from './balancer-config.ts';
 
 export const LAB_BALANCER_SERVER = 'canary-console-lab-balancer';
 
@@ -54,15 +56,16 @@ interface PeerHealth {
 
 interface Live {
 	peers: LabPeer[];
+	headers: LabAddHeader[];
 	wrr: SmoothWrr<LabPeer>;
 	/** Fresh at each reload, as new nginx workers start with no failures counted. */
 	health: Map<LabPeer, PeerHealth>;
 }
 
-function prepare(peers: LabPeer[]): Live {
+function prepare(peers: LabPeer[], headers: LabAddHeader[]): Live {
 	// Backup servers only take traffic when every primary has failed; the lab leaves them out.
 	const primaries = peers.filter(p => !p.backup);
-	return {peers, wrr: createSmoothWrr(primaries.map(p => ({id: p, weight: p.weight, down: p.down}))), health: new Map(peers.map(p => [p, {fails: 0, checkedAt: 0}]))};
+	return {peers, headers, wrr: createSmoothWrr(primaries.map(p => ({id: p, weight: p.weight, down: p.down}))), health: new Map(peers.map(p => [p, {fails: 0, checkedAt: 0}]))};
 }
 
 /** Out of rotation: max_fails failures counted, and fail_timeout not yet over since. */
@@ -84,13 +87,25 @@ function describePeers(peers: LabPeer[]): string {
 	return peers.map(p => `${p.address} ${p.down ? 'down' : `weight=${p.weight}`}${p.backup ? ' backup' : ''}`).join(', ');
 }
 
-function sendBadGateway(res: http.ServerResponse, upstreamAddr: string): void {
+// nginx adds a header without `always` to these statuses only (ngx_http_headers_filter_module).
+const ADD_HEADER_STATUSES = new Set([200, 201, 204, 206, 301, 302, 303, 304, 307, 308]);
+
+/** The config's add_header lines for an answer with this status, $upstream_addr filled in. */
+function addedHeaders(headers: LabAddHeader[], status: number, upstreamAddr: string): http.OutgoingHttpHeaders {
+	const out: http.OutgoingHttpHeaders = {};
+	for (const header of headers) {
+		if (header.always || ADD_HEADER_STATUSES.has(status)) out[header.name.toLowerCase()] = header.value.replaceAll('$upstream_addr', upstreamAddr);
+	}
+	return out;
+}
+
+function sendBadGateway(res: http.ServerResponse, headers: LabAddHeader[], upstreamAddr: string): void {
 	if (res.headersSent) {
 		res.destroy();
 		return;
 	}
 	const body = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
-	res.writeHead(502, {'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(body), 'X-Upstream': upstreamAddr, Server: LAB_BALANCER_SERVER});
+	res.writeHead(502, {'content-type': 'text/html', 'content-length': Buffer.byteLength(body), ...addedHeaders(headers, 502, upstreamAddr), server: LAB_BALANCER_SERVER});
 	res.end(body);
 }
 
@@ -98,7 +113,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 	const {configPath, upstream} = options;
 	const first = checkConfigText(await readFile(configPath, 'utf8'), configPath, upstream);
 	if (!first.ok) throw new Error(first.output.trim());
-	let live = prepare(first.peers);
+	let live = prepare(first.peers, first.headers);
 	const agent = new http.Agent({keepAlive: true, maxSockets: 64, maxFreeSockets: 64});
 
 	/** The next live server for this request, skipping failed ones and those it already tried. */
@@ -133,7 +148,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 	function dispatch(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, tried: Set<LabPeer>): void {
 		const peer = choose(tried);
 		// nginx reports the upstream group's name in $upstream_addr when no server is live.
-		if (peer === null) sendBadGateway(res, tried.size === 0 ? upstream : upstreamAddr(tried));
+		if (peer === null) sendBadGateway(res, live.headers, tried.size === 0 ? upstream : upstreamAddr(tried));
 		else forward(req, res, peer, body, false, tried);
 	}
 
@@ -154,9 +169,10 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 			markOk(peer);
 			const out: http.OutgoingHttpHeaders = {};
 			for (const [name, value] of Object.entries(upstreamRes.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
-			out['x-upstream'] = upstreamAddr(tried);
+			const status = upstreamRes.statusCode ?? 502;
+			Object.assign(out, addedHeaders(live.headers, status, upstreamAddr(tried)));
 			out.server = LAB_BALANCER_SERVER;
-			res.writeHead(upstreamRes.statusCode ?? 502, out);
+			res.writeHead(status, out);
 			upstreamRes.pipe(res);
 			upstreamRes.on('error', () => res.destroy());
 		});
@@ -166,7 +182,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 			if (outgoing.reusedSocket && !retried) return forward(req, res, peer, body, true, tried);
 			markFailed(peer);
 			if (!sent || IDEMPOTENT.has(req.method ?? 'GET')) dispatch(req, res, body, tried);
-			else sendBadGateway(res, upstreamAddr(tried));
+			else sendBadGateway(res, live.headers, upstreamAddr(tried));
 		});
 		outgoing.end(body);
 	}
@@ -199,7 +215,7 @@ export async function startBalancer(options: BalancerOptions): Promise<BalancerH
 			}
 			const check = checkConfigText(text, configPath, upstream);
 			if (!check.ok) return {ok: false, message: `reload refused, old configuration kept: ${check.output.trim()}`};
-			live = prepare(check.peers);
+			live = prepare(check.peers, check.headers);
 			return {ok: true, message: `reloaded upstream ${upstream}: ${describePeers(check.peers)}`};
 		},
 		async close() {

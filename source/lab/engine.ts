@@ -205,6 +205,11 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 		const t0 = performance.now();
 		const path = (req.url ?? '/').split('?')[0];
 		const isPositions = path === '/v1/positions';
+		// The draw only when the fault is on: a seeded lab without it keeps its sequence.
+		if (isPositions && faults.abortRate > 0 && random() < faults.abortRate) {
+			req.socket.destroy();
+			return;
+		}
 		if (isPositions) inflight++;
 		route(req, res, requestId)
 			.catch((): Answer => ({status: 500, body: {detail: 'Internal Server Error'}}))

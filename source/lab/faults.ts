@@ -35,6 +35,13 @@ export interface Faults {
 	 * on, while requests still succeed. 0 for steady health.
 	 */
 	healthFlapSec: number;
+	/**
+	 * Fraction (0..1) of /v1/positions requests whose connection the engine closes without an
+	 * answer, neither counted nor logged (a worker dying mid-request). nginx counts each as a
+	 * failed attempt and, with its default max_fails=1 fail_timeout=10s, sends the canary's share
+	 * to stable: the canary stays healthy on its own port but serves far less than its share.
+	 */
+	abortRate: number;
 	/** Delay before /metrics answers, in ms. */
 	slowMetricsMs: number;
 	/** Extra background INFO log lines per second (for benchmarks). */
@@ -54,6 +61,7 @@ export const HEALTHY: Faults = {
 	crashAfterMs: null,
 	crashLoop: null,
 	healthFlapSec: 0,
+	abortRate: 0,
 	slowMetricsMs: 0,
 	logRate: 0,
 };
@@ -96,6 +104,7 @@ export function parseFaultsPatch(input: unknown): Partial<Faults> {
 	if ('latencyMs' in raw) out.latencyMs = num(raw.latencyMs, 'latencyMs', 0, 60_000);
 	if ('jitterMs' in raw) out.jitterMs = num(raw.jitterMs, 'jitterMs', 0, 60_000);
 	if ('errorRate' in raw) out.errorRate = num(raw.errorRate, 'errorRate', 0, 1);
+	if ('abortRate' in raw) out.abortRate = num(raw.abortRate, 'abortRate', 0, 1);
 	if ('memoryGrowthMbPerMin' in raw) out.memoryGrowthMbPerMin = num(raw.memoryGrowthMbPerMin, 'memoryGrowthMbPerMin', 0, 10_000);
 	if ('slowMetricsMs' in raw) out.slowMetricsMs = num(raw.slowMetricsMs, 'slowMetricsMs', 0, 120_000);
 	if ('logRate' in raw) out.logRate = num(raw.logRate, 'logRate', 0, 200_000);

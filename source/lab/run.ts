@@ -13,7 +13,7 @@ import type {LoadStats} from './load.ts';
 
 export const LAB_USAGE = `Usage:
   canary-console lab engine --port 9101 --version 1.1.0 [--latency-ms 40] [--jitter-ms 10]
-      [--error-rate 0.02] [--error-message TEXT --error-message-rate 0.003] [--memory-growth MB_PER_MIN]
+      [--error-rate 0.02] [--abort-rate 0.5] [--error-message TEXT --error-message-rate 0.003] [--memory-growth MB_PER_MIN]
       [--health healthy|degraded|unhealthy] [--crash-after-ms N] [--crash-loop-ms N] [--health-flap-sec N]
       [--slow-metrics-ms N] [--log-rate LINES_PER_S] [--memory-cap-mb N] [--seed N]
       [--faults JSON]   (the body /__lab/faults takes; merged over the flags)
@@ -48,6 +48,7 @@ export function faultsFromFlags(values: Record<string, string | undefined>): Par
 		['latency-ms', 'latencyMs'],
 		['jitter-ms', 'jitterMs'],
 		['error-rate', 'errorRate'],
+		['abort-rate', 'abortRate'],
 		['memory-growth', 'memoryGrowthMbPerMin'],
 		['crash-after-ms', 'crashAfterMs'],
 		['slow-metrics-ms', 'slowMetricsMs'],
@@ -117,7 +118,7 @@ async function runEngine(args: string[]): Promise<void> {
 	const {values} = parseArgs({
 		args,
 		options: Object.fromEntries(
-			['port', 'host', 'version', 'faults', 'latency-ms', 'jitter-ms', 'error-rate', 'error-message', 'error-message-rate', 'memory-growth', 'health', 'crash-after-ms', 'crash-loop-ms', 'health-flap-sec', 'slow-metrics-ms', 'log-rate', 'memory-cap-mb', 'seed'].map((name) => [name, {type: 'string' as const}]),
+			['port', 'host', 'version', 'faults', 'latency-ms', 'jitter-ms', 'error-rate', 'abort-rate', 'error-message', 'error-message-rate', 'memory-growth', 'health', 'crash-after-ms', 'crash-loop-ms', 'health-flap-sec', 'slow-metrics-ms', 'log-rate', 'memory-cap-mb', 'seed'].map((name) => [name, {type: 'string' as const}]),
 		),
 		strict: true,
 	});

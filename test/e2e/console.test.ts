@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
 import {lockPathFor} from '../../source/adapters/files/lock.ts';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
-import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
+import {cli, DOCKER_CLI, engineCommand, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, runConsole, startEngine, waitFor, type Run} from './docker-harness.ts';
 import {freePort} from '../helpers/ports.ts';
 
 const {engineScript} = requireEngine();
@@ -25,44 +25,8 @@ let conf = '';
 let auditPath = '';
 let configFile = '';
 
-interface Run {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-	ms: number;
-	json: Record<string, any>;
-}
-
 /** `node --import tsx source/cli.tsx <args> --config FILE --json`, with this process's DOCKER_HOST. */
-function console_(args: string[], timeoutMs = 40_000): Promise<Run> {
-	const began = performance.now();
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'source/cli.tsx', ...args, '--config', configFile, '--json'], {
-			cwd: ROOT,
-			env: {...process.env, NO_COLOR: '1'},
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`canary-console ${args.join(' ')} still running after ${timeoutMs} ms; stderr: ${stderr}`));
-		}, timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			let json: Record<string, any> = {};
-			try {
-				json = JSON.parse(stdout) as Record<string, any>;
-			} catch {
-				return reject(new Error(`canary-console ${args.join(' ')} (exit ${code}) printed no JSON: ${stdout}\nstderr: ${stderr}`));
-			}
-			resolve({code, stdout, stderr, ms: performance.now() - began, json});
-		});
-	});
-}
+const console_ = (args: string[], timeoutMs = 40_000): Promise<Run> => runConsole(configFile, args, timeoutMs);
 
 /** What nginx-canary sees (trimmed, as cli() trims). */
 const seenInContainer = () => cli(['exec', NGINX, 'cat', CONTAINER_PATH]);

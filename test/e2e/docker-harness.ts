@@ -1,6 +1,7 @@
 // Shared setup for the e2e suite: a real Docker Engine prepared by ops/e2e/run.sh (DOCKER_HOST),
 // the lab engine image and the nginx image built by ops/docker/build-images.sh.
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import type Docker from 'dockerode';
 import {connectDocker} from '../../source/adapters/docker/connect.ts';
@@ -12,6 +13,7 @@ export const DOCKER_CLI = '/usr/bin/docker';
 export const NETWORK = 'canary-e2e';
 export const ENGINE_IMAGE = 'canary-console/lab-engine:e2e';
 export const NGINX_IMAGE = 'canary-console/nginx:e2e';
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const NAMES: Record<EngineRole, string> = {stable: 'engine-stable', canary: 'engine-canary'};
 
 export function requireEngine(): {docker: Docker; engineScript: string} {
@@ -36,12 +38,24 @@ export async function ensureNetwork(): Promise<void> {
 	if (!(await cli(['network', 'ls', '-q', '--filter', `name=^${NETWORK}$`]))) await cli(['network', 'create', NETWORK]);
 }
 
+export interface EngineOptions {
+	/** A fixed loopback port (kept across restarts and recreations); default: one Docker picks. */
+	hostPort?: number;
+	/**
+	 * Faults in the container's command (`--faults JSON`, the body /__lab/faults takes), so every
+	 * start under the restart policy has them again: a crash loop exits after each start, a memory
+	 * fault grows to the --memory limit again after each OOM kill.
+	 */
+	faults?: Record<string, unknown>;
+}
+
 /** Starts a lab engine container like the real ones: --init, restart policy, memory limit. */
-export async function startEngine(name: string, version: string): Promise<void> {
+export async function startEngine(name: string, version: string, options: EngineOptions = {}): Promise<void> {
 	await cli(['rm', '-f', name], {allowFail: true});
 	await cli([
 		'run', '-d', '--init', '--name', name, '--network', NETWORK, '--restart', 'unless-stopped',
-		'--memory', '256m', '-p', '127.0.0.1::8080', ENGINE_IMAGE, '--host', '0.0.0.0', '--port', '8080', '--version', version,
+		'--memory', '256m', '-p', `127.0.0.1:${options.hostPort ?? ''}:8080`, ENGINE_IMAGE, '--host', '0.0.0.0', '--port', '8080', '--version', version,
+		...(options.faults ? ['--faults', JSON.stringify(options.faults)] : []),
 	]);
 }
 
@@ -59,8 +73,30 @@ export function waitFor<T>(what: string, probe: () => Promise<T | undefined | fa
 
 /** GET through a fresh connection; resolves with status and headers, rejects when nothing answers. */
 export async function get(port: number, path: string, userAgent: string): Promise<{status: number; headers: Headers; body: string}> {
-	const response = await fetch(`http://127.0.0.1:${port}${path}`, {headers: {'user-agent': userAgent, connection: 'close'}, signal: AbortSignal.timeout(3000)});
-	return {status: response.status, headers: response.headers, body: await response.text()};
+	// A timer of our own, not AbortSignal.timeout: that one is unref'd, and a request docker-proxy
+	// accepted for a container not yet listening can leave the test runner with nothing keeping the
+	// event loop alive ("Promise resolution is still pending but the event loop has already resolved").
+	const controller = new AbortController();
+	const timer = setTimeout(() => controller.abort(new Error(`GET ${path} on port ${port}: no answer in 3 s`)), 3000);
+	try {
+		const response = await fetch(`http://127.0.0.1:${port}${path}`, {headers: {'user-agent': userAgent, connection: 'close'}, signal: controller.signal});
+		return {status: response.status, headers: response.headers, body: await response.text()};
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+/** POST /__lab/faults on an engine's port: the faults it runs with from now on (until it restarts). */
+export async function setLabFaults(port: number, faults: Record<string, unknown>): Promise<void> {
+	const controller = new AbortController();
+	const timer = setTimeout(() => controller.abort(new Error(`POST /__lab/faults on port ${port}: no answer in 5 s`)), 5000);
+	try {
+		const response = await fetch(`http://127.0.0.1:${port}/__lab/faults`, {method: 'POST', body: JSON.stringify(faults), signal: controller.signal});
+		const text = await response.text();
+		if (response.status !== 200) throw new Error(`POST /__lab/faults on port ${port}: ${response.status} ${text}`);
+	} finally {
+		clearTimeout(timer);
+	}
 }
 
 export interface Recorded {
@@ -109,4 +145,43 @@ export function agentsOf(lines: RawLine[], engine: EngineRole, prefix: string): 
 
 export async function engineCommand(script: string, command: 'daemon' | 'stop'): Promise<void> {
 	await run(script, [command], {env: process.env, maxBuffer: 4 * 1024 * 1024});
+}
+
+export interface Run {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+	ms: number;
+	json: Record<string, any>;
+}
+
+/** `node --import tsx source/cli.tsx <args> --config FILE --json`, with this process's DOCKER_HOST. */
+export function runConsole(configFile: string, args: string[], timeoutMs = 40_000): Promise<Run> {
+	const began = performance.now();
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['--import', 'tsx', 'source/cli.tsx', ...args, '--config', configFile, '--json'], {
+			cwd: ROOT,
+			env: {...process.env, NO_COLOR: '1'},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+		child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`canary-console ${args.join(' ')} still running after ${timeoutMs} ms; stderr: ${stderr}`));
+		}, timeoutMs);
+		child.on('error', reject);
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			let json: Record<string, any> = {};
+			try {
+				json = JSON.parse(stdout) as Record<string, any>;
+			} catch {
+				return reject(new Error(`canary-console ${args.join(' ')} (exit ${code}) printed no JSON: ${stdout}\nstderr: ${stderr}`));
+			}
+			resolve({code, stdout, stderr, ms: performance.now() - began, json});
+		});
+	});
 }

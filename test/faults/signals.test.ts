@@ -124,7 +124,8 @@ async function interruptAt(step: string, signal: NodeJS.Signals): Promise<Outcom
 		const block = findUpstream(text, UPSTREAM, roles);
 		const split = 'error' in block ? block : readSplit(block);
 		const file = text === oldText ? 'old' : text === newText ? 'new' : `neither old nor new: ${'error' in split ? split.error : formatSplit(split)} ${JSON.stringify(text.slice(0, 200))}`;
-		const sample = await sampleSplit({url: setup.urls.balancer, n: 100, roles, concurrency: 1});
+		// By the version each engine reports: the guide's config names no engine in its answers.
+		const sample = await sampleSplit({url: setup.urls.balancer, n: 100, roles, concurrency: 1, attribute: 'version', versions: {stable: '1.1.0', canary: '1.2.0'}});
 		const serving = sample.errors > 0 || sample.unknown > 0 ? `unclear (${sample.errors} errors, ${sample.unknown} unknown: ${sample.firstError})` : `${sample.stable}/${sample.canary}`;
 		const lines = (await readFile(auditPath, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 		const audit = lines.map((line) => JSON.parse(line) as {outcome: string; from: string; to: string});

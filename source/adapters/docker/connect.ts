@@ -6,6 +6,14 @@ import Docker from 'dockerode';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 
+/**
+ * A Docker endpoint the user's settings name wrongly (DOCKER_HOST, a context, TLS files): the
+ * message says what to fix, so the CLI prints it without a stack trace.
+ */
+export class DockerEndpointError extends Error {
+	override name = 'DockerEndpointError';
+}
+
 export interface DockerEndpoint {
 	options: Docker.DockerOptions;
 	/** Where we connect, for messages: "unix:///var/run/docker.sock", "tcp://host:2376 (TLS)". */
@@ -60,7 +68,7 @@ export function currentDockerContext(env: NodeJS.ProcessEnv): DockerContext | nu
 			const config = JSON.parse(readFileSync(configPath, 'utf8')) as {currentContext?: unknown};
 			name = typeof config.currentContext === 'string' ? config.currentContext.trim() : '';
 		} catch (error) {
-			throw new Error(`cannot read the Docker CLI config ${configPath}: ${(error as Error).message}; fix it or set DOCKER_HOST`);
+			throw new DockerEndpointError(`cannot read the Docker CLI config ${configPath}: ${(error as Error).message}; fix it or set DOCKER_HOST`);
 		}
 		from = configPath;
 	}
@@ -72,9 +80,9 @@ export function currentDockerContext(env: NodeJS.ProcessEnv): DockerContext | nu
 		const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as {Endpoints?: {docker?: {Host?: unknown; SkipTLSVerify?: unknown}}};
 		host = meta.Endpoints?.docker?.Host;
 	} catch (error) {
-		throw new Error(`Docker context ${name} (from ${from}) cannot be read at ${metaPath}: ${(error as Error).message}; see docker context ls, or set DOCKER_HOST`);
+		throw new DockerEndpointError(`Docker context ${name} (from ${from}) cannot be read at ${metaPath}: ${(error as Error).message}; see docker context ls, or set DOCKER_HOST`);
 	}
-	if (typeof host !== 'string' || !host) throw new Error(`Docker context ${name} (from ${from}) names no Docker endpoint in ${metaPath}; set DOCKER_HOST`);
+	if (typeof host !== 'string' || !host) throw new DockerEndpointError(`Docker context ${name} (from ${from}) names no Docker endpoint in ${metaPath}; set DOCKER_HOST`);
 	const tlsDir = join(dir, 'contexts', 'tls', id, 'docker');
 	const tls = existsSync(join(tlsDir, 'ca.pem')) ? {DOCKER_CERT_PATH: tlsDir, DOCKER_TLS_VERIFY: '1'} : undefined;
 	return {name, host, ...(tls ? {tls} : {})};
@@ -90,7 +98,7 @@ function endpointFromHost(env: NodeJS.ProcessEnv): DockerEndpoint {
 	try {
 		url = new URL(host.includes('://') ? host : `tcp://${host}`);
 	} catch {
-		throw new Error(`DOCKER_HOST=${host} is not a valid address: use unix:///path, tcp://host:port or ssh://user@host`);
+		throw new DockerEndpointError(`DOCKER_HOST=${host} is not a valid address: use unix:///path, tcp://host:port or ssh://user@host`);
 	}
 	if (url.protocol === 'ssh:') {
 		// docker-modem runs `docker system dial-stdio` on the remote host over ssh2, using the agent.
@@ -107,7 +115,7 @@ function endpointFromHost(env: NodeJS.ProcessEnv): DockerEndpoint {
 		};
 	}
 	if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
-		throw new Error(`DOCKER_HOST=${host}: unsupported scheme ${url.protocol} (use unix://, tcp:// or ssh://)`);
+		throw new DockerEndpointError(`DOCKER_HOST=${host}: unsupported scheme ${url.protocol} (use unix://, tcp:// or ssh://)`);
 	}
 	const port = url.port || (url.protocol === 'https:' ? '2376' : '2375');
 	// As the docker CLI: any non-empty DOCKER_TLS_VERIFY turns TLS on; port 2376 is the TLS port.
@@ -120,7 +128,7 @@ function endpointFromHost(env: NodeJS.ProcessEnv): DockerEndpoint {
 			options.cert = readFileSync(join(certPath, 'cert.pem'));
 			options.key = readFileSync(join(certPath, 'key.pem'));
 		} catch (error) {
-			throw new Error(
+			throw new DockerEndpointError(
 				`TLS for ${host}: cannot read ca.pem, cert.pem and key.pem in ${certPath} (${(error as Error).message}); set DOCKER_CERT_PATH`,
 			);
 		}

@@ -80,4 +80,6 @@ export interface ApplyDeps {
 	/** Change even when the audit log cannot be written; default false: such a change is refused. */
 	allowNoAudit?: boolean;
 	now(): number;
+	/** Waits between nginx -t attempts while a server's name does not resolve; default a timer. */
+	sleep?: (ms: number) => Promise<void>;
 }

@@ -4,7 +4,7 @@
 // back -> nginx -t -> reload -> read back -> sample until verified.
 // Each step is reported as it runs, and every attempt ends with an audit line.
 
-import type {ProxyControl} from '../types.ts';
+import type {CommandResult, ProxyControl} from '../types.ts';
 import {auditEntry, summarizeSample, type AuditAction, type AuditOutcome} from './audit.ts';
 import type {SplitSample} from './split-sample.ts';
 import {findUpstream, formatSplit, readSplit, renderSplit, type Split} from '../../domain/upstream.ts';
@@ -13,6 +13,31 @@ import {oneLine, resultOf, stepper, type ApplyDeps, type ApplyOutcome, type Appl
 
 export type {ApplyDeps, ApplyOutcome, ApplyResult, ApplyStatus, ApplyStep, StepId} from './apply-steps.ts';
 export {planChange, previewChange, changedLines, ALL_STABLE, type ChangeKind} from '../../domain/weight-plan.ts';
+
+// nginx resolves every server of an upstream, `down` ones too, whenever it loads a config, and
+// Docker's DNS has no name for a container while it is stopped or being restarted: during a
+// crash loop nginx -t fails for a moment at a time. Tried again for up to 10 s before failing.
+// `nginx -s reload` reads the config too, so it is tried again the same way.
+const HOST_NOT_FOUND = /host not found in upstream "([^"]+)"/;
+const RESOLVE_RETRY_MS = 250;
+const RESOLVE_ATTEMPTS = 40;
+
+async function whileUnresolved(deps: ApplyDeps, report: (text: string) => void, command: () => Promise<CommandResult>): Promise<CommandResult> {
+	const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+	let result = await command();
+	for (let attempt = 1; !result.ok && HOST_NOT_FOUND.test(result.output) && attempt < RESOLVE_ATTEMPTS; attempt++) {
+		report(`${HOST_NOT_FOUND.exec(result.output)![1]} does not resolve (its container stopped or restarting?), trying again`);
+		await sleep(RESOLVE_RETRY_MS);
+		result = await command();
+	}
+	return result;
+}
+
+/** Why a command failed on a name that never resolved, for the message; '' otherwise. */
+function unresolvedHint(output: string): string {
+	const host = HOST_NOT_FOUND.exec(output)?.[1];
+	return host ? ` nginx resolves every server of the upstream, down ones too, and ${host.replace(/:\d+$/, '')} did not resolve for ${(RESOLVE_ATTEMPTS * RESOLVE_RETRY_MS) / 1000} s: Docker gives a stopped or restarting container no name, so no change passes nginx -t until it runs again.` : '';
+}
 
 export interface ApplyRequest {
 	action: AuditAction;
@@ -165,19 +190,19 @@ export async function applySplit(deps: ApplyDeps, request: ApplyRequest, onStep:
 		s.done('read-back', 'the proxy sees the new file');
 
 		s.run('validate', 'nginx -t');
-		const checked = await proxy.validate();
+		const checked = await whileUnresolved(deps, (text) => s.run('validate', `nginx -t: ${text}`), () => proxy.validate());
 		if (!checked.ok) {
-			const message = `nginx -t rejected the new config: ${oneLine(checked.output)}; not reloaded.`;
+			const message = `nginx -t rejected the new config: ${oneLine(checked.output)}; not reloaded.${unresolvedHint(checked.output)}`;
 			s.fail('validate', message);
 			return await end('failed', 'validate-failed', message + (await restore()));
 		}
 		s.done('validate', 'configuration ok');
 
 		s.run('reload', 'nginx -s reload');
-		const reload = await proxy.reload();
+		const reload = await whileUnresolved(deps, (text) => s.run('reload', `nginx -s reload: ${text}`), () => proxy.reload());
 		if (!reload.ok) {
-			let message = `reload failed: ${oneLine(reload.output)}.` + (await restore());
-			const back = await proxy.reload();
+			let message = `reload failed: ${oneLine(reload.output)}.${unresolvedHint(reload.output)}` + (await restore());
+			const back = await whileUnresolved(deps, () => {}, () => proxy.reload());
 			message += back.ok ? ' The previous config was reloaded.' : ` Reloading the previous config failed too: ${oneLine(back.output)}.`;
 			s.fail('reload', message);
 			return await end('failed', 'reload-failed', message);
