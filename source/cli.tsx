@@ -345,8 +345,7 @@ async function main(): Promise<number> {
 	}
 }
 
-// A wrong Docker endpoint (DOCKER_HOST, the current context) is the user's to fix: its message
-// says how, and a stack trace would only bury it.
+// A wrong Docker endpoint is the user's to fix: its message says how; a stack would bury it.
 const code = await main().catch((error: Error) => fail(error.name === 'DockerEndpointError' ? error.message : (error.stack ?? error.message), 1));
 process.exit(code);
 }
