@@ -345,7 +345,6 @@ async function main(): Promise<number> {
 	}
 }
 
-// A wrong Docker endpoint is the user's to fix: its message says how; a stack would bury it.
 const code = await main().catch((error: Error) => fail(error.name === 'DockerEndpointError' ? error.message : (error.stack ?? error.message), 1));
 process.exit(code);
 }
