@@ -127,6 +127,7 @@ const shape = {
 					stable: text('Container of the stable engine.', 'a container name'),
 					canary: text('Container of the canary engine.', 'a container name'),
 					nginx: text('Container of nginx (restarted by R when its config file is detached).', 'a container name'),
+					redis: text('Container of Redis (its redis-cli is the fallback when redis.url does not answer; restarted by the emergency action).', 'a container name'),
 					services: allow(z.array(z.string().min(1)).describe('Other containers shown in the header.'), 'a list of container names'),
 				})
 				.strict(),
@@ -139,6 +140,25 @@ const shape = {
 		})
 		.strict()
 		.describe('Container names and the nginx config file.'),
+	redis: z
+		.object({
+			url: allow(
+				z
+					.string()
+					.refine((value) => {
+						try {
+							return new URL(value).protocol === 'redis:';
+						} catch {
+							return false;
+						}
+					}, 'not a redis:// URL')
+					.describe('Redis as published on this host (the guide\'s redis-canary), polled with PING and INFO.'),
+				'a redis:// URL, e.g. redis://localhost:6379',
+			),
+			latencyWarnMs: positive('Redis PING slower than this (ms): WARN.'),
+		})
+		.strict()
+		.describe('The Redis both engines use.'),
 	stages: allow(z.array(split).min(1).describe('The rollout stages p (promote) walks through.'), 'a list of one or more splits "stable/canary" of whole percentages adding up to 100, e.g. ["90/10", "50/50", "0/100"]'),
 	soakMinutes: atLeast0('Minimum soak per stage in minutes before automatic promotion (the guide: 2-4 h).'),
 	pollIntervalMs: positive('How often the engines are polled (ms).'),

@@ -16,9 +16,11 @@ export interface Config {
 	/** Server addresses of the two engines inside the upstream block. */
 	roles: Roles;
 	docker: {
-		names: {stable: string; canary: string; nginx: string; services: string[]};
+		names: {stable: string; canary: string; nginx: string; redis: string; services: string[]};
 		nginxConfig: {host: string; container: string};
 	};
+	/** The Redis both engines use: polled over its published port. */
+	redis: {url: string; latencyWarnMs: number};
 	stages: Split[];
 	/** Minimum soak per stage in minutes (the guide: 2-4 h). */
 	soakMinutes: number;
@@ -55,10 +57,12 @@ export const DEFAULT_CONFIG: Config = {
 			stable: 'engine-stable',
 			canary: 'engine-canary',
 			nginx: 'nginx-canary',
+			redis: 'redis-canary',
 			services: ['nginx-canary', 'redis-canary', 'time-resolver-canary'],
 		},
 		nginxConfig: {host: 'ops/nginx/canary.conf', container: '/etc/nginx/conf.d/default.conf'},
 	},
+	redis: {url: 'redis://localhost:6379', latencyWarnMs: 50},
 	stages: DEFAULT_STAGES,
 	soakMinutes: 120,
 	pollIntervalMs: 2000,

@@ -12,6 +12,8 @@ export interface Runtime {
 	shutdown: () => Promise<void>;
 	/** Resolves when the monitor may start (the lab is up); the screen draws before that. */
 	ready?: Promise<unknown>;
+	/** Emergency actions, Redis, A/B probes: the guide beyond the weights. */
+	guide: import('./core/guide-parts.ts').GuideParts;
 }
 
 export interface RuntimeOptions {
@@ -38,11 +40,12 @@ export interface LabFlags {
 }
 
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}] = await Promise.all([
+	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}, {createGuideParts}] = await Promise.all([
 		import('./lab/lab-behind.ts'),
 		import('./core/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 		import('./lab/faults.ts'),
+		import('./core/guide-parts.ts'),
 	]);
 	const perEngine = flags.logRate / 2;
 	const lab = await startLabBehind({
@@ -78,14 +81,17 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		lifecycle: lab.lifecycle,
 		analysisTimer: options.analysisTimer,
 	});
-	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};
+	const guide = createGuideParts(monitor, lab.proxy, lab.containers);
+	return {monitor, guide, shutdown: () => lab.stop(), ready: lab.ready};
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{createDockerAdapters, connectDocker, findNginxHostFile, refreshAliases}, {Monitor}, {createHttpProbe}] = await Promise.all([
+	const [{createDockerAdapters, connectDocker, findNginxHostFile, refreshAliases}, {Monitor}, {createHttpProbe}, {createGuideParts}, {createDockerContainers}] = await Promise.all([
 		import('./adapters/docker/index.ts'),
 		import('./core/monitor.ts'),
 		import('./adapters/http-probe.ts'),
+		import('./core/guide-parts.ts'),
+		import('./adapters/docker/containers.ts'),
 	]);
 	// DOCKER_HOST, else the docker CLI's current context, else the default socket.
 	const {docker: client, endpoint} = connectDocker();
@@ -117,8 +123,11 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	if (nginxFile.found) monitor.notice('info', nginxFile.found);
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
+	const {names} = dockerConfig.docker;
+	const guide = createGuideParts(monitor, docker.proxy, createDockerContainers(docker.docker, {canary: names.canary, nginx: names.nginx, redis: names.redis}));
 	return {
 		monitor,
+		guide,
 		shutdown: async () => {
 			stop.abort();
 			docker.close();

@@ -7,7 +7,7 @@ import {hostname} from 'node:os';
 import {currentUser} from './lock.ts';
 import type {SplitSample} from './split-sampler.ts';
 
-export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote';
+export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote' | 'stop-canary' | 'restart-redis';
 /** 'started' is written before anything is touched, so an interrupted attempt leaves a trace. */
 export type AuditOutcome = 'started' | 'verified' | 'not-verified' | 'failed' | 'refused' | 'restored' | 'cancelled';
 

@@ -7,6 +7,8 @@ import {MAX_SEED} from '../domain/seeded-random.ts';
 import {createLabLifecycle} from './lab-lifecycle.ts';
 import {DEFAULT_PORTS, startLab, type Lab, type LabOptions} from './lab.ts';
 import {pickPorts} from './lab-process.ts';
+import {createLabContainers} from './lab-containers.ts';
+import type {ContainerControl} from '../core/containers.ts';
 
 // The lab takes a second or two to start (four processes). The screen should not wait for
 // it: the ports are picked first, so the console knows every address at once and draws its
@@ -24,6 +26,8 @@ export interface LabBehind {
 	lifecycle: LifecycleSource;
 	proxy: ProxyControl;
 	runtime: RuntimeInfo;
+	/** The canary engine, the balancer and the lab's Redis, for the emergency actions. */
+	containers: ContainerControl;
 	/** Known before the lab starts, so the first frame can name it. */
 	seed: number;
 	stop(): Promise<void>;
@@ -87,6 +91,16 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 		lifecycle,
 		proxy,
 		runtime,
+		containers: createLabContainers(() =>
+			lab
+				? {
+						engineState: () => lab!.engineState('canary'),
+						stopEngine: () => lab!.stopEngine('canary'),
+						restartEngine: () => lab!.restartEngine('canary'),
+						restartBalancer: proxy.restart,
+					}
+				: null,
+		),
 		seed,
 		async stop() {
 			// Stopped before the screen let it start: start it, so there is one way down.
