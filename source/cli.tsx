@@ -251,6 +251,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 	monitor.attachAutomation(() => automation.view());
 	return runScreen({
 		monitor,
+		emergency: runtime.guide.flow,
 		colour,
 		maxFps: config.maxFps,
 		ready: runtime.ready,

@@ -127,8 +127,8 @@ const shape = {
 					stable: text('Container of the stable engine.', 'a container name'),
 					canary: text('Container of the canary engine.', 'a container name'),
 					nginx: text('Container of nginx (restarted by R when its config file is detached).', 'a container name'),
-					redis: text('Container of Redis (its redis-cli is the fallback when redis.url does not answer; restarted by the emergency action).', 'a container name'),
 					services: allow(z.array(z.string().min(1)).describe('Other containers shown in the header.'), 'a list of container names'),
+					redis: text('Container of Redis (its redis-cli is the fallback when redis.url does not answer; restarted by the emergency action).', 'a container name'),
 				})
 				.strict(),
 			nginxConfig: z

@@ -17,6 +17,7 @@ export type Command =
 	| 'undo'
 	| 'resample'
 	| 'restart-proxy'
+	| 'emergency'
 	| 'zoom-in'
 	| 'zoom-out'
 	| 'down'
@@ -69,6 +70,7 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['u'], command: 'undo', description: 'undo the last change made here (asks first)', group: 'Weights'},
 	{keys: ['s'], command: 'resample', description: 'sample the observed split again', group: 'Weights'},
 	{keys: ['R'], command: 'restart-proxy', description: 'restart the proxy to reconnect a detached config file (asks first)', group: 'Weights'},
+	{keys: ['X'], command: 'emergency', description: 'emergency actions: all traffic to stable, stop the canary, restart nginx or Redis (asks first)', group: 'Weights'},
 	{keys: ['y', 'enter'], command: 'confirm', description: 'confirm the action in the dialog', group: 'Weights'},
 	{keys: ['+'], command: 'zoom-in', description: 'charts: show a shorter time span', views: ['overview'], group: 'Charts'},
 	{keys: ['-'], command: 'zoom-out', description: 'charts: show a longer time span', views: ['overview'], group: 'Charts'},

@@ -19,6 +19,9 @@ import {createLogModel, historyNote, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/log-store.ts';
+import type {EmergencyFlow, EmergencyFlowState} from '../core/emergency-flow.ts';
+import {EmergencyDialog} from './emergency-dialog.tsx';
+import {emergencyKey} from './emergency-keys.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -34,6 +37,7 @@ export interface AppProps {
 	colour: boolean;
 	onQuit: () => void;
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
+	emergency?: EmergencyFlow;
 }
 
 /** Layout of the overview for a terminal size: every height, so the frame fits exactly. */
@@ -46,8 +50,12 @@ export function overviewLayout(rows: number) {
 	return {charts, verdict, patterns, logs};
 }
 
-export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
+const IDLE_STATE: EmergencyFlowState = {phase: 'idle'};
+const IDLE = {subscribe: () => () => {}, getState: () => IDLE_STATE};
+
+export function App({monitor, size, colour, onQuit, saveLogs, emergency}: AppProps) {
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
+	const flow = useSyncExternalStore((emergency ?? IDLE).subscribe, (emergency ?? IDLE).getState);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
 	const [state, setState] = useState(() => initialViewState(snapshot.historyMinutes));
 	const logModel = useMemo(() => createLogModel(), []);
@@ -104,6 +112,10 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				return;
 			case 'restart-proxy':
 				monitor.actions.requestRestart();
+				return;
+			case 'emergency':
+				if (emergency) emergency.open();
+				else send({type: 'message', text: 'no emergency actions here'});
 				return;
 			case 'zoom-in':
 				return send({type: 'zoom', direction: 1});
@@ -193,6 +205,11 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			} else if (isTextKey(name) && current.prompt.text.length < 200) dispatch({type: 'prompt-input', text: current.prompt.text + name});
 			return 'next';
 		}
+		if (emergency && emergency.state.phase !== 'idle') {
+			const said = emergencyKey(emergency, name, onQuit);
+			if (said) dispatch({type: 'message', text: said});
+			return 'next';
+		}
 		const action = monitor.actions.state;
 		if (action.phase === 'confirm' || action.phase === 'confirm-restart') {
 			if (name === 'y' || name === 'enter') {
@@ -221,7 +238,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	};
 
 	useKeys((keys) => {
-		const confirming = () => ['confirm', 'confirm-restart'].includes(monitor.actions.state.phase);
+		const confirming = () => ['confirm', 'confirm-restart'].includes(monitor.actions.state.phase) || emergency?.state.phase === 'confirm';
 		const wasConfirming = confirming();
 		for (const [index, key] of keys.entries()) {
 			const outcome = handleKey(key);
@@ -252,6 +269,13 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	let body: React.ReactNode;
 	if (state.help) {
 		body = <Help width={width} height={bodyHeight} />;
+	} else if (flow.phase !== 'idle') {
+		body = (
+			<Box flexDirection="column">
+				<EngineCards engines={snapshot.engines} width={width} now={second} />
+				<EmergencyDialog flow={flow} width={width} height={bodyHeight - CARD_HEIGHT} />
+			</Box>
+		);
 	} else if (snapshot.action.phase !== 'idle') {
 		body = (
 			<Box flexDirection="column">

@@ -9,7 +9,7 @@ import {renderLabConfig} from '../../source/lab/lab-config.ts';
 import {buildConfig, type Config} from '../../source/config.ts';
 import {Monitor} from '../../source/core/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
-import type {EngineRole, LogSink, LogSource, StatsSource} from '../../source/core/types.ts';
+import type {EngineRole, LogSink, LogSource, ProxyControl, StatsSource} from '../../source/core/types.ts';
 
 // A small in-process deployment for screen tests: two tiny engines, the lab balancer over a
 // real config file, and a Monitor on top. Fast to start, real HTTP and real files throughout.
@@ -36,6 +36,7 @@ export interface MiniDeployment {
 	monitor: Monitor;
 	config: Config;
 	configPath: string;
+	proxy: ProxyControl;
 	sink: () => LogSink | undefined;
 	close(): Promise<void>;
 }
@@ -71,6 +72,7 @@ export async function startMiniDeployment(overrides: Record<string, unknown> = {
 		monitor,
 		config,
 		configPath,
+		proxy,
 		sink: () => sink,
 		async close() {
 			await monitor.stop();
