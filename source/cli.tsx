@@ -251,7 +251,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 	monitor.attachAutomation(() => automation.view());
 	return runScreen({
 		monitor,
-		emergency: runtime.guide.flow,
+		guide: runtime.guide,
 		colour,
 		maxFps: config.maxFps,
 		ready: runtime.ready,

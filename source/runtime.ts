@@ -81,7 +81,10 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		lifecycle: lab.lifecycle,
 		analysisTimer: options.analysisTimer,
 	});
-	const guide = createGuideParts(monitor, lab.proxy, lab.containers);
+	const {createRedisSource} = await import('./adapters/redis.ts');
+	const guide = createGuideParts(monitor, lab.proxy, lab.containers, {
+		redis: lab.redis ? {source: createRedisSource({url: lab.redis.url}), name: 'redis-canary (lab)'} : {note: 'no Redis in the lab (install redis-server to add one)'},
+	});
 	return {monitor, guide, shutdown: () => lab.stop(), ready: lab.ready};
 }
 
@@ -124,7 +127,13 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
 	const {names} = dockerConfig.docker;
-	const guide = createGuideParts(monitor, docker.proxy, createDockerContainers(docker.docker, {canary: names.canary, nginx: names.nginx, redis: names.redis}));
+	const containers = createDockerContainers(docker.docker, {canary: names.canary, nginx: names.nginx, redis: names.redis});
+	// A deployment without the Redis container is not failed for it: it is not watched, and the panel says so.
+	const {createRedisSource} = await import('./adapters/redis.ts');
+	const {dockerExec} = await import('./adapters/docker/exec.ts');
+	const redisSource = createRedisSource({url: dockerConfig.redis.url, container: names.redis, exec: (argv) => dockerExec(docker.docker, names.redis, argv, {timeoutMs: 2000})});
+	const redisFound = (await containers.state('redis')) !== 'missing';
+	const guide = createGuideParts(monitor, docker.proxy, containers, {redis: redisFound ? {source: redisSource, name: names.redis} : {note: `no ${names.redis} container: Redis not watched`}});
 	return {
 		monitor,
 		guide,

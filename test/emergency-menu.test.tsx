@@ -31,7 +31,7 @@ test('X opens the emergency menu; stop-canary is disabled with its reason until 
 	const containers = fakeContainers();
 	const guide = createGuideParts(deployment.monitor, deployment.proxy, containers.control);
 	const size = {columns: 120, rows: 40};
-	const app = render(<App monitor={deployment.monitor} emergency={guide.flow} size={{get: () => size, subscribe: () => () => {}}} colour={false} onQuit={() => {}} saveLogs={async () => '/dev/null'} />);
+	const app = render(<App monitor={deployment.monitor} guide={guide} size={{get: () => size, subscribe: () => () => {}}} colour={false} onQuit={() => {}} saveLogs={async () => '/dev/null'} />);
 	const frame = () => strip(app.lastFrame());
 	const read = async (chunk: string) => {
 		app.stdin.write(chunk);

@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {buildConfig} from '../source/config.ts';
 import {startDemoRuntime} from '../source/runtime.ts';
 import {emergencyCommand} from '../source/emergency-command.ts';
+import {findRedisServer} from '../source/lab/lab-redis.ts';
 
 // The guide's emergency procedures on a real lab: the canary is stopped only once 100/0 is
 // VERIFIED, and every action lands in the audit log.
@@ -51,8 +52,16 @@ test('emergency stop-canary refuses before 100/0 is verified and stops the canar
 		const proof = mine.at(-1)!.verification!;
 		assert.ok(proof.n >= 20 && proof.canary === 0, `the stop records the sample that proved 100/0: ${JSON.stringify(proof)}`);
 
-		// Without Redis in this lab the action is disabled, and the command refuses with the reason.
-		assert.equal(emergency.availability('restart-redis', null).enabled, false);
+		// The lab has a Redis when redis-server is installed: then it restarts, else the action says why not.
+		const redis = emergency.availability('restart-redis', null);
+		if (findRedisServer() === null) {
+			assert.deepEqual(redis, {enabled: false, reason: 'no redis-canary in this deployment'});
+		} else {
+			assert.deepEqual(redis, {enabled: true});
+			const restarted = await emergency.run('restart-redis');
+			assert.equal(restarted.outcome, 'done', restarted.message);
+			assert.deepEqual(auditLines(join(stateDir, 'audit.jsonl')).map((entry) => `${entry.action} ${entry.outcome}`).at(-1), 'restart-redis restored');
+		}
 	} finally {
 		await runtime.monitor.stop().catch(() => {});
 		await runtime.shutdown();

@@ -1,12 +1,13 @@
 import type {Monitor} from './monitor.ts';
 import type {ProxyControl} from './types.ts';
 import type {ContainerControl} from './containers.ts';
+import type {RedisSource} from '../adapters/redis.ts';
 import {Emergency} from './emergency.ts';
 import {EmergencyFlow} from './emergency-flow.ts';
+import {RedisWatch} from './redis-watch.ts';
 
 // The parts beside the Monitor that cover the rest of the guide: its emergency procedures,
-// and (added by the runtime when configured) Redis and the A/B probes. The screen and the
-// headless commands get them from the runtime.
+// Redis, and the A/B probes. The runtime makes them; the screen and the headless commands use them.
 
 export interface GuideParts {
 	emergency: Emergency;
@@ -14,9 +15,23 @@ export interface GuideParts {
 	flow: EmergencyFlow;
 	proxy: ProxyControl;
 	containers: ContainerControl;
+	/** Redis beside the engines; null when the deployment has none (then `redisNote` says why). */
+	redis: RedisWatch | null;
+	redisNote: string;
 }
 
-export function createGuideParts(monitor: Monitor, proxy: ProxyControl, containers: ContainerControl): GuideParts {
-	const emergency = new Emergency({config: monitor.config, actions: monitor.actions, proxy, containers, verifySplit: monitor.verifySplit, now: Date.now});
-	return {emergency, flow: new EmergencyFlow(emergency, () => monitor.getSnapshot().split.configured), proxy, containers};
+export interface GuideOptions {
+	redis?: {source: RedisSource; name: string} | {note: string};
+}
+
+export function createGuideParts(monitor: Monitor, proxy: ProxyControl, containers: ContainerControl, options: GuideOptions = {}): GuideParts {
+	const {config} = monitor;
+	const emergency = new Emergency({config, actions: monitor.actions, proxy, containers, verifySplit: monitor.verifySplit, now: Date.now});
+	let redis: RedisWatch | null = null;
+	if (options.redis && 'source' in options.redis) {
+		redis = new RedisWatch({source: options.redis.source, name: options.redis.name, windowSec: config.windowSec, latencyWarnMs: config.redis.latencyWarnMs});
+		monitor.attach(redis);
+	}
+	const redisNote = options.redis && 'note' in options.redis ? options.redis.note : redis ? '' : 'Redis not watched';
+	return {emergency, flow: new EmergencyFlow(emergency, () => monitor.getSnapshot().split.configured), proxy, containers, redis, redisNote};
 }

@@ -139,7 +139,7 @@ export class Monitor {
 			void this.pollServices();
 			this.every(SERVICES_INTERVAL_MS, () => this.pollServices());
 		}
-		for (const part of this.parts) part.start(this.abort.signal, () => this.changed());
+		for (const part of this.parts) part.start?.(this.abort.signal, () => this.changed());
 		// The first observed split as soon as the balancer answers.
 		void this.resample();
 		void this.actions.interrupted().then((message) => message && this.notice('error', message));
@@ -201,7 +201,7 @@ export class Monitor {
 	/** Adds a part polled beside the engines whose checks join the verdict (Redis, drift). */
 	attach(part: MonitorPart): void {
 		this.parts.push(part);
-		if (this.running) part.start(this.abort.signal, () => this.changed());
+		if (this.running) part.start?.(this.abort.signal, () => this.changed());
 	}
 
 	/** Samples the balancer until it serves `split` or the verify timeout passes. */
@@ -232,6 +232,7 @@ export class Monitor {
 			this.pollers.canary.poll(signal),
 			this.pollBalancer(signal),
 			this.weights.read(),
+			...this.parts.map((part) => part.poll?.(signal)),
 		]);
 		if (signal.aborted) return;
 		// Patterns over the analysis window: log lines and requests of the same span (which,

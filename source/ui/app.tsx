@@ -19,11 +19,15 @@ import {createLogModel, historyNote, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/log-store.ts';
-import type {EmergencyFlow, EmergencyFlowState} from '../core/emergency-flow.ts';
+import type {EmergencyFlowState} from '../core/emergency-flow.ts';
+import type {GuideParts} from '../core/guide-parts.ts';
+import {RedisPanel} from './redis-panel.tsx';
 import {EmergencyDialog} from './emergency-dialog.tsx';
 import {emergencyKey} from './emergency-keys.ts';
 
 export const MIN_COLUMNS = 80;
+/** The Redis panel's rows under the split panel (which needs six). */
+const REDIS_ROWS = 5;
 export const MIN_ROWS = 24;
 
 export interface Size {
@@ -37,7 +41,8 @@ export interface AppProps {
 	colour: boolean;
 	onQuit: () => void;
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
-	emergency?: EmergencyFlow;
+	/** Emergency actions, Redis, probes (absent in tests that do not need them). */
+	guide?: GuideParts;
 }
 
 /** Layout of the overview for a terminal size: every height, so the frame fits exactly. */
@@ -53,7 +58,8 @@ export function overviewLayout(rows: number) {
 const IDLE_STATE: EmergencyFlowState = {phase: 'idle'};
 const IDLE = {subscribe: () => () => {}, getState: () => IDLE_STATE};
 
-export function App({monitor, size, colour, onQuit, saveLogs, emergency}: AppProps) {
+export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) {
+	const emergency = guide?.flow;
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const flow = useSyncExternalStore((emergency ?? IDLE).subscribe, (emergency ?? IDLE).getState);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
@@ -329,7 +335,10 @@ export function App({monitor, size, colour, onQuit, saveLogs, emergency}: AppPro
 					/>
 				) : null}
 				<Box flexDirection="row">
-					<SplitPanel split={snapshot.split} width={splitWidth} height={layout.verdict} />
+					<Box flexDirection="column" width={splitWidth}>
+						<SplitPanel split={snapshot.split} width={splitWidth} height={layout.verdict - REDIS_ROWS} />
+						<RedisPanel figures={guide?.redis?.figures() ?? null} name={guide?.redis?.name ?? ''} note={guide?.redisNote ?? 'Redis not watched'} now={second} width={splitWidth - 1} height={REDIS_ROWS} />
+					</Box>
 					<VerdictPanel verdict={snapshot.verdict} width={width - splitWidth} height={layout.verdict} />
 				</Box>
 				{layout.patterns > 0 ? <PatternsPanel rows={snapshot.patterns} width={width} height={layout.patterns} /> : null}

@@ -4,6 +4,7 @@ import type {EmergencyFlowState} from '../core/emergency-flow.ts';
 import {EMERGENCY_LABELS} from '../core/emergency.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
+import {wrapWords} from './format.ts';
 import {sanitizeForTerminal} from '../domain/sanitize.ts';
 
 // Step messages carry Docker's and nginx's own words: hostile text, cleaned before drawing.
@@ -14,20 +15,6 @@ const clean = (text: string) => sanitizeForTerminal(text).replace(/\s+/g, ' ');
 
 const STEP_MARK = {running: '…', done: '✓', failed: '✗'} as const;
 const STEP_COLOUR = {running: theme.text.accent, done: theme.state.pass, failed: theme.state.fail} as const;
-
-/** Cuts a long text into lines of the panel's width at spaces (lines never wrap by themselves). */
-export function wrapWords(text: string, width: number): string[] {
-	const lines: string[] = [];
-	let line = '';
-	for (const word of text.split(' ')) {
-		if (line && line.length + 1 + word.length > width) {
-			lines.push(line);
-			line = word;
-		} else line = line ? `${line} ${word}` : word;
-	}
-	if (line) lines.push(line);
-	return lines;
-}
 
 export function EmergencyDialog({flow, width, height}: {flow: EmergencyFlowState; width: number; height: number}) {
 	if (flow.phase === 'idle') return null;

@@ -13,8 +13,8 @@ import {installOutputCache} from './ink-output-cache.ts';
 
 export interface ScreenOptions {
 	monitor: Monitor;
-	/** The emergency menu's flow (and the rest of the guide's parts). */
-	emergency?: import('../core/emergency-flow.ts').EmergencyFlow;
+	/** The emergency menu, Redis and the rest of the guide's parts. */
+	guide?: import('../core/guide-parts.ts').GuideParts;
 	colour: boolean;
 	maxFps: number;
 	/** Stops everything behind the monitor (the lab, Docker streams). */
@@ -130,7 +130,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	const instance = render(
 		<App
 			monitor={options.monitor}
-			emergency={options.emergency}
+			guide={options.guide}
 			size={{get: () => size, subscribe: (listener) => (sizeListeners.add(listener), () => sizeListeners.delete(listener))}}
 			colour={options.colour}
 			onQuit={() => void quit(0)}

@@ -1,0 +1,111 @@
+import {createClient} from '@redis/client';
+import {performance} from 'node:perf_hooks';
+import type {CommandResult} from '../core/types.ts';
+import {statsFromInfo, type RedisReading} from '../domain/redis-info.ts';
+
+// Redis over its published port with node-redis' client (one connection, kept between polls),
+// and `redis-cli` inside the container when the port does not answer (the guide's own
+// `docker exec redis-canary redis-cli ping`), always as an argv array.
+
+export interface RedisSource {
+	readonly describe: string;
+	/** PING and INFO; never throws: a failure is a reading with ok:false and the reason. */
+	read(): Promise<RedisReading>;
+	close(): Promise<void>;
+}
+
+export interface RedisSourceOptions {
+	url: string;
+	timeoutMs?: number;
+	/** Runs redis-cli's argv inside the Redis container (Docker only). */
+	exec?: (argv: string[]) => Promise<CommandResult>;
+	/** The container, for messages. */
+	container?: string;
+}
+
+const makeClient = (url: string, timeoutMs: number) => createClient({url, socket: {connectTimeout: timeoutMs, reconnectStrategy: false}, disableOfflineQueue: true});
+type Client = ReturnType<typeof makeClient>;
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+	});
+	return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createRedisSource(options: RedisSourceOptions): RedisSource {
+	const timeoutMs = options.timeoutMs ?? 1500;
+	let client: Client | null = null;
+	let connecting: Promise<Client> | null = null;
+
+	const connect = (): Promise<Client> => {
+		if (client?.isReady) return Promise.resolve(client);
+		connecting ??= (async () => {
+			// No reconnect loop of its own: the next poll connects again, so a dead Redis costs one attempt per poll.
+			const fresh = makeClient(options.url, timeoutMs);
+			fresh.on('error', () => {}); // reported through the failed command instead
+			try {
+				await withTimeout(fresh.connect(), timeoutMs + 200, `connect to ${options.url}`);
+			} catch (error) {
+				fresh.destroy();
+				throw error;
+			}
+			client = fresh;
+			return fresh;
+		})().finally(() => {
+			connecting = null;
+		});
+		return connecting;
+	};
+
+	const drop = () => {
+		try {
+			client?.destroy();
+		} catch {
+			// already closed
+		}
+		client = null;
+	};
+
+	async function overPort(): Promise<RedisReading> {
+		const c = await connect();
+		const start = performance.now();
+		await withTimeout(c.ping(), timeoutMs, 'PING');
+		const pingMs = performance.now() - start;
+		const info = await withTimeout(c.info(), timeoutMs, 'INFO');
+		return {at: Date.now(), ok: true, pingMs, stats: statsFromInfo(info), via: options.url};
+	}
+
+	async function overCli(): Promise<RedisReading> {
+		const exec = options.exec!;
+		const via = `redis-cli in ${options.container ?? 'the container'}`;
+		const start = performance.now();
+		const ping = await exec(['redis-cli', 'ping']);
+		const pingMs = performance.now() - start;
+		if (!ping.ok || !/PONG/.test(ping.output)) return {at: Date.now(), ok: false, error: `${via}: ${ping.output.trim() || `exit code ${ping.exitCode}`}`, via};
+		const info = await exec(['redis-cli', 'info']);
+		if (!info.ok) return {at: Date.now(), ok: false, error: `${via}: ${info.output.trim()}`, via};
+		// Includes docker exec's own cost (tens of ms): the panel says which way it was measured.
+		return {at: Date.now(), ok: true, pingMs, stats: statsFromInfo(info.output), via};
+	}
+
+	return {
+		describe: options.exec ? `${options.url} (else redis-cli in ${options.container ?? 'the container'})` : options.url,
+		async read() {
+			try {
+				return await overPort();
+			} catch (error) {
+				drop();
+				const message = (error as Error).message || String(error);
+				if (!options.exec) return {at: Date.now(), ok: false, error: message, via: options.url};
+				const fallback = await overCli().catch((cliError: Error) => ({at: Date.now(), ok: false as const, error: cliError.message, via: 'redis-cli'}));
+				return fallback.ok ? fallback : {...fallback, error: `${options.url}: ${message}; ${fallback.error}`};
+			}
+		},
+		async close() {
+			await connecting?.catch(() => null);
+			drop();
+		},
+	};
+}

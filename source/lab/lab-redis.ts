@@ -1,0 +1,78 @@
+import {spawn, type ChildProcess} from 'node:child_process';
+import {accessSync, constants} from 'node:fs';
+import {connect} from 'node:net';
+import {delimiter, join} from 'node:path';
+import type {ContainerState} from '../core/containers.ts';
+import {hasExited, stopChild} from './lab-process.ts';
+
+// The lab's stand-in for redis-canary: a real redis-server on a local port, when one is
+// installed (Debian's redis-server). Without it the lab says "no Redis in the lab".
+
+export function findRedisServer(): string | null {
+	for (const dir of [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/sbin']) {
+		const candidate = join(dir, 'redis-server');
+		try {
+			accessSync(candidate, constants.X_OK);
+			if (candidate.startsWith('/')) return candidate;
+		} catch {
+			// Not here; keep looking.
+		}
+	}
+	return null;
+}
+
+export interface LabRedis {
+	url: string;
+	state(): ContainerState;
+	start(): Promise<void>;
+	/** As `docker stop`: it stays stopped until start() or restart(). */
+	stop(): Promise<void>;
+	restart(): Promise<void>;
+}
+
+function answers(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect({port, host: '127.0.0.1'}, () => {
+			socket.end();
+			resolve(true);
+		});
+		socket.on('error', () => resolve(false));
+	});
+}
+
+/** A redis-server on 127.0.0.1:port, no persistence, a small maxmemory with LRU eviction. */
+export function createLabRedis(binary: string, port: number): LabRedis {
+	let child: ChildProcess | null = null;
+	let restarting = false;
+	const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru', '--daemonize', 'no', '--loglevel', 'warning'];
+	const redis: LabRedis = {
+		url: `redis://127.0.0.1:${port}`,
+		state() {
+			if (restarting) return 'restarting';
+			return child && !hasExited(child) ? 'running' : 'exited';
+		},
+		async start() {
+			if (child && !hasExited(child)) return;
+			child = spawn(binary, args, {stdio: 'ignore'});
+			child.on('error', () => {});
+			const deadline = Date.now() + 5000;
+			while (!(await answers(port))) {
+				if (hasExited(child) || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+				await new Promise((resolve) => setTimeout(resolve, 50));
+			}
+		},
+		async stop() {
+			if (child) await stopChild(child);
+		},
+		async restart() {
+			restarting = true;
+			try {
+				await redis.stop();
+				await redis.start();
+			} finally {
+				restarting = false;
+			}
+		},
+	};
+	return redis;
+}
