@@ -2,6 +2,16 @@ import {readFileSync} from 'node:fs';
 import {DEFAULT_STAGES, type Roles, type Split} from './domain/upstream.ts';
 import {DEFAULT_THRESHOLDS, type Thresholds} from './domain/verdict.ts';
 import {configSchema} from './config-schema.ts';
+import type {DriftRules} from './domain/drift.ts';
+
+export interface ProbeRequest {
+	name: string;
+	method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
+	path: string;
+	body?: unknown;
+	/** Only idempotent requests are repeated (sent by the timer). */
+	idempotent: boolean;
+}
 import {describeIssues} from './config-errors.ts';
 
 // One typed config: the guide's names and ports as defaults, then a JSON config file,
@@ -21,6 +31,8 @@ export interface Config {
 	};
 	/** The Redis both engines use: polled over its published port. */
 	redis: {url: string; latencyWarnMs: number};
+	/** A/B probes sent to both engines, and the rules their answers are compared by. */
+	probes: {intervalSec: number; requests: ProbeRequest[]} & DriftRules;
 	stages: Split[];
 	/** Minimum soak per stage in minutes (the guide: 2-4 h). */
 	soakMinutes: number;
@@ -63,6 +75,16 @@ export const DEFAULT_CONFIG: Config = {
 		nginxConfig: {host: 'ops/nginx/canary.conf', container: '/etc/nginx/conf.d/default.conf'},
 	},
 	redis: {url: 'redis://localhost:6379', latencyWarnMs: 50},
+	probes: {
+		intervalSec: 30,
+		requests: [
+			{name: 'healthz', method: 'GET', path: '/healthz', idempotent: true},
+			{name: 'positions', method: 'POST', path: '/v1/positions', body: {when: {utc: '2024-03-20T12:00:00Z'}, system: 'tropical', bodies: ['Sun', 'Moon', 'Mars']}, idempotent: true},
+		],
+		ignore: ['**.request_id', '**.timestamp', '**.version', 'meta', 'cache', 'pool', 'metrics', 'kernels', '**.uptime_seconds'],
+		tolerance: {abs: 1e-9, rel: 1e-6},
+		tolerances: {},
+	},
 	stages: DEFAULT_STAGES,
 	soakMinutes: 120,
 	pollIntervalMs: 2000,

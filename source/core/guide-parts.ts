@@ -5,6 +5,7 @@ import type {RedisSource} from '../adapters/redis.ts';
 import {Emergency} from './emergency.ts';
 import {EmergencyFlow} from './emergency-flow.ts';
 import {RedisWatch} from './redis-watch.ts';
+import {ProbeWatch} from './probe-watch.ts';
 
 // The parts beside the Monitor that cover the rest of the guide: its emergency procedures,
 // Redis, and the A/B probes. The runtime makes them; the screen and the headless commands use them.
@@ -18,6 +19,8 @@ export interface GuideParts {
 	/** Redis beside the engines; null when the deployment has none (then `redisNote` says why). */
 	redis: RedisWatch | null;
 	redisNote: string;
+	/** The A/B probes and the response drift they measure. */
+	probes: ProbeWatch;
 }
 
 export interface GuideOptions {
@@ -32,6 +35,8 @@ export function createGuideParts(monitor: Monitor, proxy: ProxyControl, containe
 		redis = new RedisWatch({source: options.redis.source, name: options.redis.name, windowSec: config.windowSec, latencyWarnMs: config.redis.latencyWarnMs});
 		monitor.attach(redis);
 	}
+	const probes = new ProbeWatch({config});
+	monitor.attach(probes);
 	const redisNote = options.redis && 'note' in options.redis ? options.redis.note : redis ? '' : 'Redis not watched';
-	return {emergency, flow: new EmergencyFlow(emergency, () => monitor.getSnapshot().split.configured), proxy, containers, redis, redisNote};
+	return {emergency, flow: new EmergencyFlow(emergency, () => monitor.getSnapshot().split.configured), proxy, containers, redis, redisNote, probes};
 }
