@@ -6,6 +6,7 @@ import {Emergency} from './emergency.ts';
 import {EmergencyFlow} from './emergency-flow.ts';
 import {RedisWatch} from './redis-watch.ts';
 import {ProbeWatch} from './probe-watch.ts';
+import {Troubleshooter} from './troubleshoot.ts';
 
 // The parts beside the Monitor that cover the rest of the guide: its emergency procedures,
 // Redis, and the A/B probes. The runtime makes them; the screen and the headless commands use them.
@@ -21,6 +22,8 @@ export interface GuideParts {
 	redisNote: string;
 	/** The A/B probes and the response drift they measure. */
 	probes: ProbeWatch;
+	/** The troubleshooting view's sections, read on a key. */
+	troubleshoot: Troubleshooter;
 }
 
 export interface GuideOptions {
@@ -38,5 +41,5 @@ export function createGuideParts(monitor: Monitor, proxy: ProxyControl, containe
 	const probes = new ProbeWatch({config});
 	monitor.attach(probes);
 	const redisNote = options.redis && 'note' in options.redis ? options.redis.note : redis ? '' : 'Redis not watched';
-	return {emergency, flow: new EmergencyFlow(emergency, () => monitor.getSnapshot().split.configured), proxy, containers, redis, redisNote, probes};
+	return {emergency, flow: new EmergencyFlow(emergency, () => monitor.getSnapshot().split.configured), proxy, containers, redis, redisNote, probes, troubleshoot: new Troubleshooter({config, proxy, containers, auditPath: monitor.actions.audit.path})};
 }

@@ -78,8 +78,8 @@ export interface RedisFigures {
 	lookups: number;
 	/** Keys evicted within the window. */
 	evictions: number;
-	/** Highest PING of the window, ms. */
-	pingMaxMs: number | null;
+	/** Median PING of the window, ms: one slow answer while the host is busy is no trend. */
+	pingMedianMs: number | null;
 	windowSec: number;
 }
 
@@ -97,14 +97,14 @@ export function redisFigures(readings: readonly RedisReading[], windowSec: numbe
 		lookups += delta(a.keyspaceHits, b.keyspaceHits) + delta(a.keyspaceMisses, b.keyspaceMisses);
 		evictions += delta(a.evictedKeys, b.evictedKeys);
 	}
-	const pings = ok.map((r) => r.pingMs);
+	const pings = ok.map((r) => r.pingMs).sort((a, b) => a - b);
 	return {
 		latest: readings.at(-1) ?? null,
 		downSince,
 		hitRatio: lookups > 0 ? hits / lookups : null,
 		lookups,
 		evictions,
-		pingMaxMs: pings.length > 0 ? Math.max(...pings) : null,
+		pingMedianMs: pings.length > 0 ? pings[Math.floor((pings.length - 1) / 2)]! : null,
 		windowSec,
 	};
 }
@@ -118,18 +118,18 @@ const clock = (at: number) => new Date(at).toISOString().slice(11, 19);
  */
 export function redisCheck(figures: RedisFigures, latencyWarnMs: number, name: string): Row {
 	const latest = figures.latest;
-	const row: Row = {id: 'redis', label: 'redis', stable: null, canary: null, unit: 'ms', threshold: `fail if unreachable, warn: PING > ${latencyWarnMs} ms or evictions`, windowSec: figures.windowSec, n: null, state: 'NO DATA', reason: `no reading of ${name} yet`};
+	const row: Row = {id: 'redis', label: 'redis', stable: null, canary: null, unit: 'ms', threshold: `fail if unreachable, warn: PING median > ${latencyWarnMs} ms or evictions`, windowSec: figures.windowSec, n: null, state: 'NO DATA', reason: `no reading of ${name} yet`};
 	if (!latest) return row;
 	if (!latest.ok) {
 		const since = figures.downSince ?? latest.at;
 		return {...row, state: 'FAIL', reason: `${name} unreachable since ${clock(since)} (${latest.error}): both engines lose their cache`};
 	}
-	const ping = figures.pingMaxMs ?? latest.pingMs;
+	const ping = figures.pingMedianMs ?? latest.pingMs;
 	let state: CheckState = 'PASS';
 	const why: string[] = [];
 	if (ping > latencyWarnMs) {
 		state = 'WARN';
-		why.push(`PING up to ${ping.toFixed(1)} ms > ${latencyWarnMs} ms`);
+		why.push(`PING median ${ping.toFixed(1)} ms > ${latencyWarnMs} ms`);
 	}
 	if (figures.evictions > 0) {
 		state = 'WARN';

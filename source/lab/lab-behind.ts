@@ -101,6 +101,7 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 			lab
 				? {
 						engineState: () => lab!.engineState('canary'),
+						engineInfo: () => lab!.engineInfo('canary'),
 						stopEngine: () => lab!.stopEngine('canary'),
 						restartEngine: () => lab!.restartEngine('canary'),
 						restartBalancer: proxy.restart,

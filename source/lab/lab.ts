@@ -69,6 +69,7 @@ export interface Lab {
 	/** As `docker stop`: the engine stays stopped (no restart policy applies). */
 	stopEngine(engine: EngineRole): Promise<void>;
 	engineState(engine: EngineRole): 'running' | 'restarting' | 'exited';
+	engineInfo(engine: EngineRole): {exitCode: number | null; oomKilled: boolean; restarts: number; startedAt: number | null};
 	/** The load generator, a child process of its own: its numbers and its rate. */
 	load: LabLoad;
 	pids(): number[];
@@ -264,6 +265,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 				logs.detached(role, `engine-${role} stopped`);
 			},
 			engineState: (role) => supervisors[role].info().state,
+			engineInfo: (role) => {
+				const {exitCode, oomKilled, restarts, startedAt} = supervisors[role].info();
+				return {exitCode, oomKilled, restarts, startedAt};
+			},
 			pids() {
 				const pids = ENGINE_ROLES.map((role) => supervisors[role].child()).filter((c): c is ChildProcess => !!c && !hasExited(c)).map((c) => c.pid!);
 				if (!hasExited(load) && load.pid !== undefined) pids.push(load.pid);

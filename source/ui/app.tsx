@@ -22,6 +22,7 @@ import type {StoredEvent} from '../core/log-store.ts';
 import type {EmergencyFlowState} from '../core/emergency-flow.ts';
 import type {GuideParts} from '../core/guide-parts.ts';
 import {RedisPanel} from './redis-panel.tsx';
+import {TroubleshootView} from './troubleshoot-view.tsx';
 import {EmergencyDialog} from './emergency-dialog.tsx';
 import {emergencyKey} from './emergency-keys.ts';
 
@@ -100,6 +101,13 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 				return send({type: 'view', view: 'errors'});
 			case 'view-verdict':
 				return send({type: 'view', view: 'verdict'});
+			case 'view-troubleshoot':
+				// Read when the view opens and when 5 is pressed again: nothing runs for a view nobody looks at.
+				void guide?.troubleshoot.refresh();
+				return send({type: 'view', view: 'troubleshoot'});
+			case 'probe':
+				if (guide) void guide.probes.run(true);
+				return;
 			case 'next-view':
 				return send({type: 'next-view'});
 			case 'promote':
@@ -313,6 +321,8 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 		);
 	} else if (state.view === 'errors') {
 		body = <PatternsPanel rows={snapshot.patterns} width={width} height={bodyHeight} selected={state.selection.errors} detail />;
+	} else if (state.view === 'troubleshoot') {
+		body = guide ? <TroubleshootView guide={guide} snapshot={snapshot} width={width} height={bodyHeight} /> : null;
 	} else if (state.view === 'verdict') {
 		body = <VerdictDetail verdict={snapshot.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} />;
 	} else {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import type {ContainerControl, ContainerState, ContainerTarget} from '../../core/containers.ts';
+import type {ContainerControl, ContainerDetails, ContainerState, ContainerTarget} from '../../core/containers.ts';
 import type {CommandResult} from '../../core/types.ts';
 import {describeDockerError, endpointOf} from './connect.ts';
 
@@ -45,6 +45,21 @@ export function createDockerContainers(docker: Docker, names: Record<ContainerTa
 			} catch {
 				return 'unknown';
 			}
+		},
+		async inspect(target): Promise<ContainerDetails> {
+			const info = await inspect(target);
+			if (!info) throw new Error(`no container ${names[target]}`);
+			const image = await docker.getImage(info.Image).inspect().catch(() => null);
+			return {
+				state: stateOf(info),
+				exitCode: info.State.ExitCode ?? null,
+				oomKilled: info.State.OOMKilled === true,
+				restarts: info.RestartCount ?? 0,
+				startedAt: info.State.StartedAt && !info.State.StartedAt.startsWith('0001') ? info.State.StartedAt : null,
+				image: info.Config.Image,
+				imageId: info.Image ?? null,
+				imageCreated: image?.Created ?? null,
+			};
 		},
 		// `restart: unless-stopped` leaves a container stopped by `docker stop` stopped.
 		stop: (target) =>
