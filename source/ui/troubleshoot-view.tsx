@@ -42,7 +42,8 @@ export function TroubleshootView({guide, snapshot, width, height}: {guide: Guide
 	add(<Title width={width - 1}>{`2 traffic not distributing (${stamp})`}</Title>);
 	if (report) {
 		const t = report.traffic.nginxT;
-		add(<Line colour={t?.ok ? theme.state.pass : theme.state.fail}>{clean(`nginx -t: ${t ? `${t.ok ? 'ok' : `FAILED (exit ${t.exitCode ?? '?'})`}: ${t.output.trim()}` : '-'}`)}</Line>);
+		add(<Line colour={t?.ok ? theme.state.pass : theme.state.fail}>{`nginx -t in ${nginxName}: ${t ? (t.ok ? 'ok (exit 0)' : `FAILED (exit ${t.exitCode ?? '?'})`) : '-'}`}</Line>);
+		for (const line of (t?.output ?? '').trim().split('\n').filter(Boolean).slice(-3)) add(<Line dim={t?.ok}>{`  ${clean(line)}`}</Line>);
 		add(<Line dim>{`the upstream as ${nginxName} sees it${report.traffic.seenError ? `: ${clean(report.traffic.seenError)}` : ':'}`}</Line>);
 		for (const line of report.traffic.upstream.slice(0, 6)) add(<Line>{`  ${clean(line)}`}</Line>);
 		add(<Line dim>{clean(`last change: ${report.traffic.lastChange ?? 'none in the audit log'}`)}</Line>);
