@@ -7,6 +7,7 @@ import {buildConfig} from '../source/config.ts';
 import {startDemoRuntime} from '../source/runtime.ts';
 import {emergencyCommand} from '../source/emergency-command.ts';
 import {findRedisServer} from '../source/lab/lab-redis.ts';
+import {writeReport} from '../source/core/report.ts';
 
 // The guide's emergency procedures on a real lab: the canary is stopped only once 100/0 is
 // VERIFIED, and every action lands in the audit log.
@@ -49,6 +50,11 @@ test('emergency stop-canary refuses before 100/0 is verified and stops the canar
 		const audit = auditLines(join(stateDir, 'audit.jsonl'));
 		const mine = audit.filter((entry) => entry.reason.startsWith('emergency'));
 		assert.deepEqual(mine.map((entry) => `${entry.action} ${entry.outcome}`), ['stop-canary refused', 'rollback started', 'rollback verified', 'stop-canary verified']);
+		// The report's timeline reads the audit log: the stop is in it with its reason.
+		const reportPath = join(stateDir, 'report.md');
+		await writeReport({auditPath: join(stateDir, 'audit.jsonl'), verdictHistory: [], snapshot: monitor.current(), path: reportPath});
+		assert.match(readFileSync(reportPath, 'utf8'), /\| stop-canary +\| .*emergency: engine-canary stopped after 100\/0 was verified/);
+		assert.match(monitor.current().notices.at(-1)?.text ?? '', /^emergency stop-canary: done: engine-canary stopped/);
 		const proof = mine.at(-1)!.verification!;
 		assert.ok(proof.n >= 20 && proof.canary === 0, `the stop records the sample that proved 100/0: ${JSON.stringify(proof)}`);
 
@@ -82,7 +88,7 @@ test('emergency without an action or without --yes says what it would do and tou
 		assert.equal(await emergencyCommand(second, {args: ['restart-nginx'], json: true, yes: false, write: (t) => void out.push(t)}), 3);
 		const answer = JSON.parse(out.join('')) as {outcome: string; message: string};
 		assert.equal(answer.outcome, 'refused');
-		assert.match(answer.message, /restart-nginx needs --yes\. It would: Restart lab balancer: every connection through http:\/\/127\.0\.0\.1:\d+ is cut for a moment/);
+		assert.match(answer.message, /restart-nginx needs --yes\. It would: Restart the lab's balancer: every connection through http:\/\/127\.0\.0\.1:\d+ is cut for a moment/);
 	} finally {
 		rmSync(stateDir, {recursive: true, force: true});
 	}

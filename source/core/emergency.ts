@@ -46,6 +46,8 @@ export interface EmergencyDeps {
 	/** Samples the balancer until it serves the split or the verify timeout passes. */
 	verifySplit: (split: Split) => Promise<VerifyResult>;
 	now: () => number;
+	/** The header's notice line: every emergency action's result shows there too. */
+	notice?: (level: 'info' | 'warn' | 'error', text: string) => void;
 }
 
 const ALL_STABLE: Split = {stable: 100, canary: 0};
@@ -108,6 +110,12 @@ export class Emergency {
 	}
 
 	async run(action: EmergencyAction, onStep: (steps: EmergencyStep[]) => void = () => {}): Promise<EmergencyResult> {
+		const result = await this.perform(action, onStep);
+		this.deps.notice?.(result.outcome === 'done' ? 'info' : result.outcome === 'refused' ? 'warn' : 'error', `emergency ${action}: ${result.outcome}: ${result.message}`);
+		return result;
+	}
+
+	private async perform(action: EmergencyAction, onStep: (steps: EmergencyStep[]) => void): Promise<EmergencyResult> {
 		const steps: EmergencyStep[] = [];
 		const step = (name: string, state: EmergencyStep['state'], message: string) => {
 			const index = steps.findIndex((s) => s.name === name);

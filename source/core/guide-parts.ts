@@ -32,7 +32,7 @@ export interface GuideOptions {
 
 export function createGuideParts(monitor: Monitor, proxy: ProxyControl, containers: ContainerControl, options: GuideOptions = {}): GuideParts {
 	const {config} = monitor;
-	const emergency = new Emergency({config, actions: monitor.actions, proxy, containers, verifySplit: monitor.verifySplit, now: Date.now});
+	const emergency = new Emergency({config, actions: monitor.actions, proxy, containers, verifySplit: monitor.verifySplit, now: Date.now, notice: (level, text) => monitor.notice(level, text)});
 	let redis: RedisWatch | null = null;
 	if (options.redis && 'source' in options.redis) {
 		redis = new RedisWatch({source: options.redis.source, name: options.redis.name, windowSec: config.windowSec, latencyWarnMs: config.redis.latencyWarnMs});

@@ -44,6 +44,9 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	const {hold, redis: wantRedis = true, ...labOptions} = options;
 	const ownDir = labOptions.dir === undefined;
 	const dir = labOptions.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
+	// Redis's port first: the lab's own ports are picked last, just before its processes bind them.
+	const redisServer = wantRedis ? findRedisServer() : null;
+	const redis = redisServer ? createLabRedis(redisServer, (await pickPorts({redis: 0})).redis) : null;
 	const ports = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports});
 	const upstream = labOptions.upstream ?? 'involution_engine';
 	const seed = labOptions.seed ?? randomInt(0, MAX_SEED + 1);
@@ -52,8 +55,6 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	let lab: Lab | null = null;
 	let release: () => void = () => {};
 	const held = hold ? Promise.race([hold, new Promise<void>((resolve) => (release = resolve))]) : Promise.resolve();
-	const redisServer = wantRedis ? findRedisServer() : null;
-	const redis = redisServer ? createLabRedis(redisServer, (await pickPorts({redis: 0})).redis) : null;
 	// A Redis that does not come up is shown as unreachable, as a dead redis-canary would be.
 	const ready = held.then(() => Promise.all([startLab({...labOptions, dir, ports, upstream, seed, lifecycle}), redis?.start().catch(() => {})])).then(([started]) => {
 		lab = started;
