@@ -3,7 +3,8 @@ import {accessSync, constants} from 'node:fs';
 import {connect} from 'node:net';
 import {delimiter, join} from 'node:path';
 import type {ContainerState} from '../core/containers.ts';
-import {hasExited, stopChild} from './lab-process.ts';
+import {parseArgs} from 'node:util';
+import {hasExited, spawnLabChild, stopChild} from './lab-process.ts';
 
 // The lab's stand-in for redis-canary: a real redis-server on a local port, when one is
 // installed (Debian's redis-server). Without it the lab says "no Redis in the lab".
@@ -41,10 +42,39 @@ function answers(port: number): Promise<boolean> {
 }
 
 /** A redis-server on 127.0.0.1:port, no persistence, a small maxmemory with LRU eviction. */
+function serverArgs(port: number): string[] {
+	return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru', '--daemonize', 'no', '--loglevel', 'warning'];
+}
+
+async function untilAnswers(port: number, child: ChildProcess): Promise<void> {
+	const deadline = Date.now() + 5000;
+	while (!(await answers(port))) {
+		if (hasExited(child) || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+		await new Promise((resolve) => setTimeout(resolve, 50));
+	}
+}
+
+/** `lab redis`: runs redis-server and stops it when the lab child is told to stop or loses its parent. */
+export async function runRedisChild(args: string[], onStop: (close: () => Promise<void>) => void, listening: () => void): Promise<void> {
+	const {values} = parseArgs({args, options: {server: {type: 'string'}, port: {type: 'string'}}, strict: true});
+	const port = Number(values.port);
+	if (!values.server || !Number.isInteger(port) || port < 1) throw new Error('lab redis needs --server PATH and --port N');
+	const server = spawn(values.server, serverArgs(port), {stdio: 'ignore'});
+	server.on('error', () => {});
+	// A redis-server that dies takes its lab child with it: the console sees the child exit.
+	server.on('exit', () => process.exit(1));
+	onStop(async () => {
+		server.removeAllListeners('exit');
+		await stopChild(server);
+	});
+	await untilAnswers(port, server);
+	listening();
+}
+
+/** The lab's Redis, in a lab child process of its own (it never outlives the console). */
 export function createLabRedis(binary: string, port: number): LabRedis {
 	let child: ChildProcess | null = null;
 	let restarting = false;
-	const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru', '--daemonize', 'no', '--loglevel', 'warning'];
 	const redis: LabRedis = {
 		url: `redis://127.0.0.1:${port}`,
 		state() {
@@ -53,13 +83,8 @@ export function createLabRedis(binary: string, port: number): LabRedis {
 		},
 		async start() {
 			if (child && !hasExited(child)) return;
-			child = spawn(binary, args, {stdio: 'ignore'});
-			child.on('error', () => {});
-			const deadline = Date.now() + 5000;
-			while (!(await answers(port))) {
-				if (hasExited(child) || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
-				await new Promise((resolve) => setTimeout(resolve, 50));
-			}
+			const started = await spawnLabChild(['redis', '--server', binary, '--port', String(port)], {onSpawn: (spawned) => (child = spawned)});
+			child = started.child;
 		},
 		async stop() {
 			if (child) await stopChild(child);
