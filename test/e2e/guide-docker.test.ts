@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {execFile} from 'node:child_process';
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
@@ -21,6 +22,7 @@ requireEngine();
 const NAMES = {stable: 'gd-engine-stable', canary: 'gd-engine-canary', nginx: 'gd-nginx-canary', redis: 'gd-redis-canary'};
 let dir = '';
 let runtime: Runtime | null = null;
+let settings: Record<string, unknown> = {};
 const ports = {balancer: 0, stable: 0, canary: 0};
 
 const strip = (text: string | undefined) => (text ?? '').replace(/\u001B\[[0-9;]*m/g, '');
@@ -52,16 +54,14 @@ before(async () => {
 	// The directory mount of ops/docker-compose.canary.yml: the container reads every write.
 	await cli(['run', '-d', '--name', NAMES.nginx, '--network', 'host', '-v', `${dir}:/etc/nginx/conf.d`, NGINX_IMAGE]);
 	await waitFor('nginx and both engines answer', async () => (await fetch(`http://127.0.0.1:${ports.balancer}/healthz`, {signal: AbortSignal.timeout(2000)})).status === 200, 30_000);
-	const config = buildConfig([
-		{
-			urls: {balancer: `http://127.0.0.1:${ports.balancer}`, stable: `http://127.0.0.1:${ports.stable}`, canary: `http://127.0.0.1:${ports.canary}`},
-			roles: {stable: `127.0.0.1:${ports.stable}`, canary: `127.0.0.1:${ports.canary}`},
-			docker: {names: {...NAMES, services: []}, nginxConfig: {host: join(dir, 'canary.conf')}},
-			stateDir: join(dir, 'state'),
-			sampleSize: 100,
-		},
-	]);
-	runtime = await startDockerRuntime(resolveState(config));
+	settings = {
+		urls: {balancer: `http://127.0.0.1:${ports.balancer}`, stable: `http://127.0.0.1:${ports.stable}`, canary: `http://127.0.0.1:${ports.canary}`},
+		roles: {stable: `127.0.0.1:${ports.stable}`, canary: `127.0.0.1:${ports.canary}`},
+		docker: {names: {...NAMES, services: []}, nginxConfig: {host: join(dir, 'canary.conf')}},
+		stateDir: join(dir, 'state'),
+		sampleSize: 100,
+	};
+	runtime = await startDockerRuntime(resolveState(buildConfig([settings])));
 });
 
 after(async () => {
@@ -91,22 +91,32 @@ test('the troubleshooting view shows nginx -t as the nginx container runs it and
 	}
 });
 
-test('emergency stop-canary refuses before 100/0 is VERIFIED and stops the container after', async () => {
-	const {monitor, guide} = runtime!;
-	await monitor.until((s) => s.split.configured !== null, 10_000);
-	const {emergency} = guide;
-	const refused = await emergency.run('stop-canary');
-	assert.equal(refused.outcome, 'refused');
-	assert.match(refused.message, /gd-engine-canary not stopped: the upstream says 90\/10, not 100\/0/);
+test('canary-console emergency stop-canary --yes refuses before 100/0 is VERIFIED and stops the container after', async () => {
+	await runtime?.monitor.stop().catch(() => {});
+	const config = join(dir, 'console.json');
+	await writeFile(config, JSON.stringify(settings));
+	const run = (args: string[]) =>
+		new Promise<{code: number | null; stdout: string}>((resolve) => {
+			execFile(process.execPath, ['bin/canary-console.js', ...args, '--config', config], {env: {...process.env, CI: 'true'}, timeout: 90_000}, (error, stdout) => resolve({code: error ? ((error as {code?: number}).code ?? null) : 0, stdout}));
+		});
+	const refused = await run(['emergency', 'stop-canary', '--yes']);
+	assert.equal(refused.code, 3, refused.stdout);
+	assert.match(refused.stdout, /failed {2}read {7}the upstream says 90\/10, not 100\/0: send all traffic to stable first/);
+	assert.match(refused.stdout, /REFUSED: gd-engine-canary not stopped: the upstream says 90\/10, not 100\/0/);
 	assert.equal(await cli(['inspect', '-f', '{{.State.Status}}', NAMES.canary]), 'running');
 
-	const toStable = await emergency.run('to-stable');
-	assert.equal(toStable.outcome, 'done', toStable.message);
-	const stopped = await emergency.run('stop-canary');
-	assert.equal(stopped.outcome, 'done', stopped.message);
-	assert.match(stopped.steps.find((s) => s.name === 'verify')?.message ?? '', /^VERIFIED: all \d+ answers from stable \(by version\)/);
+	const toStable = await run(['emergency', 'to-stable', '--yes']);
+	assert.equal(toStable.code, 0, toStable.stdout);
+	assert.match(toStable.stdout, /DONE: .*verified/i);
+	const stopped = await run(['emergency', 'stop-canary', '--yes', '--json']);
+	assert.equal(stopped.code, 0, stopped.stdout);
+	const result = JSON.parse(stopped.stdout) as {outcome: string; steps: {name: string; state: string; message: string}[]};
+	assert.equal(result.outcome, 'done');
+	assert.match(result.steps.find((s) => s.name === 'verify')?.message ?? '', /^VERIFIED: all \d+ answers from stable \(by version\)/);
 	assert.equal(await cli(['inspect', '-f', '{{.State.Status}}', NAMES.canary]), 'exited');
-	// The restart policy does not bring back a container stopped on purpose.
+	// The restart policy does not bring back a container stopped on purpose; stable serves alone.
 	assert.equal((await fetch(`http://127.0.0.1:${ports.balancer}/healthz`)).status, 200);
 	assert.equal(await cli(['inspect', '-f', '{{.State.Status}}', NAMES.canary]), 'exited');
+	const audit = (await readFile(join(dir, 'state', 'audit.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as {action: string; outcome: string});
+	assert.deepEqual(audit.map((e) => `${e.action} ${e.outcome}`), ['stop-canary refused', 'rollback started', 'rollback verified', 'stop-canary verified']);
 });
