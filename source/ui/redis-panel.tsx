@@ -18,7 +18,8 @@ export interface RedisPanelProps {
 	height: number;
 }
 
-export const RedisPanel = React.memo(function RedisPanel({figures, name, note, now, width, height}: RedisPanelProps) {
+/** The panel's lines without its title: the troubleshooting view shows them too. */
+export function redisLines({figures, note, now}: Pick<RedisPanelProps, 'figures' | 'note' | 'now'>): React.ReactNode[] {
 	const latest = figures?.latest ?? null;
 	let lines: React.ReactNode[];
 	if (!figures) lines = [<Line key="note" dim>{note}</Line>];
@@ -39,10 +40,14 @@ export const RedisPanel = React.memo(function RedisPanel({figures, name, note, n
 			<Line key="persist" colour={s.persistenceOk ? undefined : theme.state.fail}>{`persist ${s.persistence}`}</Line>,
 		];
 	}
+	return lines;
+}
+
+export const RedisPanel = React.memo(function RedisPanel({figures, name, note, now, width, height}: RedisPanelProps) {
 	return (
 		<Panel width={width} height={height}>
 			<Title width={width - 1}>{`redis ${figures ? name : ''}`.trim()}</Title>
-			{lines}
+			{redisLines({figures, note, now})}
 		</Panel>
 	);
 });

@@ -10,6 +10,7 @@ import {sanitizeForTerminal} from '../domain/sanitize.ts';
 import {bytes, clock, fit, number} from './format.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
+import {redisLines} from './redis-panel.tsx';
 
 // The guide's troubleshooting procedure as one screen: canary won't start, traffic not
 // distributing, performance degradation, and the A/B probes side by side. The sections are
@@ -58,8 +59,8 @@ export function TroubleshootView({guide, snapshot, width, height}: {guide: Guide
 		return r ? `${role} mem ${bytes(r.memUsed)}/${bytes(r.memLimit)}  cpu ${r.cpuPercent === null ? '-' : `${Math.round(r.cpuPercent)}%`}` : `${role} ${snapshot.engines[role].resourcesError ?? '-'}`;
 	};
 	add(<Line>{`${fit(res('stable'), half)}  ${res('canary')}`}</Line>);
-	const redis = guide.redis?.figures().latest;
-	add(<Line colour={redis && !redis.ok ? theme.state.fail : undefined}>{clean(redis ? (redis.ok ? `redis PING ${redis.pingMs.toFixed(1)}ms (${redis.via})` : `redis DOWN: ${redis.error}`) : `redis: ${guide.redisNote || 'no reading yet'}`)}</Line>);
+	add(<Line dim>{clean(guide.redis ? `redis ${guide.redis.name} (${guide.redis.figures().latest?.via ?? guide.redis.describe}):` : 'redis:')}</Line>);
+	for (const line of redisLines({figures: guide.redis?.figures() ?? null, note: guide.redisNote || 'Redis not watched', now: snapshot.at})) add(line);
 	const slow = latestMatching(snapshot.logs, 'both', SLOW, 3);
 	if (slow.length === 0) add(<Line dim>no log line matching "slow" in the history kept</Line>);
 	for (const event of slow) add(<Line dim>{clean(`${event.engine.slice(0, 1).toUpperCase()} ${clock(event.time)} ${event.message} ${event.detail}`)}</Line>);

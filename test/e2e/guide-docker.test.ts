@@ -85,7 +85,7 @@ test('the troubleshooting view shows nginx -t as the nginx container runs it and
 		assert.match(view, new RegExp(`the upstream as gd-nginx-canary sees it:\\n {2}upstream involution_engine \\{\\n {6}server 127\\.0\\.0\\.1:${ports.stable} weight=90;`));
 		assert.match(view, /gd-engine-canary running {2}last exit 0 {2}OOM killed no {2}restarts 0 {2}started \d{4}-/);
 		assert.match(view, /image canary-console\/lab-engine:e2e {2}sha256:[0-9a-f]{12} {2}created \d{4}-/);
-		assert.match(view, /redis: no gd-redis-canary container: Redis not watched/);
+		assert.match(view, /redis:\nno gd-redis-canary container: Redis not watched/);
 	} finally {
 		app.unmount();
 	}

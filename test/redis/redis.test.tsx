@@ -58,6 +58,10 @@ test('stopping Redis turns the check FAIL in the first poll after, the panel say
 		assert.match(failed!.reason, /redis-canary unreachable since \d\d:\d\d:\d\d \(.*ECONNREFUSED.*\): both engines lose their cache/);
 		const down = await waitFor(frame, (text) => /DOWN since \d\d:\d\d:\d\d \(\d+s\)/.test(text));
 		assert.match(down, /DOWN since \d\d:\d\d:\d\d \(\d+s\)/);
+		// The troubleshooting view has the same panel in its performance section.
+		app.stdin.write('5');
+		const trouble = await waitFor(frame, (text) => /─ 3 performance degradation/.test(text) && /DOWN since/.test(text));
+		assert.match(trouble, /redis redis-canary \(redis:\/\/127\.0\.0\.1:\d+\):\nDOWN since \d\d:\d\d:\d\d \(\d+s\)\n.*ECONNREFUSED/);
 
 		await redis.start();
 		const back = await waitFor(redisRow, (row) => row?.state === 'PASS');
