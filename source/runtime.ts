@@ -37,6 +37,8 @@ export interface LabFlags {
 	stableFaults?: Partial<import('./lab/faults.ts').Faults>;
 	/** The engines' memory limit in bytes. */
 	memLimit?: number;
+	/** false: no Redis in the lab even when redis-server is installed (default: one when installed). */
+	redis?: boolean;
 }
 
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -55,6 +57,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		rps: flags.rps,
 		seed: flags.seed,
 		memLimit: flags.memLimit,
+		redis: flags.redis,
 		stableFaults: {...flags.stableFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
 		canaryFaults: {...MILD_CANARY_FAULT, ...flags.canaryFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
 	});

@@ -93,3 +93,17 @@ test('emergency without an action or without --yes says what it would do and tou
 		rmSync(stateDir, {recursive: true, force: true});
 	}
 });
+
+test('a lab without Redis says so, and the emergency menu disables restart-redis with the reason', async () => {
+	const runtime = await startDemoRuntime(buildConfig([]), {balancer: 'lab', logRate: 0, rps: 1, ports: {balancer: 0, stable: 0, canary: 0}, redis: false});
+	try {
+		await runtime.ready;
+		assert.equal(runtime.guide.redis, null);
+		assert.equal(runtime.guide.redisNote, 'no Redis in the lab (install redis-server to add one)');
+		await runtime.guide.emergency.refresh();
+		assert.deepEqual(runtime.guide.emergency.availability('restart-redis', null), {enabled: false, reason: 'no redis-canary in this deployment'});
+		assert.ok(!runtime.monitor.current().verdict?.checks.some((row) => row.id === 'redis'), 'no Redis row to judge');
+	} finally {
+		await runtime.shutdown();
+	}
+});
