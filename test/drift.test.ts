@@ -75,12 +75,12 @@ test('A/B probes on real lab engines: a canary whose longitudes drift FAILs nami
 
 test('the timer sends only requests marked idempotent; the key sends the others too', async () => {
 	const sent: string[] = [];
-	const fake = (async (url: string | URL | Request, init?: RequestInit) => {
-		sent.push(`${init?.method} ${String(url)}`);
-		return new Response('{"ok":true}', {status: 200});
-	}) as typeof fetch;
+	const fake = async (url: string, init: {method: string}) => {
+		sent.push(`${init.method} ${url}`);
+		return {status: 200, text: '{"ok":true}'};
+	};
 	const config = buildConfig([{probes: {requests: [{name: 'read', method: 'GET', path: '/healthz', idempotent: true}, {name: 'write', method: 'POST', path: '/v1/orders', body: {}, idempotent: false}]}}]);
-	const probes = new ProbeWatch({config, fetch: fake});
+	const probes = new ProbeWatch({config, send: fake});
 	await probes.run(false);
 	assert.ok(!sent.some((line) => line.startsWith('POST')), sent.join('\n'));
 	sent.length = 0;

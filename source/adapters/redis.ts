@@ -1,11 +1,11 @@
-import {createClient} from '@redis/client';
 import {performance} from 'node:perf_hooks';
+import {connectResp, type RespClient} from './resp.ts';
 import type {CommandResult} from '../core/types.ts';
 import {statsFromInfo, type RedisReading} from '../domain/redis-info.ts';
 
-// Redis over its published port with node-redis' client (one connection, kept between polls),
-// and `redis-cli` inside the container when the port does not answer (the guide's own
-// `docker exec redis-canary redis-cli ping`), always as an argv array.
+// Redis over its published port (one connection, kept between polls; resp.ts says why not a
+// full client library), and `redis-cli` inside the container when the port does not answer
+// (the guide's own `docker exec redis-canary redis-cli ping`), always as an argv array.
 
 export interface RedisSource {
 	readonly describe: string;
@@ -23,9 +23,6 @@ export interface RedisSourceOptions {
 	container?: string;
 }
 
-const makeClient = (url: string, timeoutMs: number) => createClient({url, socket: {connectTimeout: timeoutMs, reconnectStrategy: false}, disableOfflineQueue: true});
-type Client = ReturnType<typeof makeClient>;
-
 function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
 	let timer: NodeJS.Timeout | undefined;
 	const timeout = new Promise<never>((_, reject) => {
@@ -36,45 +33,33 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 
 export function createRedisSource(options: RedisSourceOptions): RedisSource {
 	const timeoutMs = options.timeoutMs ?? 1500;
-	let client: Client | null = null;
-	let connecting: Promise<Client> | null = null;
+	let client: RespClient | null = null;
+	let connecting: Promise<RespClient> | null = null;
 
-	const connect = (): Promise<Client> => {
-		if (client?.isReady) return Promise.resolve(client);
-		connecting ??= (async () => {
-			// No reconnect loop of its own: the next poll connects again, so a dead Redis costs one attempt per poll.
-			const fresh = makeClient(options.url, timeoutMs);
-			fresh.on('error', () => {}); // reported through the failed command instead
-			try {
-				await withTimeout(fresh.connect(), timeoutMs + 200, `connect to ${options.url}`);
-			} catch (error) {
-				fresh.destroy();
-				throw error;
-			}
-			client = fresh;
-			return fresh;
-		})().finally(() => {
-			connecting = null;
-		});
+	// No reconnect loop of its own: the next poll connects again, so a dead Redis costs one attempt per poll.
+	const connect = (): Promise<RespClient> => {
+		if (client?.open) return Promise.resolve(client);
+		connecting ??= withTimeout(connectResp(options.url, timeoutMs), timeoutMs + 200, `connect to ${options.url}`)
+			.then((fresh) => (client = fresh))
+			.finally(() => {
+				connecting = null;
+			});
 		return connecting;
 	};
 
 	const drop = () => {
-		try {
-			client?.destroy();
-		} catch {
-			// already closed
-		}
+		client?.close();
 		client = null;
 	};
 
 	async function overPort(): Promise<RedisReading> {
 		const c = await connect();
 		const start = performance.now();
-		await withTimeout(c.ping(), timeoutMs, 'PING');
+		const pong = await c.command(['PING'], timeoutMs);
 		const pingMs = performance.now() - start;
-		const info = await withTimeout(c.info(), timeoutMs, 'INFO');
-		return {at: Date.now(), ok: true, pingMs, stats: statsFromInfo(info), via: options.url};
+		if (pong !== 'PONG') throw new Error(`PING answered ${JSON.stringify(pong)}`);
+		const info = await c.command(['INFO'], timeoutMs);
+		return {at: Date.now(), ok: true, pingMs, stats: statsFromInfo(String(info ?? '')), via: options.url};
 	}
 
 	async function overCli(): Promise<RedisReading> {
@@ -94,7 +79,16 @@ export function createRedisSource(options: RedisSourceOptions): RedisSource {
 		describe: options.exec ? `${options.url} (else redis-cli in ${options.container ?? 'the container'})` : options.url,
 		async read() {
 			try {
-				return await overPort();
+				const kept = client?.open === true;
+				try {
+					return await overPort();
+				} catch (error) {
+					drop();
+					// A kept connection that broke (Redis restarted) is tried once anew, so the reading
+					// says what is wrong now (refused, or fine again), not "connection closed".
+					if (!kept) throw error;
+					return await overPort();
+				}
 			} catch (error) {
 				drop();
 				const message = (error as Error).message || String(error);

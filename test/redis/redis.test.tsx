@@ -49,8 +49,8 @@ test('stopping Redis turns the check FAIL in the first poll after, the panel say
 		await waitFor(redisRow, (row) => row?.state === 'PASS');
 		assert.equal(redisRow()?.state, 'PASS');
 
-		await redis.stop();
 		const before = readings.length;
+		await redis.stop();
 		const failed = await waitFor(redisRow, (row) => row?.state === 'FAIL');
 		assert.equal(failed?.state, 'FAIL', JSON.stringify(failed));
 		const after = readings.slice(before);
@@ -105,6 +105,18 @@ test('hit ratio from keyspace deltas, evictions WARN, and redis-cli as the fallb
 		const evicting = redisCheck(redisFigures([first, second, third], 60, null), 50, 'redis-canary');
 		assert.equal(evicting.state, 'WARN');
 		assert.match(evicting.reason, /\d+ keys evicted \(maxmemory reached\)/);
+		// A password in the URL is sent with AUTH; without it Redis's own refusal is the reason.
+		await cli(['redis-cli', 'config', 'set', 'requirepass', 's3cret']);
+		const withPassword = createRedisSource({url: `redis://:s3cret@127.0.0.1:${port}`});
+		const without = createRedisSource({url: redis.url});
+		try {
+			assert.equal((await withPassword.read()).ok, true);
+			const refused = await without.read();
+			assert.ok(!refused.ok && /NOAUTH/.test(refused.error), JSON.stringify(refused));
+		} finally {
+			await withPassword.close();
+			await without.close();
+		}
 	} finally {
 		await source.close();
 		await direct.close();
