@@ -36,6 +36,7 @@ const cli = meow(
     $ canary-console rollback --yes     back to 100/0, verify
     $ canary-console weights 75/25 --yes
     $ canary-console restart-proxy --yes  restart nginx-canary (reconnects a detached config file)
+    $ canary-console emergency ACTION --yes  to-stable, stop-canary (once 100/0 is verified), restart-nginx, restart-redis
     $ canary-console gate --for 10m     watch without a screen; exit 0 pass, 1 fail, 2 inconclusive
     $ canary-console report [--out FILE]  write a Markdown summary (audit timeline, verdicts, peaks)
     $ canary-console lab engine ...     run a lab engine by itself (see: canary-console lab)
@@ -74,7 +75,7 @@ const cli = meow(
     --report             write the report on exit too
     --json               machine-readable output
     --now                status: an instant snapshot instead of watching a window
-    --yes                confirm a headless weight change
+    --yes                confirm a headless weight change or emergency action
     --no-color           no colours (NO_COLOR is honoured too)
 
   Keys on screen: press ? for help.
@@ -227,10 +228,7 @@ function help(demo: boolean): number {
 
 async function interactive(config: Config, demo: boolean): Promise<number> {
 	if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
-		fail(
-			`the console needs a terminal (stdin and stdout must be a TTY).\n` +
-				`  For scripts and CI use: canary-console status${demo ? ' --demo' : ''} [--json]`,
-		);
+		fail(`the console needs a terminal (stdin and stdout must be a TTY).\n  For scripts and CI use: canary-console status${demo ? ' --demo' : ''} [--json]`);
 	}
 	const colour = cli.flags.color && !process.env.NO_COLOR;
 	if (!colour) process.env.FORCE_COLOR = '0';
@@ -253,6 +251,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 	monitor.attachAutomation(() => automation.view());
 	return runScreen({
 		monitor,
+		guide: runtime.guide,
 		colour,
 		maxFps: config.maxFps,
 		ready: runtime.ready,
@@ -323,9 +322,10 @@ async function main(): Promise<number> {
 	}
 	switch (command) {
 		case 'watch':
-			return interactive(config, cli.flags.demo);
 		case 'demo':
-			return interactive({...config, soakMinutes: config.soakMinutes}, true);
+			return interactive(config, command === 'demo' || cli.flags.demo);
+		case 'emergency':
+			return (await import('./emergency-command.ts')).emergencyCommand(await startRuntime(config, cli.flags.demo), {args: rest, json: cli.flags.json, yes: cli.flags.yes});
 		case 'gate':
 			return gate(config);
 		case 'report':

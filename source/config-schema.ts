@@ -128,6 +128,7 @@ const shape = {
 					canary: text('Container of the canary engine.', 'a container name'),
 					nginx: text('Container of nginx (restarted by R when its config file is detached).', 'a container name'),
 					services: allow(z.array(z.string().min(1)).describe('Other containers shown in the header.'), 'a list of container names'),
+					redis: text('Container of Redis (its redis-cli is the fallback when redis.url does not answer; restarted by the emergency action).', 'a container name'),
 				})
 				.strict(),
 			nginxConfig: z
@@ -139,6 +140,58 @@ const shape = {
 		})
 		.strict()
 		.describe('Container names and the nginx config file.'),
+	redis: z
+		.object({
+			url: allow(
+				z
+					.string()
+					.refine((value) => {
+						try {
+							return new URL(value).protocol === 'redis:';
+						} catch {
+							return false;
+						}
+					}, 'not a redis:// URL')
+					.describe('Redis as published on this host (the guide\'s redis-canary), polled with PING and INFO.'),
+				'a redis:// URL, e.g. redis://localhost:6379',
+			),
+			latencyWarnMs: positive('Redis PING slower than this (ms): WARN.'),
+		})
+		.strict()
+		.describe('The Redis both engines use.'),
+	probes: z
+		.object({
+			intervalSec: positive('How often the idempotent A/B probes are sent to both engines (s).'),
+			requests: allow(
+				z
+					.array(
+						z
+							.object({
+								name: z.string().min(1),
+								method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']),
+								path: z.string().regex(/^\//, 'must start with /'),
+								body: z.unknown().optional(),
+								idempotent: z.boolean(),
+							})
+							.strict(),
+					)
+					.describe('The A/B probe set, sent through the balancer\'s /stable/ and /canary/ routes, or to each engine directly when those routes do not exist. Only requests marked idempotent are sent more than once (by the timer); the others only on the key.'),
+				'a list of {"name", "method", "path", "body"?, "idempotent"}',
+			),
+			ignore: allow(z.array(z.string().min(1)).describe('Field paths never compared (volatile: ids, timestamps, versions); `*` is one key, `**` any depth, array indices left out.'), 'a list of field path patterns'),
+			tolerance: z
+				.object({
+					abs: atLeast0('Numbers may differ by this much...'),
+					rel: atLeast0('...or by this share of the larger value (0.001 = 0.1 %).'),
+				})
+				.strict(),
+			tolerances: allow(
+				z.record(z.object({abs: z.number().min(0), rel: z.number().min(0)}).strict()).describe('Per field path pattern, tolerances that override probes.tolerance, e.g. {"positions.longitude": {"abs": 0.0001, "rel": 0}}.'),
+				'an object: path pattern -> {"abs", "rel"}',
+			),
+		})
+		.strict()
+		.describe('A/B probes and response drift.'),
 	stages: allow(z.array(split).min(1).describe('The rollout stages p (promote) walks through.'), 'a list of one or more splits "stable/canary" of whole percentages adding up to 100, e.g. ["90/10", "50/50", "0/100"]'),
 	soakMinutes: atLeast0('Minimum soak per stage in minutes before automatic promotion (the guide: 2-4 h).'),
 	pollIntervalMs: positive('How often the engines are polled (ms).'),

@@ -2,6 +2,16 @@ import {readFileSync} from 'node:fs';
 import {DEFAULT_STAGES, type Roles, type Split} from './domain/upstream.ts';
 import {DEFAULT_THRESHOLDS, type Thresholds} from './domain/verdict.ts';
 import {configSchema} from './config-schema.ts';
+import type {DriftRules} from './domain/drift.ts';
+
+export interface ProbeRequest {
+	name: string;
+	method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
+	path: string;
+	body?: unknown;
+	/** Only idempotent requests are repeated (sent by the timer). */
+	idempotent: boolean;
+}
 import {describeIssues} from './config-errors.ts';
 
 // One typed config: the guide's names and ports as defaults, then a JSON config file,
@@ -16,9 +26,13 @@ export interface Config {
 	/** Server addresses of the two engines inside the upstream block. */
 	roles: Roles;
 	docker: {
-		names: {stable: string; canary: string; nginx: string; services: string[]};
+		names: {stable: string; canary: string; nginx: string; redis: string; services: string[]};
 		nginxConfig: {host: string; container: string};
 	};
+	/** The Redis both engines use: polled over its published port. */
+	redis: {url: string; latencyWarnMs: number};
+	/** A/B probes sent to both engines, and the rules their answers are compared by. */
+	probes: {intervalSec: number; requests: ProbeRequest[]} & DriftRules;
 	stages: Split[];
 	/** Minimum soak per stage in minutes (the guide: 2-4 h). */
 	soakMinutes: number;
@@ -55,9 +69,21 @@ export const DEFAULT_CONFIG: Config = {
 			stable: 'engine-stable',
 			canary: 'engine-canary',
 			nginx: 'nginx-canary',
+			redis: 'redis-canary',
 			services: ['nginx-canary', 'redis-canary', 'time-resolver-canary'],
 		},
 		nginxConfig: {host: 'ops/nginx/canary.conf', container: '/etc/nginx/conf.d/default.conf'},
+	},
+	redis: {url: 'redis://localhost:6379', latencyWarnMs: 50},
+	probes: {
+		intervalSec: 30,
+		requests: [
+			{name: 'healthz', method: 'GET', path: '/healthz', idempotent: true},
+			{name: 'positions', method: 'POST', path: '/v1/positions', body: {when: {utc: '2024-03-20T12:00:00Z'}, system: 'tropical', bodies: ['Sun', 'Moon', 'Mars']}, idempotent: true},
+		],
+		ignore: ['**.request_id', '**.timestamp', '**.version', 'meta', 'cache', 'pool', 'metrics', 'kernels', '**.uptime_seconds'],
+		tolerance: {abs: 1e-9, rel: 1e-6},
+		tolerances: {},
 	},
 	stages: DEFAULT_STAGES,
 	soakMinutes: 120,

@@ -1,7 +1,7 @@
 // The single table of keys. Input handling, the help overlay and README's key table all
 // read it, so they cannot drift apart.
 
-export type View = 'overview' | 'logs' | 'errors' | 'verdict';
+export type View = 'overview' | 'logs' | 'errors' | 'verdict' | 'troubleshoot';
 
 export type Command =
 	| 'quit'
@@ -10,6 +10,8 @@ export type Command =
 	| 'view-logs'
 	| 'view-errors'
 	| 'view-verdict'
+	| 'view-troubleshoot'
+	| 'probe'
 	| 'next-view'
 	| 'promote'
 	| 'rollback'
@@ -17,6 +19,7 @@ export type Command =
 	| 'undo'
 	| 'resample'
 	| 'restart-proxy'
+	| 'emergency'
 	| 'zoom-in'
 	| 'zoom-out'
 	| 'down'
@@ -62,6 +65,7 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['2', 'L'], command: 'view-logs', description: 'logs of both engines, interleaved', group: 'Views'},
 	{keys: ['3', 'E'], command: 'view-errors', description: 'error patterns: canary against stable, per 1k requests', group: 'Views'},
 	{keys: ['4', 'V'], command: 'view-verdict', description: 'verdict detail: every check with value, threshold, window and N', group: 'Views'},
+	{keys: ['5', 'T'], command: 'view-troubleshoot', description: 'troubleshooting: canary won\'t start, traffic not distributing, performance, A/B probes; again: read it again', group: 'Views'},
 	{keys: ['tab'], command: 'next-view', description: 'next view', group: 'Views'},
 	{keys: ['p'], command: 'promote', description: 'promote to the next stage (asks first)', group: 'Weights'},
 	{keys: ['b'], command: 'rollback', description: 'roll back to 100/0 (asks first, always allowed)', group: 'Weights'},
@@ -69,7 +73,9 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['u'], command: 'undo', description: 'undo the last change made here (asks first)', group: 'Weights'},
 	{keys: ['s'], command: 'resample', description: 'sample the observed split again', group: 'Weights'},
 	{keys: ['R'], command: 'restart-proxy', description: 'restart the proxy to reconnect a detached config file (asks first)', group: 'Weights'},
+	{keys: ['X'], command: 'emergency', description: 'emergency actions: all traffic to stable, stop the canary, restart nginx or Redis (asks first)', group: 'Weights'},
 	{keys: ['y', 'enter'], command: 'confirm', description: 'confirm the action in the dialog', group: 'Weights'},
+	{keys: ['a'], command: 'probe', description: 'send the A/B probes to both engines now (also those not marked idempotent, once)', group: 'Weights'},
 	{keys: ['+'], command: 'zoom-in', description: 'charts: show a shorter time span', views: ['overview'], group: 'Charts'},
 	{keys: ['-'], command: 'zoom-out', description: 'charts: show a longer time span', views: ['overview'], group: 'Charts'},
 	{keys: ['j', 'down'], command: 'down', description: 'move down', views: LISTS, group: 'Lists and logs'},

@@ -14,6 +14,8 @@ export interface Runtime {
 	shutdown: () => Promise<void>;
 	/** Resolves when the monitor may start (the lab is up); the screen draws before that. */
 	ready?: Promise<unknown>;
+	/** Emergency actions, Redis, A/B probes: the guide beyond the weights. */
+	guide: import('./core/guide/guide-parts.ts').GuideParts;
 }
 
 export interface RuntimeOptions {
@@ -37,14 +39,17 @@ export interface LabFlags {
 	stableFaults?: Partial<import('./lab/faults.ts').Faults>;
 	/** The engines' memory limit in bytes. */
 	memLimit?: number;
+	/** false: no Redis in the lab even when redis-server is installed (default: one when installed). */
+	redis?: boolean;
 }
 
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}] = await Promise.all([
+	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}, {createGuideParts}] = await Promise.all([
 		import('./lab/lab-behind.ts'),
 		import('./core/monitor/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 		import('./lab/faults.ts'),
+		import('./core/guide/guide-parts.ts'),
 	]);
 	const perEngine = flags.logRate / 2;
 	const lab = await startLabBehind({
@@ -54,6 +59,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		rps: flags.rps,
 		seed: flags.seed,
 		memLimit: flags.memLimit,
+		redis: flags.redis,
 		stableFaults: {...flags.stableFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
 		canaryFaults: {...MILD_CANARY_FAULT, ...flags.canaryFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
 	});
@@ -82,14 +88,20 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		openState,
 		splitSampler: httpSplitSampler,
 	});
-	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};
+	const {createRedisSource} = await import('./adapters/redis.ts');
+	const guide = createGuideParts(monitor, lab.proxy, lab.containers, {
+		redis: lab.redis ? {source: createRedisSource({url: lab.redis.url}), name: 'redis-canary (lab)'} : {note: 'no Redis in the lab (install redis-server to add one)'},
+	});
+	return {monitor, guide, shutdown: () => lab.stop(), ready: lab.ready};
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{openDockerDeployment}, {Monitor}, {createHttpProbe}] = await Promise.all([
+	const [{openDockerDeployment}, {Monitor}, {createHttpProbe}, {createGuideParts}, {createDockerContainers}] = await Promise.all([
 		import('./adapters/docker/deployment.ts'),
 		import('./core/monitor/monitor.ts'),
 		import('./adapters/http-probe.ts'),
+		import('./core/guide/guide-parts.ts'),
+		import('./adapters/docker/containers.ts'),
 	]);
 	const deployment = await openDockerDeployment(config);
 	const {adapters: docker, config: dockerConfig} = deployment;
@@ -119,8 +131,17 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	if (deployment.found) monitor.notice('info', deployment.found);
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
+	const {names} = dockerConfig.docker;
+	const containers = createDockerContainers(docker.docker, {canary: names.canary, nginx: names.nginx, redis: names.redis});
+	// A deployment without the Redis container is not failed for it: it is not watched, and the panel says so.
+	const {createRedisSource} = await import('./adapters/redis.ts');
+	const {dockerExec} = await import('./adapters/docker/exec.ts');
+	const redisSource = createRedisSource({url: dockerConfig.redis.url, container: names.redis, exec: (argv) => dockerExec(docker.docker, names.redis, argv, {timeoutMs: 2000})});
+	const redisFound = (await containers.state('redis')) !== 'missing';
+	const guide = createGuideParts(monitor, docker.proxy, containers, {redis: redisFound ? {source: redisSource, name: names.redis} : {note: `no ${names.redis} container: Redis not watched`}});
 	return {
 		monitor,
+		guide,
 		shutdown: async () => {
 			stop.abort();
 			docker.close();

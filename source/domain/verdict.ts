@@ -105,6 +105,8 @@ export interface VerdictInput {
 	configured?: {split: Split; since: number} | null;
 	/** Soak left in the current stage in ms; null when there is no soak to wait for. */
 	soakRemainingMs?: number | null;
+	/** Rows judged elsewhere (Redis, response drift), appended after the built-in checks. */
+	extraChecks?: Row[];
 }
 
 /** Consecutive failed windows per check; start from EMPTY_BUDGET, feed each result back in. */
@@ -134,9 +136,10 @@ export function evaluate(input: VerdictInput, budget: BudgetState, count = true)
 	const of = Math.max(1, Math.round(t.failureBudget));
 	const rolledBack = input.configured?.split.canary === 0;
 	const failed: BudgetState['failed'] = {};
-	const checks: CheckRow[] = CHECKS.map((check) => {
-		let row: Row = check(input, windowSec);
-		if (rolledBack && row.id !== 'health' && row.id !== 'restarts' && row.id !== 'memory') {
+	const rows: Row[] = [...CHECKS.map((check) => check(input, windowSec)), ...(input.extraChecks ?? [])];
+	const checks: CheckRow[] = rows.map((computed) => {
+		let row: Row = computed;
+		if (rolledBack && row.id !== 'health' && row.id !== 'restarts' && row.id !== 'memory' && row.id !== 'redis') {
 			row = {...row, state: 'NO DATA', canary: null, reason: `no canary traffic: ${input.configured!.split.stable}/0 sends everything to stable`};
 		}
 		const before = budget.failed[row.id] ?? 0;

@@ -10,7 +10,7 @@ import {createEngineMetrics} from './engine-metrics.ts';
 import {record, traceback, uvicornAccess} from './engine-output.ts';
 import {FaultsError, HEALTHY, flapUnhealthy, mergeFaults, parseFaultsPatch, serviceTimeMs, type Faults} from './faults.ts';
 import {createFaultEffects} from './fault-effects.ts';
-import {computePositions, parsePositionsRequest} from './positions.ts';
+import {computePositions, parsePositionsRequest, shiftLongitudes} from './positions.ts';
 
 export interface EngineOptions {
 	port: number;
@@ -156,7 +156,7 @@ export async function startEngine(options: EngineOptions): Promise<EngineHandle>
 		if (faults.errorMessage && random() < faults.errorMessage.rate) {
 			log(record('ERROR', faults.errorMessage.text, {request_id: requestId, error_code: 'INTERNAL.HANDLED', system: parsed.request.system}));
 		}
-		return {status: 200, body: value};
+		return {status: 200, body: shiftLongitudes(value, faults.longitudeShiftDeg)};
 	}
 
 	async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<Answer | null> {

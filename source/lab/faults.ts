@@ -46,6 +46,8 @@ export interface Faults {
 	slowMetricsMs: number;
 	/** Extra background INFO log lines per second (for benchmarks). */
 	logRate: number;
+	/** Degrees added to every longitude /v1/positions answers: a canary whose numbers drift. */
+	longitudeShiftDeg: number;
 }
 
 /** Without a memory limit, held memory stops growing here, so a forgotten fault cannot take the machine down. */
@@ -64,6 +66,7 @@ export const HEALTHY: Faults = {
 	abortRate: 0,
 	slowMetricsMs: 0,
 	logRate: 0,
+	longitudeShiftDeg: 0,
 };
 
 /** The demo canary's mild default fault: something to see, nothing dramatic. */
@@ -108,6 +111,7 @@ export function parseFaultsPatch(input: unknown): Partial<Faults> {
 	if ('memoryGrowthMbPerMin' in raw) out.memoryGrowthMbPerMin = num(raw.memoryGrowthMbPerMin, 'memoryGrowthMbPerMin', 0, 10_000);
 	if ('slowMetricsMs' in raw) out.slowMetricsMs = num(raw.slowMetricsMs, 'slowMetricsMs', 0, 120_000);
 	if ('logRate' in raw) out.logRate = num(raw.logRate, 'logRate', 0, 200_000);
+	if ('longitudeShiftDeg' in raw) out.longitudeShiftDeg = num(raw.longitudeShiftDeg, 'longitudeShiftDeg', -360, 360);
 	if ('health' in raw) {
 		if (raw.health !== 'healthy' && raw.health !== 'degraded' && raw.health !== 'unhealthy') {
 			throw new FaultsError('health must be healthy, degraded or unhealthy');

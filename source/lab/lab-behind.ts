@@ -7,6 +7,9 @@ import {MAX_SEED} from '../domain/seeded-random.ts';
 import {createLabLifecycle} from './lab-lifecycle.ts';
 import {DEFAULT_PORTS, startLab, type Lab, type LabOptions} from './lab.ts';
 import {pickPorts} from './lab-process.ts';
+import {createLabContainers} from './lab-containers.ts';
+import type {ContainerControl} from '../core/guide/containers.ts';
+import {createLabRedis, findRedisServer, type LabRedis} from './lab-redis.ts';
 
 // The lab takes a second or two to start (four processes). The screen should not wait for
 // it: the ports are picked first, so the console knows every address at once and draws its
@@ -24,6 +27,10 @@ export interface LabBehind {
 	lifecycle: LifecycleSource;
 	proxy: ProxyControl;
 	runtime: RuntimeInfo;
+	/** The canary engine, the balancer and the lab's Redis, for the emergency actions. */
+	containers: ContainerControl;
+	/** The lab's redis-server (redis-canary's stand-in), null when none is installed. */
+	redis: LabRedis | null;
 	/** Known before the lab starts, so the first frame can name it. */
 	seed: number;
 	stop(): Promise<void>;
@@ -33,10 +40,13 @@ export interface LabBehind {
  * `hold`: the lab's processes are spawned once it resolves (the screen passes its first frame:
  * Node processes starting on a 2-core machine made that frame four times slower).
  */
-export async function startLabBehind(options: LabOptions & {hold?: Promise<unknown>} = {}): Promise<LabBehind> {
-	const {hold, ...labOptions} = options;
+export async function startLabBehind(options: LabOptions & {hold?: Promise<unknown>; redis?: boolean} = {}): Promise<LabBehind> {
+	const {hold, redis: wantRedis = true, ...labOptions} = options;
 	const ownDir = labOptions.dir === undefined;
 	const dir = labOptions.dir ?? (await mkdtemp(join(tmpdir(), 'canary-lab-')));
+	// Redis's port first: the lab's own ports are picked last, just before its processes bind them.
+	const redisServer = wantRedis ? findRedisServer() : null;
+	const redis = redisServer ? createLabRedis(redisServer, (await pickPorts({redis: 0})).redis) : null;
 	const ports = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports});
 	const upstream = labOptions.upstream ?? 'involution_engine';
 	const seed = labOptions.seed ?? randomInt(0, MAX_SEED + 1);
@@ -45,7 +55,8 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	let lab: Lab | null = null;
 	let release: () => void = () => {};
 	const held = hold ? Promise.race([hold, new Promise<void>((resolve) => (release = resolve))]) : Promise.resolve();
-	const ready = held.then(() => startLab({...labOptions, dir, ports, upstream, seed, lifecycle})).then((started) => {
+	// A Redis that does not come up is shown as unreachable, as a dead redis-canary would be.
+	const ready = held.then(() => Promise.all([startLab({...labOptions, dir, ports, upstream, seed, lifecycle}), redis?.start().catch(() => {})])).then(([started]) => {
 		lab = started;
 		return started;
 	});
@@ -87,13 +98,26 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 		lifecycle,
 		proxy,
 		runtime,
+		containers: createLabContainers(() =>
+			lab
+				? {
+						engineState: () => lab!.engineState('canary'),
+						engineInfo: () => lab!.engineInfo('canary'),
+						stopEngine: () => lab!.stopEngine('canary'),
+						restartEngine: () => lab!.restartEngine('canary'),
+						restartBalancer: proxy.restart,
+						redis,
+					}
+				: null,
+		),
+		redis,
 		seed,
 		async stop() {
 			// Stopped before the screen let it start: start it, so there is one way down.
 			release();
 			// A lab that failed to start has already cleaned up after itself.
 			const running = await ready.catch(() => null);
-			await running?.stop();
+			await Promise.all([running?.stop(), redis?.stop()]);
 			if (ownDir) await rm(dir, {recursive: true, force: true});
 		},
 	};

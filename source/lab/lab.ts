@@ -66,6 +66,10 @@ export interface Lab {
 	seed: number;
 	setFaults(engine: EngineRole, faults: Partial<Faults>): Promise<void>;
 	restartEngine(engine: EngineRole): Promise<void>;
+	/** As `docker stop`: the engine stays stopped (no restart policy applies). */
+	stopEngine(engine: EngineRole): Promise<void>;
+	engineState(engine: EngineRole): 'running' | 'restarting' | 'exited';
+	engineInfo(engine: EngineRole): {exitCode: number | null; oomKilled: boolean; restarts: number; startedAt: number | null};
 	/** The load generator, a child process of its own: its numbers and its rate. */
 	load: LabLoad;
 	pids(): number[];
@@ -254,6 +258,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 				await supervisors[role].restart();
 				const gapMs = Date.now() - downAt;
 				logs.gap({engine: role, at: Date.now(), gapMs, reason: `engine-${role} restarted, ${(gapMs / 1000).toFixed(1)} s gap`});
+			},
+			async stopEngine(role) {
+				await supervisors[role].stop();
+				lifecycle.emit({engine: role, at: Date.now(), kind: 'die', exitCode: 143});
+				logs.detached(role, `engine-${role} stopped`);
+			},
+			engineState: (role) => supervisors[role].info().state,
+			engineInfo: (role) => {
+				const {exitCode, oomKilled, restarts, startedAt} = supervisors[role].info();
+				return {exitCode, oomKilled, restarts, startedAt};
 			},
 			pids() {
 				const pids = ENGINE_ROLES.map((role) => supervisors[role].child()).filter((c): c is ChildProcess => !!c && !hasExited(c)).map((c) => c.pid!);

@@ -83,3 +83,11 @@ export function computePositions(request: PositionsRequest, version: string): un
 	});
 	return {system: request.system, ephemeris: 'de440', utc: request.utc, positions, meta: {version}};
 }
+
+/** The answer with every longitude moved by `degrees` (the longitudeShiftDeg fault); the cached value is left alone. */
+export function shiftLongitudes(answer: unknown, degrees: number): unknown {
+	const value = answer as {positions?: Array<{longitude: number}>};
+	if (!degrees || !Array.isArray(value.positions)) return answer;
+	const positions = value.positions.map((p) => ({...p, longitude: Math.round(((((p.longitude + degrees) % 360) + 360) % 360) * 1e6) / 1e6}));
+	return {...value, positions};
+}

@@ -1,4 +1,4 @@
-// Entry of the lab's child processes: `run.ts engine ...`, `run.ts balancer ...` and `run.ts load ...`.
+// Entry of the lab's child processes: `run.ts engine ...`, `run.ts balancer ...`, `run.ts load ...` and `run.ts redis ...`.
 // stdout carries only log lines; the listening port goes to the parent over IPC. A child
 // never outlives its parent: it exits on SIGTERM/SIGINT, on IPC disconnect and on stdin end.
 
@@ -18,7 +18,8 @@ export const LAB_USAGE = `Usage:
       [--slow-metrics-ms N] [--log-rate LINES_PER_S] [--memory-cap-mb N] [--seed N]
       [--faults JSON]   (the body /__lab/faults takes; merged over the flags)
   canary-console lab balancer --config FILE --upstream NAME --stable ADDR --canary ADDR --port N
-  canary-console lab load --url http://127.0.0.1:9100 [--rps 20] [--seed N]`;
+  canary-console lab load --url http://127.0.0.1:9100 [--rps 20] [--seed N]
+  canary-console lab redis --server /usr/bin/redis-server --port N`;
 
 /** Messages a lab child sends to its parent over IPC. */
 export type LabChildMessage =
@@ -215,6 +216,8 @@ export async function runLabCommand(argv: string[]): Promise<void> {
 	if (command === 'engine') return runEngine(rest);
 	if (command === 'balancer') return runBalancer(rest);
 	if (command === 'load') return runLoad(rest);
+	// redis-server under a lab child: it goes when the console goes, as the other children do.
+	if (command === 'redis') return (await import('./lab-redis.ts')).runRedisChild(rest, onStop, () => send({type: 'listening', port: 0}));
 	throw new UsageError(command ? `unknown lab command "${command}"\n${LAB_USAGE}` : LAB_USAGE);
 }
 

@@ -81,7 +81,7 @@ export type ViewAction =
 	| {type: 'message'; text: string | null}
 	| {type: 'escape'};
 
-const VIEWS: View[] = ['overview', 'logs', 'errors', 'verdict'];
+const VIEWS: View[] = ['overview', 'logs', 'errors', 'verdict', 'troubleshoot'];
 
 function cycle<T>(steps: readonly T[], current: T): T {
 	const index = steps.indexOf(current);

@@ -9,17 +9,21 @@ import {parseSplit} from '../domain/upstream.ts';
 import {isErrorEvent, nextIndex} from '../domain/log-filter.ts';
 import {Header, HEADER_HEIGHT, StatusLine} from './header.tsx';
 import {CARD_HEIGHT, EngineCards} from './engine-cards.tsx';
-import {ChartsPanel} from './charts-panel.tsx';
-import {SplitPanel} from './split-panel.tsx';
-import {VerdictDetail, VerdictPanel} from './verdict-panel.tsx';
+import {VerdictDetail} from './verdict-panel.tsx';
 import {PatternsPanel} from './patterns-panel.tsx';
-import {LogTail, LogView} from './log-panel.tsx';
+import {LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
 import {Help} from './help.tsx';
 import {createLogModel, historyNote, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
+import type {EmergencyFlowState} from '../core/guide/emergency-flow.ts';
+import type {GuideParts} from '../core/guide/guide-parts.ts';
+import {TroubleshootView} from './troubleshoot-view.tsx';
+import {EmergencyDialog} from './emergency-dialog.tsx';
+import {emergencyKey} from './emergency-keys.ts';
+import {Overview, overviewLayout} from './overview.tsx';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -35,20 +39,17 @@ export interface AppProps {
 	colour: boolean;
 	onQuit: () => void;
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
+	/** Emergency actions, Redis, probes (absent in tests that do not need them). */
+	guide?: GuideParts;
 }
 
-/** Layout of the overview for a terminal size: every height, so the frame fits exactly. */
-export function overviewLayout(rows: number) {
-	const fixed = HEADER_HEIGHT + CARD_HEIGHT + 1;
-	const verdict = 11;
-	const charts = rows >= 36 ? 8 : rows >= 31 ? 6 : 0;
-	const patterns = rows >= 30 ? 5 : 0;
-	const logs = Math.max(0, rows - fixed - verdict - charts - patterns);
-	return {charts, verdict, patterns, logs};
-}
+const IDLE_STATE: EmergencyFlowState = {phase: 'idle'};
+const IDLE = {subscribe: () => () => {}, getState: () => IDLE_STATE};
 
-export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
+export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) {
+	const emergency = guide?.flow;
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
+	const flow = useSyncExternalStore((emergency ?? IDLE).subscribe, (emergency ?? IDLE).getState);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
 	const [state, setState] = useState(() => initialViewState(snapshot.historyMinutes));
 	const logModel = useMemo(() => createLogModel(), []);
@@ -87,6 +88,13 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				return send({type: 'view', view: 'errors'});
 			case 'view-verdict':
 				return send({type: 'view', view: 'verdict'});
+			case 'view-troubleshoot':
+				// Read when the view opens and when 5 is pressed again: nothing runs for a view nobody looks at.
+				void guide?.troubleshoot.refresh();
+				return send({type: 'view', view: 'troubleshoot'});
+			case 'probe':
+				if (guide) void guide.probes.run(true);
+				return;
 			case 'next-view':
 				return send({type: 'next-view'});
 			case 'promote':
@@ -105,6 +113,10 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				return;
 			case 'restart-proxy':
 				monitor.actions.requestRestart();
+				return;
+			case 'emergency':
+				if (emergency) emergency.open();
+				else send({type: 'message', text: 'no emergency actions here'});
 				return;
 			case 'zoom-in':
 				return send({type: 'zoom', direction: 1});
@@ -194,6 +206,11 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			} else if (isTextKey(name) && current.prompt.text.length < 200) dispatch({type: 'prompt-input', text: current.prompt.text + name});
 			return 'next';
 		}
+		if (emergency && emergency.state.phase !== 'idle') {
+			const said = emergencyKey(emergency, name, onQuit);
+			if (said) dispatch({type: 'message', text: said});
+			return 'next';
+		}
 		const action = monitor.actions.state;
 		if (action.phase === 'confirm' || action.phase === 'confirm-restart') {
 			if (name === 'y' || name === 'enter') {
@@ -222,7 +239,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	};
 
 	useKeys((keys) => {
-		const confirming = () => ['confirm', 'confirm-restart'].includes(monitor.actions.state.phase);
+		const confirming = () => ['confirm', 'confirm-restart'].includes(monitor.actions.state.phase) || emergency?.state.phase === 'confirm';
 		const wasConfirming = confirming();
 		for (const [index, key] of keys.entries()) {
 			const outcome = handleKey(key);
@@ -253,6 +270,13 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	let body: React.ReactNode;
 	if (state.help) {
 		body = <Help width={width} height={bodyHeight} />;
+	} else if (flow.phase !== 'idle') {
+		body = (
+			<Box flexDirection="column">
+				<EngineCards engines={snapshot.engines} width={width} now={second} />
+				<EmergencyDialog flow={flow} width={width} height={bodyHeight - CARD_HEIGHT} />
+			</Box>
+		);
 	} else if (snapshot.action.phase !== 'idle') {
 		body = (
 			<Box flexDirection="column">
@@ -284,35 +308,12 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 		);
 	} else if (state.view === 'errors') {
 		body = <PatternsPanel rows={snapshot.patterns} width={width} height={bodyHeight} selected={state.selection.errors} detail />;
+	} else if (state.view === 'troubleshoot') {
+		body = guide ? <TroubleshootView guide={guide} snapshot={snapshot} width={width} height={bodyHeight} /> : null;
 	} else if (state.view === 'verdict') {
 		body = <VerdictDetail verdict={snapshot.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} />;
 	} else {
-		const layout = overviewLayout(rows);
-		const splitWidth = Math.min(36, Math.floor(width * 0.3));
-		const dropped = snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped;
-		body = (
-			<Box flexDirection="column">
-				<EngineCards engines={snapshot.engines} width={width} now={second} />
-				{layout.charts > 0 ? (
-					<ChartsPanel
-						engines={snapshot.engines}
-						weightChanges={snapshot.weightChanges}
-						startedAt={snapshot.startedAt}
-						width={width}
-						height={layout.charts}
-						zoomMin={state.zoomMin}
-						colour={colour}
-						thresholdMs={monitor.config.thresholds.p95FailMs}
-					/>
-				) : null}
-				<Box flexDirection="row">
-					<SplitPanel split={snapshot.split} width={splitWidth} height={layout.verdict} />
-					<VerdictPanel verdict={snapshot.verdict} width={width - splitWidth} height={layout.verdict} />
-				</Box>
-				{layout.patterns > 0 ? <PatternsPanel rows={snapshot.patterns} width={width} height={layout.patterns} /> : null}
-				{layout.logs > 0 ? <LogTail events={tailEvents} width={width} height={layout.logs} dropped={dropped} title="log tail (2: logs view)" /> : null}
-			</Box>
-		);
+		body = <Overview snapshot={snapshot} guide={guide} rows={rows} width={width} now={second} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} tailEvents={tailEvents} />;
 	}
 	return (
 		<Box flexDirection="column" width={columns} height={rows}>

@@ -11,6 +11,8 @@ import {installOutputCache} from './ink-output-cache.ts';
 
 export interface ScreenOptions {
 	monitor: ScreenMonitor;
+	/** The emergency menu, Redis and the rest of the guide's parts. */
+	guide?: import('../core/guide/guide-parts.ts').GuideParts;
 	colour: boolean;
 	maxFps: number;
 	/** Stops everything behind the monitor (the lab, Docker streams). */
@@ -129,6 +131,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	const instance = render(
 		<App
 			monitor={options.monitor}
+			guide={options.guide}
 			size={{get: () => size, subscribe: (listener) => (sizeListeners.add(listener), () => sizeListeners.delete(listener))}}
 			colour={options.colour}
 			onQuit={() => void quit(0)}

@@ -51,8 +51,21 @@ export function verdictColumns(rows: readonly CheckRow[], width: number) {
 	return {label: Math.max(label, room - threshold), value, threshold, window, n, state, budget};
 }
 
+/**
+ * The rows a panel of `room` lines shows: all when they fit, else passing and data-less rows
+ * leave first, from the end, so a failing check (Redis down, response drift) is never the one
+ * cut. Order is kept.
+ */
+export function rowsThatFit(rows: readonly CheckRow[], room: number): readonly CheckRow[] {
+	if (rows.length <= room) return rows;
+	const keep = new Set(rows);
+	for (let i = rows.length - 1; i >= 0 && keep.size > room; i--) if (rows[i]!.state === 'PASS' || rows[i]!.state === 'NO DATA') keep.delete(rows[i]!);
+	return rows.filter((row) => keep.has(row));
+}
+
 export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected?: number}) {
-	const rows = verdict?.checks ?? [];
+	// A selection indexes the whole list (the verdict view): only the overview's panel leaves rows out.
+	const rows = selected === undefined ? rowsThatFit(verdict?.checks ?? [], height - 2) : (verdict?.checks ?? []);
 	const c = verdictColumns(rows, width);
 	// A threshold too long for its column wraps under itself when the panel has the lines for it.
 	const wraps = rows.map((row) => (c.threshold > 0 ? wrapWords(row.threshold, c.threshold - 1) : ['']));

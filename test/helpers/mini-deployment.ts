@@ -9,7 +9,7 @@ import {renderLabConfig} from '../../source/lab/lab-config.ts';
 import {buildConfig, type Config} from '../../source/config.ts';
 import {Monitor} from '../../source/core/monitor/monitor.ts';
 import {createHttpProbe} from '../../source/adapters/http-probe.ts';
-import type {EngineRole, LogSink, LogSource, StatsSource} from '../../source/core/types.ts';
+import type {EngineRole, LogSink, LogSource, ProxyControl, StatsSource} from '../../source/core/types.ts';
 import {openState} from '../../source/adapters/files/deployment-state.ts';
 import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 import {settle} from './wait.ts';
@@ -39,6 +39,7 @@ export interface MiniDeployment {
 	monitor: Monitor;
 	config: Config;
 	configPath: string;
+	proxy: ProxyControl;
 	sink: () => LogSink | undefined;
 	close(): Promise<void>;
 }
@@ -74,6 +75,7 @@ export async function startMiniDeployment(overrides: Record<string, unknown> = {
 		monitor,
 		config,
 		configPath,
+		proxy,
 		sink: () => sink,
 		async close() {
 			await monitor.stop();

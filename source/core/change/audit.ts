@@ -4,7 +4,7 @@
 import {hostname, userInfo} from 'node:os';
 import type {SplitSample} from './split-sample.ts';
 
-export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote';
+export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote' | 'stop-canary' | 'restart-redis';
 /** 'started' is written before anything is touched, so an interrupted attempt leaves a trace. */
 export type AuditOutcome = 'started' | 'verified' | 'not-verified' | 'failed' | 'refused' | 'restored' | 'cancelled';
 
@@ -45,6 +45,8 @@ export interface AuditLog {
 	check(): Promise<AuditWrite>;
 	/** The last line in the log; null when it is empty or cannot be read. */
 	lastLine(): Promise<string | null>;
+	/** The newest line whose outcome is not 'started' (read from the file's tail); null when none. */
+	lastFinished(): Promise<string | null>;
 }
 
 export type AuditWrite = {ok: true} | {ok: false; message: string};

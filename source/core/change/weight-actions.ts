@@ -36,7 +36,8 @@ export class WeightActions {
 	readonly audit: AuditLog;
 	/** The deployment's state directory: lock, backups, saved logs (and by default the audit log). */
 	readonly stateDir: string;
-	private readonly files: ChangeFiles;
+	/** The deployment's lock and backups: the emergency actions take the same lock. */
+	readonly files: ChangeFiles;
 	private hostText: string | null = null;
 	private running: Promise<unknown> | null = null;
 	private automatic = false;

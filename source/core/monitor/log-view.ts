@@ -10,6 +10,8 @@ export interface LogLines {
 	/** Lines from..to (exclusive), with Array.prototype.slice semantics. */
 	slice(from?: number, to?: number): StoredEvent[];
 	toArray(): StoredEvent[];
+	/** The line at an index, oldest 0; undefined outside the kept lines. */
+	at(index: number): StoredEvent | undefined;
 }
 
 export interface LogView {

@@ -18,6 +18,7 @@ import {setMaxListeners} from 'node:events';
 import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
 import type {MonitorDeps} from './monitor-deps.ts';
+import type {MonitorPart} from './monitor-part.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -53,6 +54,7 @@ export class Monitor {
 	private services: ServiceView[] = [];
 	private automation: (() => AutomationView) | null = null;
 	private servicesError: string | null = null;
+	private readonly parts: MonitorPart[] = [];
 
 	constructor(private readonly deps: MonitorDeps) {
 		// Every poll, sample and stream listens on this one signal: many listeners are expected.
@@ -124,6 +126,7 @@ export class Monitor {
 			void this.pollServices();
 			this.every(SERVICES_INTERVAL_MS, () => this.pollServices());
 		}
+		for (const part of this.parts) part.start?.(this.abort.signal, () => this.changed());
 		// The first observed split as soon as the balancer answers.
 		void this.resample();
 		void this.actions.interrupted().then((message) => message && this.notice('error', message));
@@ -182,6 +185,15 @@ export class Monitor {
 		this.verdict = evaluate(this.verdictInput(), this.budget, false).verdict;
 	}
 
+	/** Adds a part polled beside the engines whose checks join the verdict (Redis, drift). */
+	attach(part: MonitorPart): void {
+		this.parts.push(part);
+		if (this.running) part.start?.(this.abort.signal, () => this.changed());
+	}
+
+	/** Samples the balancer until it serves `split` or the verify timeout passes. */
+	verifySplit: SplitWatch['verify'] = (split) => this.split.verify(split);
+
 	/** Lets the automation loop show its state (soak, budget, auto modes) on screen. */
 	attachAutomation(view: () => AutomationView): void {
 		this.automation = view;
@@ -207,6 +219,7 @@ export class Monitor {
 			this.pollers.canary.poll(signal),
 			this.pollBalancer(signal),
 			this.weights.read(),
+			...this.parts.map((part) => part.poll?.(signal)),
 		]);
 		if (signal.aborted) return;
 		// Patterns over the analysis window: log lines and requests of the same span (which,
@@ -245,7 +258,9 @@ export class Monitor {
 	}
 
 	private verdictInput(): VerdictInput {
-		return buildVerdictInput({config: this.config, pollers: this.pollers, weights: this.weights, patterns: this.patterns, now: this.clock.now()});
+		const now = this.clock.now();
+		const input = buildVerdictInput({config: this.config, pollers: this.pollers, weights: this.weights, patterns: this.patterns, now});
+		return {...input, extraChecks: this.parts.flatMap((part) => part.checks?.(now, this.config.windowSec) ?? [])};
 	}
 
 	/** Schedules a snapshot: at most maxFps a second, and no sooner than minInterval after the last. */

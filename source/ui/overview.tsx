@@ -1,0 +1,64 @@
+import {Box} from 'ink';
+import type {Snapshot} from '../core/monitor/snapshot.ts';
+import type {StoredEvent} from '../core/monitor/log-store.ts';
+import type {GuideParts} from '../core/guide/guide-parts.ts';
+import {HEADER_HEIGHT} from './header.tsx';
+import {CARD_HEIGHT, EngineCards} from './engine-cards.tsx';
+import {ChartsPanel} from './charts-panel.tsx';
+import {SplitPanel} from './split-panel.tsx';
+import {VerdictPanel} from './verdict-panel.tsx';
+import {PatternsPanel} from './patterns-panel.tsx';
+import {LogTail} from './log-panel.tsx';
+import {RedisPanel} from './redis-panel.tsx';
+
+// The overview (view 1): the cards, the charts, split and Redis beside the verdict, the error
+// patterns and a log tail, each as tall as the terminal allows.
+
+/** The Redis panel's rows under the split panel (which needs six). */
+const REDIS_ROWS = 5;
+
+/** Layout of the overview for a terminal size: every height, so the frame fits exactly. */
+export function overviewLayout(rows: number) {
+	const fixed = HEADER_HEIGHT + CARD_HEIGHT + 1;
+	const verdict = 11;
+	const charts = rows >= 36 ? 8 : rows >= 31 ? 6 : 0;
+	const patterns = rows >= 30 ? 5 : 0;
+	const logs = Math.max(0, rows - fixed - verdict - charts - patterns);
+	return {charts, verdict, patterns, logs};
+}
+
+export interface OverviewProps {
+	snapshot: Snapshot;
+	guide?: GuideParts;
+	rows: number;
+	width: number;
+	/** The snapshot's time cut to the second: the cards' ages change once a second. */
+	now: number;
+	zoomMin: number;
+	colour: boolean;
+	thresholdMs: number;
+	tailEvents: StoredEvent[];
+}
+
+export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, thresholdMs, tailEvents}: OverviewProps) {
+	const layout = overviewLayout(rows);
+	const splitWidth = Math.min(36, Math.floor(width * 0.3));
+	const dropped = snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped;
+	return (
+		<Box flexDirection="column">
+			<EngineCards engines={snapshot.engines} width={width} now={now} />
+			{layout.charts > 0 ? (
+				<ChartsPanel engines={snapshot.engines} weightChanges={snapshot.weightChanges} startedAt={snapshot.startedAt} width={width} height={layout.charts} zoomMin={zoomMin} colour={colour} thresholdMs={thresholdMs} />
+			) : null}
+			<Box flexDirection="row">
+				<Box flexDirection="column" width={splitWidth}>
+					<SplitPanel split={snapshot.split} width={splitWidth} height={layout.verdict - REDIS_ROWS} />
+					<RedisPanel figures={guide?.redis?.figures() ?? null} name={guide?.redis?.name ?? ''} note={guide?.redisNote ?? 'Redis not watched'} now={now} width={splitWidth - 1} height={REDIS_ROWS} />
+				</Box>
+				<VerdictPanel verdict={snapshot.verdict} width={width - splitWidth} height={layout.verdict} />
+			</Box>
+			{layout.patterns > 0 ? <PatternsPanel rows={snapshot.patterns} width={width} height={layout.patterns} /> : null}
+			{layout.logs > 0 ? <LogTail events={tailEvents} width={width} height={layout.logs} dropped={dropped} title="log tail (2: logs view)" /> : null}
+		</Box>
+	);
+}
