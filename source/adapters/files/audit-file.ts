@@ -1,6 +1,7 @@
 // The audit log as a file: one JSON line per weight action, appended and fsynced.
 
 import {mkdir, open, readFile} from 'node:fs/promises';
+import {readTail} from './read-tail.ts';
 import {dirname} from 'node:path';
 import type {AuditLog, AuditWrite} from '../../core/change/audit.ts';
 
@@ -53,6 +54,7 @@ export function createAuditLog(path: string): AuditLog {
 				return null;
 			}
 		},
+		tail: (maxBytes = 1 << 20) => readTail(path, maxBytes),
 	};
 }
 

@@ -45,6 +45,8 @@ export interface AuditLog {
 	check(): Promise<AuditWrite>;
 	/** The last line in the log; null when it is empty or cannot be read. */
 	lastLine(): Promise<string | null>;
+	/** The newest whole lines within the last maxBytes of the log, oldest first; [] when it cannot be read. */
+	tail?(maxBytes?: number): Promise<string[]>;
 }
 
 export type AuditWrite = {ok: true} | {ok: false; message: string};

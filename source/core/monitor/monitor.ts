@@ -18,6 +18,7 @@ import {setMaxListeners} from 'node:events';
 import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
 import type {MonitorDeps} from './monitor-deps.ts';
+import {lastAuditedChange, stageNotice} from './stage-clock.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -68,6 +69,14 @@ export class Monitor {
 			onChange: () => {
 				this.budget = EMPTY_BUDGET;
 				this.changed();
+			},
+			dating: {
+				audited: async () => lastAuditedChange((await this.actions.audit.tail?.()) ?? []),
+				applying: () => this.actions.busy,
+				dated: (start, from, to) => {
+					const notice = stageNotice(start, from, to);
+					if (notice) this.notice(notice.level, notice.text);
+				},
 			},
 		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
