@@ -4,9 +4,9 @@
 import {hostname, userInfo} from 'node:os';
 import type {SplitSample} from './split-sample.ts';
 
-export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote';
+export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote' | 'note';
 /** 'started' is written before anything is touched, so an interrupted attempt leaves a trace. */
-export type AuditOutcome = 'started' | 'verified' | 'not-verified' | 'failed' | 'refused' | 'restored' | 'cancelled';
+export type AuditOutcome = 'started' | 'verified' | 'not-verified' | 'failed' | 'refused' | 'restored' | 'cancelled' | 'noted';
 
 export interface SampleSummary {
 	n: number;
@@ -83,4 +83,19 @@ export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
 	} catch {
 		return 'unknown';
 	}
+}
+
+/** The same log, calling `seen` with every entry it writes (the timeline hears of actions so). */
+export function observedAudit(log: AuditLog, seen: (entry: AuditEntry) => void): AuditLog {
+	return {
+		path: log.path,
+		check: () => log.check(),
+		lastLine: () => log.lastLine(),
+		tail: log.tail ? (maxBytes) => log.tail!(maxBytes) : undefined,
+		async append(entry) {
+			const result = await log.append(entry);
+			if (result.ok) seen(entry);
+			return result;
+		},
+	};
 }

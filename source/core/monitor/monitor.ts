@@ -19,6 +19,10 @@ import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
 import type {MonitorDeps} from './monitor-deps.ts';
 import {lastAuditedChange, stageNotice} from './stage-clock.ts';
+import {Timeline} from './timeline.ts';
+import {TimelineWatch} from './timeline-watch.ts';
+import type {AuditWrite} from '../change/audit.ts';
+import {formatSplit} from '../../domain/upstream.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -37,6 +41,9 @@ export class Monitor {
 	readonly pollers: Record<EngineRole, EnginePoller>;
 	readonly logStore: LogStore;
 	readonly actions: WeightActions;
+	/** What happened in what order, shared by every console of the deployment. */
+	readonly timeline: Timeline;
+	private readonly watch: TimelineWatch;
 	private readonly clock: Clock;
 	private readonly published: Publisher<Snapshot>;
 	private readonly abort = new AbortController();
@@ -76,6 +83,7 @@ export class Monitor {
 				dated: (start, from, to) => {
 					const notice = stageNotice(start, from, to);
 					if (notice) this.notice(notice.level, notice.text);
+					if (start.kind === 'outside') this.timeline.add({kind: 'outside', source: 'config file', text: notice!.text});
 				},
 			},
 		});
@@ -114,7 +122,10 @@ export class Monitor {
 			onApplied: (to) => this.weights.changed(to),
 			notice: (level, text) => this.notice(level, text),
 			openState: deps.openState,
+			audited: (entry) => this.watch.audit(entry),
 		});
+		this.timeline = new Timeline({file: this.actions.events, now: () => this.clock.now(), changed: () => this.changed()});
+		this.watch = new TimelineWatch(this.timeline);
 		this.published = new Publisher(() => this.build(), this.config.maxFps);
 	}
 
@@ -124,11 +135,13 @@ export class Monitor {
 		for (const role of ENGINE_ROLES) this.deps.logs.follow(role, this.logStore.sink, this.abort.signal);
 		this.deps.lifecycle?.watch((event) => {
 			this.pollers[event.engine].lifecycle.event(event.kind, event.at, event.exitCode);
+			this.watch.lifecycle(event);
 			this.changed();
 		}, this.abort.signal);
 		void this.pollAll();
 		this.every(this.config.pollIntervalMs, () => this.pollAll());
 		if (this.deps.analysisTimer !== false) this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
+		this.every(SERVICES_INTERVAL_MS, () => this.timeline.refresh());
 		if (this.deps.services) {
 			void this.pollServices();
 			this.every(SERVICES_INTERVAL_MS, () => this.pollServices());
@@ -177,6 +190,7 @@ export class Monitor {
 		this.budget = result.budget;
 		this.verdict = result.verdict;
 		this.verdictHistory.push({at: result.verdict.at, overall: result.verdict.overall});
+		this.watch.verdict(result.verdict);
 		if (this.verdictHistory.length > MAX_VERDICT_HISTORY) this.verdictHistory.shift();
 		this.changed();
 		return result.verdict;
@@ -195,6 +209,12 @@ export class Monitor {
 	attachAutomation(view: () => AutomationView): void {
 		this.automation = view;
 		this.changed();
+	}
+
+	/** Adds a person's note to the timeline and the audit log. */
+	note(text: string): Promise<AuditWrite> {
+		const split = this.weights.configured ? formatSplit(this.weights.configured) : '?';
+		return this.watch.note(text, this.actions.audit, split, this.clock.now());
 	}
 
 	notice(level: Notice['level'], text: string): void {
@@ -229,6 +249,8 @@ export class Monitor {
 			windowStart: from,
 		});
 		if (this.pollers.canary.figures || this.pollers.stable.figures) this.preview();
+		for (const role of ENGINE_ROLES) this.watch.healthOf(role, this.pollers[role].health?.status, now);
+		this.watch.newPatterns(this.patterns, now);
 		this.changed();
 	}
 
@@ -236,6 +258,7 @@ export class Monitor {
 		try {
 			this.services = await this.deps.services!();
 			this.servicesError = null;
+			this.watch.services(this.services, this.clock.now());
 		} catch (error) {
 			this.servicesError = (error as Error).message;
 		}
@@ -332,6 +355,8 @@ export class Monitor {
 			action,
 			notices: this.notices.slice(),
 			weightChanges: this.weights.changes,
+			timeline: this.timeline.events,
+			timelineVersion: this.timeline.version,
 			auditPath: this.config.auditPath,
 			windowSec: this.config.windowSec,
 			historyMinutes: this.config.historyMinutes,

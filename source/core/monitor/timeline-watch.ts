@@ -1,0 +1,105 @@
+// Turns what the Monitor sees into timeline events, each on its edge: a check's state changing
+// in a recorded window, an engine's health flipping, the runtime killing or restarting an
+// engine, a NEW error pattern, a service's problem (a detached config file) appearing, and
+// every audited action (who, from, to, outcome).
+
+import {auditEntry, currentUser, type AuditEntry, type AuditLog, type AuditWrite} from '../change/audit.ts';
+import {hostname} from 'node:os';
+import type {LifecycleEvent} from '../types.ts';
+import type {Verdict} from '../../domain/figures.ts';
+import type {PatternRow} from '../../domain/error-diff.ts';
+import type {ServiceView} from './snapshot.ts';
+import type {Timeline} from './timeline.ts';
+
+/** Templates remembered as announced; older ones may be announced again. */
+const MAX_PATTERNS = 500;
+
+const cut = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+export class TimelineWatch {
+	private readonly checks = new Map<string, string>();
+	private overall: string | null = null;
+	private readonly health = new Map<string, string>();
+	private readonly patterns = new Set<string>();
+	private readonly problems = new Map<string, string>();
+
+	constructor(private readonly timeline: Timeline) {}
+
+	/**
+	 * A person's note: audited, then on the timeline (and from there to the webhooks). Bad
+	 * input (empty, control characters) is refused with the reason, nothing is lost.
+	 */
+	async note(raw: string, audit: AuditLog, split: string, now: number): Promise<AuditWrite> {
+		// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+		const text = raw.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 500);
+		if (!text) return {ok: false, message: 'an empty note was not added'};
+		const written = await audit.append(auditEntry({action: 'note', from: split, to: split, outcome: 'noted', reason: text}, () => now));
+		this.timeline.add({at: now, kind: 'note', source: `${currentUser()}@${hostname()}`, text});
+		await this.timeline.written();
+		return written.ok ? written : {ok: false, message: `note added to the timeline; ${written.message}`};
+	}
+
+	/** An audit entry this console wrote: the outcome of an action ('started' waits for it). */
+	audit(entry: AuditEntry): void {
+		if (entry.outcome === 'started' || entry.action === 'note') return;
+		const by = `${entry.user}@${entry.host}`;
+		const change = entry.action === 'restart-proxy' ? `restart-proxy (${entry.from} -> ${entry.to})` : `${entry.action} ${entry.from} -> ${entry.to}`;
+		this.timeline.add({
+			at: Date.parse(entry.time) || undefined,
+			kind: entry.automatic ? 'automatic' : 'operator',
+			source: by,
+			text: cut(entry.reason ? `${change}: ${entry.reason.startsWith(`${change}: `) ? entry.reason.slice(change.length + 2) : entry.reason}` : change, 300),
+			outcome: entry.outcome,
+		});
+	}
+
+	/** A recorded verdict window: each check whose state changed, and the overall verdict. */
+	verdict(verdict: Verdict): void {
+		for (const row of verdict.checks) {
+			const before = this.checks.get(row.id);
+			this.checks.set(row.id, row.state);
+			if (before === undefined || before === row.state) continue;
+			this.timeline.add({at: verdict.at, kind: 'verdict', source: 'console', text: `${row.label} ${before} -> ${row.state}`});
+		}
+		if (this.overall !== null && this.overall !== verdict.overall) {
+			this.timeline.add({at: verdict.at, kind: 'verdict', source: 'console', text: cut(`verdict ${this.overall} -> ${verdict.overall}: ${verdict.reason}`)});
+		}
+		this.overall = verdict.overall;
+	}
+
+	/** An engine's /healthz status; the first reading sets the baseline. */
+	healthOf(role: string, status: string | undefined, at: number): void {
+		if (!status) return;
+		const before = this.health.get(role);
+		this.health.set(role, status);
+		if (before !== undefined && before !== status) this.timeline.add({at, kind: 'health', source: role, text: `${role} health ${before} -> ${status}`});
+	}
+
+	lifecycle(event: LifecycleEvent): void {
+		const text =
+			event.kind === 'oom' ? `${event.engine} OOM killed` : event.kind === 'die' ? `${event.engine} exited${event.exitCode !== null && event.exitCode !== undefined ? ` with code ${event.exitCode}` : ''}` : `${event.engine} started`;
+		this.timeline.add({at: event.at, kind: 'lifecycle', source: event.engine, text});
+	}
+
+	/** NEW patterns, once each. */
+	newPatterns(rows: readonly PatternRow[], at: number): void {
+		for (const row of rows) {
+			if (row.flag !== 'NEW' || this.patterns.has(row.id)) continue;
+			if (this.patterns.size >= MAX_PATTERNS) this.patterns.clear();
+			this.patterns.add(row.id);
+			this.timeline.add({at, kind: 'pattern', source: 'canary', text: cut(`NEW error pattern (${row.canaryCount} lines): ${row.template}`)});
+		}
+	}
+
+	/** A service's problem appearing or clearing (nginx reading a detached config file). */
+	services(list: readonly ServiceView[], at: number): void {
+		for (const service of list) {
+			const problem = service.problem ?? '';
+			const before = this.problems.get(service.name) ?? '';
+			this.problems.set(service.name, problem);
+			if (problem === before) continue;
+			if (problem) this.timeline.add({at, kind: 'detached', source: service.name, text: cut(`${service.name}: ${problem}`, 300)});
+			else this.timeline.add({at, kind: 'detached', source: service.name, text: `${service.name}: problem cleared`});
+		}
+	}
+}
