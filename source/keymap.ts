@@ -1,7 +1,7 @@
 // The single table of keys. Input handling, the help overlay and README's key table all
 // read it, so they cannot drift apart.
 
-export type View = 'overview' | 'logs' | 'errors' | 'verdict';
+export type View = 'overview' | 'logs' | 'errors' | 'verdict' | 'timeline';
 
 export type Command =
 	| 'quit'
@@ -10,6 +10,8 @@ export type Command =
 	| 'view-logs'
 	| 'view-errors'
 	| 'view-verdict'
+	| 'view-timeline'
+	| 'note'
 	| 'next-view'
 	| 'promote'
 	| 'rollback'
@@ -52,7 +54,7 @@ export interface KeyBinding {
 	group: 'General' | 'Views' | 'Weights' | 'Charts' | 'Lists and logs';
 }
 
-const LISTS: View[] = ['logs', 'errors', 'verdict'];
+const LISTS: View[] = ['logs', 'errors', 'verdict', 'timeline'];
 
 export const KEYMAP: KeyBinding[] = [
 	{keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit (the terminal is restored)', group: 'General'},
@@ -62,6 +64,7 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['2', 'L'], command: 'view-logs', description: 'logs of both engines, interleaved', group: 'Views'},
 	{keys: ['3', 'E'], command: 'view-errors', description: 'error patterns: canary against stable, per 1k requests', group: 'Views'},
 	{keys: ['4', 'V'], command: 'view-verdict', description: 'verdict detail: every check with value, threshold, window and N', group: 'Views'},
+	{keys: ['5', 'T'], command: 'view-timeline', description: 'timeline: actions, verdict changes, restarts and notes, in order', group: 'Views'},
 	{keys: ['tab'], command: 'next-view', description: 'next view', group: 'Views'},
 	{keys: ['p'], command: 'promote', description: 'promote to the next stage (asks first)', group: 'Weights'},
 	{keys: ['b'], command: 'rollback', description: 'roll back to 100/0 (asks first, always allowed)', group: 'Weights'},
@@ -69,6 +72,7 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['u'], command: 'undo', description: 'undo the last change made here (asks first)', group: 'Weights'},
 	{keys: ['s'], command: 'resample', description: 'sample the observed split again', group: 'Weights'},
 	{keys: ['R'], command: 'restart-proxy', description: 'restart the proxy to reconnect a detached config file (asks first)', group: 'Weights'},
+	{keys: ['a'], command: 'note', description: 'add a note to the timeline (audited, sent to the webhooks)', group: 'General'},
 	{keys: ['y', 'enter'], command: 'confirm', description: 'confirm the action in the dialog', group: 'Weights'},
 	{keys: ['+'], command: 'zoom-in', description: 'charts: show a shorter time span', views: ['overview'], group: 'Charts'},
 	{keys: ['-'], command: 'zoom-out', description: 'charts: show a longer time span', views: ['overview'], group: 'Charts'},
@@ -91,7 +95,7 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['t'], command: 'timestamps', description: 'logs: show or hide timestamps', views: ['logs'], group: 'Lists and logs'},
 	{keys: ['x'], command: 'expand', description: 'logs: show the raw line of the selected event', views: ['logs'], group: 'Lists and logs'},
 	{keys: ['S'], command: 'save', description: 'logs: save the filtered lines to a file', views: ['logs'], group: 'Lists and logs'},
-	{keys: ['enter', 'o'], command: 'open', description: 'errors: open the logs filtered to the selected pattern', views: ['errors'], group: 'Lists and logs'},
+	{keys: ['enter', 'o'], command: 'open', description: 'errors: open the logs filtered to the selected pattern; timeline: the logs at that moment', views: ['errors', 'timeline'], group: 'Lists and logs'},
 ];
 
 /** The binding for a key in a view; view-specific bindings win over global ones. */

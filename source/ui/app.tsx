@@ -16,10 +16,13 @@ import {PatternsPanel} from './patterns-panel.tsx';
 import {LogTail, LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
 import {Help} from './help.tsx';
-import {createLogModel, historyNote, tail} from './log-model.ts';
+import {createLogModel, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
+import {TimelinePanel} from './timeline-panel.tsx';
+import {newestSeq, pausedPosition} from './log-position.ts';
+import {addNote, followText, markPause, openEventLogs} from './incident-keys.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -67,9 +70,14 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	const commit = () => setState(stateRef.current);
 
 	const run = (command: Command) => {
-		const state = stateRef.current;
 		const send = (action: ViewAction) => dispatch(action);
-		const listLength = state.view === 'logs' ? (model?.events.length ?? 0) : state.view === 'errors' ? snapshot.patterns.length : (snapshot.verdict?.checks.length ?? 0);
+		// A paused view counts from its newest line again before moving, so keys act on the lines shown.
+		if (stateRef.current.view === 'logs' && model && !stateRef.current.logs.follow) {
+			send({type: 'rebase', offset: pausedPosition(model.events, stateRef.current.logs).offset, seq: newestSeq(model.events)});
+		}
+		const state = stateRef.current;
+		const lists = {logs: model?.events.length ?? 0, errors: snapshot.patterns.length, timeline: snapshot.timeline.length, verdict: snapshot.verdict?.checks.length ?? 0, overview: 0};
+		const listLength = lists[state.view];
 		const page = Math.max(1, rows - 6);
 		switch (command) {
 			case 'quit':
@@ -87,6 +95,10 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				return send({type: 'view', view: 'errors'});
 			case 'view-verdict':
 				return send({type: 'view', view: 'verdict'});
+			case 'view-timeline':
+				return send({type: 'view', view: 'timeline'});
+			case 'note':
+				return send({type: 'prompt', kind: 'note'});
 			case 'next-view':
 				return send({type: 'next-view'});
 			case 'promote':
@@ -161,6 +173,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				return;
 			}
 			case 'open': {
+				if (state.view === 'timeline') return openEventLogs(snapshot, state, logModel(snapshot.logs, snapshot.logVersion, state.logs).events, send);
 				const row = snapshot.patterns[state.selection.errors];
 				if (row) send({type: 'open-pattern', pattern: row.id, template: row.template});
 				return;
@@ -183,6 +196,8 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			else if (name === 'enter') {
 				if (current.prompt.kind === 'search') {
 					dispatch({type: 'search-set', regex: current.prompt.text || null});
+				} else if (current.prompt.kind === 'note') {
+					addNote(monitor, current.prompt.text, dispatch, commit);
 				} else {
 					const split = parseSplit(current.prompt.text.trim());
 					dispatch({type: 'prompt-close'});
@@ -235,6 +250,8 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				break;
 			}
 		}
+		const logs = stateRef.current.logs;
+		markPause(logs, () => logModel(snapshot.logs, snapshot.logVersion, logs).events, snapshot.logs, dispatch);
 		if (stateRef.current !== state) commit();
 	});
 
@@ -267,13 +284,13 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 			state.logs.minLevel ? `>= ${state.logs.minLevel}` : null,
 			state.logs.engines !== 'both' ? state.logs.engines : null,
 		].filter(Boolean);
-		const header = `logs ${model.events.length} lines${filters.length > 0 ? ` [${filters.join(' ')}]` : ''}${state.logs.follow ? ' following' : ' paused'}${historyNote(snapshot.logs)}${model.error ? `  ${model.error}` : ''}`;
+		const header = `logs ${model.events.length} lines${filters.length > 0 ? ` [${filters.join(' ')}]` : ''}${followText(model.events, state.logs, snapshot.logs)}${model.error ? `  ${model.error}` : ''}`;
 		body = (
 			<LogView
 				events={model.events}
 				width={width}
 				height={bodyHeight}
-				offset={state.logs.follow ? 0 : state.logs.offset}
+				offset={pausedPosition(model.events, state.logs).offset}
 				timestamps={state.logs.timestamps}
 				wrap={state.logs.wrap}
 				expanded={state.logs.expanded}
@@ -284,6 +301,8 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 		);
 	} else if (state.view === 'errors') {
 		body = <PatternsPanel rows={snapshot.patterns} width={width} height={bodyHeight} selected={state.selection.errors} detail />;
+	} else if (state.view === 'timeline') {
+		body = <TimelinePanel events={snapshot.timeline} width={width} height={bodyHeight} selected={state.selection.timeline} now={second} problem={monitor.timeline.problem} />;
 	} else if (state.view === 'verdict') {
 		body = <VerdictDetail verdict={snapshot.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} />;
 	} else {

@@ -85,7 +85,12 @@ function troubleOf(snapshot: Snapshot): string | null {
 
 export function StatusLine({snapshot, width, message, prompt}: {snapshot: Snapshot; width: number; message: string | null; prompt: {kind: string; text: string} | null}) {
 	if (prompt) {
-		const label = prompt.kind === 'search' ? 'filter (regex, enter to apply, esc to cancel): /' : 'split stable/canary, e.g. 75/25 (enter to review, esc to cancel): ';
+		const label =
+			prompt.kind === 'search'
+				? 'filter (regex, enter to apply, esc to cancel): /'
+				: prompt.kind === 'note'
+					? 'note for the timeline (enter to add, esc to cancel): '
+					: 'split stable/canary, e.g. 75/25 (enter to review, esc to cancel): ';
 		return (
 			<Line colour={theme.text.key}>
 				{label}

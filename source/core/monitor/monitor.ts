@@ -18,11 +18,8 @@ import {setMaxListeners} from 'node:events';
 import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
 import type {MonitorDeps} from './monitor-deps.ts';
-import {lastAuditedChange, stageNotice} from './stage-clock.ts';
-import {Timeline} from './timeline.ts';
+import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
-import type {AuditWrite} from '../change/audit.ts';
-import {formatSplit} from '../../domain/upstream.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -41,7 +38,6 @@ export class Monitor {
 	readonly pollers: Record<EngineRole, EnginePoller>;
 	readonly logStore: LogStore;
 	readonly actions: WeightActions;
-	/** What happened in what order, shared by every console of the deployment. */
 	readonly timeline: Timeline;
 	private readonly watch: TimelineWatch;
 	private readonly clock: Clock;
@@ -77,15 +73,7 @@ export class Monitor {
 				this.budget = EMPTY_BUDGET;
 				this.changed();
 			},
-			dating: {
-				audited: async () => lastAuditedChange((await this.actions.audit.tail?.()) ?? []),
-				applying: () => this.actions.busy,
-				dated: (start, from, to) => {
-					const notice = stageNotice(start, from, to);
-					if (notice) this.notice(notice.level, notice.text);
-					if (start.kind === 'outside') this.timeline.add({kind: 'outside', source: 'config file', text: notice!.text});
-				},
-			},
+			dating: () => this.watch,
 		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
 		const make = (role: EngineRole) =>
@@ -124,8 +112,8 @@ export class Monitor {
 			openState: deps.openState,
 			audited: (entry) => this.watch.audit(entry),
 		});
-		this.timeline = new Timeline({file: this.actions.events, now: () => this.clock.now(), changed: () => this.changed()});
-		this.watch = new TimelineWatch(this.timeline);
+		this.watch = new TimelineWatch({actions: () => this.actions, now: () => this.clock.now(), changed: () => this.changed(), notice: (level, text) => this.notice(level, text)});
+		this.timeline = this.watch.timeline;
 		this.published = new Publisher(() => this.build(), this.config.maxFps);
 	}
 
@@ -212,10 +200,7 @@ export class Monitor {
 	}
 
 	/** Adds a person's note to the timeline and the audit log. */
-	note(text: string): Promise<AuditWrite> {
-		const split = this.weights.configured ? formatSplit(this.weights.configured) : '?';
-		return this.watch.note(text, this.actions.audit, split, this.clock.now());
-	}
+	note = (text: string) => this.watch.note(text, this.weights.configured, this.clock.now());
 
 	notice(level: Notice['level'], text: string): void {
 		this.notices.push({at: this.clock.now(), level, text});
@@ -249,8 +234,7 @@ export class Monitor {
 			windowStart: from,
 		});
 		if (this.pollers.canary.figures || this.pollers.stable.figures) this.preview();
-		for (const role of ENGINE_ROLES) this.watch.healthOf(role, this.pollers[role].health?.status, now);
-		this.watch.newPatterns(this.patterns, now);
+		this.watch.polled({stable: this.pollers.stable.health?.status, canary: this.pollers.canary.health?.status}, this.patterns, now);
 		this.changed();
 	}
 

@@ -9,34 +9,70 @@ import type {LifecycleEvent} from '../types.ts';
 import type {Verdict} from '../../domain/figures.ts';
 import type {PatternRow} from '../../domain/error-diff.ts';
 import type {ServiceView} from './snapshot.ts';
-import type {Timeline} from './timeline.ts';
+import {Timeline, type TimelineOptions} from './timeline.ts';
+import {lastAuditedChange, stageNotice, type AuditedChange, type StageStart} from './stage-clock.ts';
+import type {StageDating} from './weights-watch.ts';
+import type {EngineRole} from '../types.ts';
+import {formatSplit, type Split} from '../../domain/upstream.ts';
 
 /** Templates remembered as announced; older ones may be announced again. */
 const MAX_PATTERNS = 500;
 
 const cut = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-export class TimelineWatch {
+export interface TimelineWatchDeps extends Omit<TimelineOptions, 'file'> {
+	/** The weight flow's state: its (observed) audit log, the timeline file, whether it is applying. */
+	actions: () => {audit: AuditLog; events?: TimelineOptions['file']; busy: boolean};
+	notice: (level: 'info' | 'warn', text: string) => void;
+}
+
+export class TimelineWatch implements StageDating {
+	readonly timeline: Timeline;
 	private readonly checks = new Map<string, string>();
 	private overall: string | null = null;
 	private readonly health = new Map<string, string>();
 	private readonly patterns = new Set<string>();
 	private readonly problems = new Map<string, string>();
 
-	constructor(private readonly timeline: Timeline) {}
+	constructor(private readonly deps: TimelineWatchDeps) {
+		this.timeline = new Timeline({...deps, file: deps.actions().events});
+	}
+
+	async audited(): Promise<AuditedChange | null> {
+		return lastAuditedChange((await this.deps.actions().audit.tail?.()) ?? []);
+	}
+
+	applying(): boolean {
+		return this.deps.actions().busy;
+	}
+
+	/** Engines' health and NEW patterns after a poll. */
+	polled(health: Record<EngineRole, string | undefined>, patterns: readonly PatternRow[], at: number): void {
+		for (const role of ['stable', 'canary'] as const) this.healthOf(role, health[role], at);
+		this.newPatterns(patterns, at);
+	}
 
 	/**
 	 * A person's note: audited, then on the timeline (and from there to the webhooks). Bad
 	 * input (empty, control characters) is refused with the reason, nothing is lost.
 	 */
-	async note(raw: string, audit: AuditLog, split: string, now: number): Promise<AuditWrite> {
-		// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+	async note(raw: string, configured: Split | null, now: number): Promise<AuditWrite> {
+		const split = configured ? formatSplit(configured) : '?';
+		const audit = this.deps.actions().audit;
 		const text = raw.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 500);
 		if (!text) return {ok: false, message: 'an empty note was not added'};
 		const written = await audit.append(auditEntry({action: 'note', from: split, to: split, outcome: 'noted', reason: text}, () => now));
 		this.timeline.add({at: now, kind: 'note', source: `${currentUser()}@${hostname()}`, text});
 		await this.timeline.written();
 		return written.ok ? written : {ok: false, message: `note added to the timeline; ${written.message}`};
+	}
+
+	/** Where the stage was found to start: a notice, and an event when the weights changed outside. */
+	dated(start: StageStart, from: Split | null, to: Split): void {
+		const said = stageNotice(start, from, to);
+		if (!said) return;
+		this.deps.notice(said.level, said.text);
+		if (start.kind === 'outside') this.timeline.add({kind: 'outside', source: 'config file', text: said.text});
 	}
 
 	/** An audit entry this console wrote: the outcome of an action ('started' waits for it). */

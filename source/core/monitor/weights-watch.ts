@@ -24,7 +24,7 @@ export class WeightsWatch {
 	changes: readonly number[] = [];
 
 	constructor(
-		private readonly deps: {config: Config; proxy: ProxyControl; now: () => number; onChange: () => void; dating?: StageDating},
+		private readonly deps: {config: Config; proxy: ProxyControl; now: () => number; onChange: () => void; dating?: () => StageDating},
 	) {
 		this.enteredAt = deps.now();
 	}
@@ -43,14 +43,14 @@ export class WeightsWatch {
 			if (from && splitEquals(from, split)) return;
 			if (from) this.changed(split);
 			this.configured = split;
-			if (!from || !this.deps.dating?.applying()) await this.date(from, split);
+			if (!from || !this.deps.dating?.().applying()) await this.date(from, split);
 		} catch (error) {
 			this.error = `cannot read ${proxy.configPath}: ${(error as Error).message}`;
 		}
 	}
 
 	private async date(from: Split | null, to: Split): Promise<void> {
-		const dating = this.deps.dating;
+		const dating = this.deps.dating?.();
 		if (!dating) return;
 		const start = stageStart(to, await dating.audited(), this.deps.now());
 		// The file may have changed again while the log was read.
