@@ -139,14 +139,16 @@ export class Timeline {
 	}
 
 	private insert(events: TimelineEvent[]): void {
-		const fresh = events.filter((event) => !this.seen(event));
+		const fresh: TimelineEvent[] = [];
+		// One at a time: a batch read from the file may hold what two consoles both observed.
+		for (const event of events) if (!this.seen(event, this.list) && !this.seen(event, fresh)) fresh.push(event);
 		if (fresh.length === 0) return;
 		this.list = [...this.list, ...fresh].sort((a, b) => a.at - b.at).slice(-MAX_KEPT);
 		this.touch();
 	}
 
-	private seen(event: TimelineEvent): boolean {
-		return this.list.some(
+	private seen(event: TimelineEvent, list: readonly TimelineEvent[]): boolean {
+		return list.some(
 			(other) =>
 				(other.at === event.at && other.console === event.console && other.text === event.text) ||
 				(OBSERVED.has(event.kind) && other.kind === event.kind && other.text === event.text && other.console !== event.console && Math.abs(other.at - event.at) < SAME_OBSERVATION_MS),
