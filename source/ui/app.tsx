@@ -22,7 +22,7 @@ import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
 import {TimelinePanel} from './timeline-panel.tsx';
 import {newestSeq, pausedPosition} from './log-position.ts';
-import {addNote, followText, markPause, openEventLogs} from './incident-keys.ts';
+import {addNote, exitTimes, followText, markPause, openEventLogs} from './incident-keys.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -60,6 +60,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 	const tailRows = overviewLayout(rows).logs;
 	const tailEvents = useMemo(() => tail(snapshot.logs, tailRows), [snapshot.logs, snapshot.logVersion, tailRows]);
 	const model = needsLogs ? logModel(snapshot.logs, snapshot.logVersion, state.logs) : null;
+	const exits = useMemo(() => exitTimes(snapshot.timeline), [snapshot.timeline]);
 	// Keys of one read go through the reducer one at a time, each seeing the state its
 	// predecessor left (React has not re-rendered in between); React gets the result once per
 	// read, so a paste of any length is one render.
@@ -316,6 +317,7 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 					<ChartsPanel
 						engines={snapshot.engines}
 						weightChanges={snapshot.weightChanges}
+						exits={exits}
 						startedAt={snapshot.startedAt}
 						width={width}
 						height={layout.charts}

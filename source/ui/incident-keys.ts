@@ -12,6 +12,11 @@ type Dispatch = (action: ViewAction) => void;
 
 const notKept = (logs: LogView) => logs.notKept('stable') + logs.notKept('canary');
 
+/** When an engine exited or was OOM-killed, for the charts' marker row. */
+export function exitTimes(timeline: Snapshot['timeline']): number[] {
+	return timeline.filter((event) => event.kind === 'lifecycle' && !event.text.endsWith(' started')).map((event) => event.at);
+}
+
 /** `a`, then enter: the note goes to the timeline and the audit log; the outcome shows below. */
 export function addNote(monitor: ScreenMonitor, text: string, dispatch: Dispatch, commit: () => void): void {
 	dispatch({type: 'prompt-close'});
