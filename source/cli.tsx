@@ -272,8 +272,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 async function writeReportFile(monitor: Monitor, verdictHistory: readonly VerdictPoint[] | null): Promise<string> {
 	const {writeReport} = await import('./adapters/files/report-file.ts');
 	const path = cli.flags.out ?? 'canary-console-report.md';
-	await monitor.timeline.ready;
-	const snapshot = monitor.current();
+	const snapshot = await monitor.timeline.ready.then(() => monitor.current());
 	await writeReport({auditPath: monitor.config.auditPath, verdictHistory: verdictHistory ?? snapshot.verdictHistory, snapshot, path});
 	return path;
 }
