@@ -38,6 +38,7 @@ const cli = meow(
     $ canary-console restart-proxy --yes  restart nginx-canary (reconnects a detached config file)
     $ canary-console gate --for 10m     watch without a screen; exit 0 pass, 1 fail, 2 inconclusive
     $ canary-console report [--out FILE]  write a Markdown summary (audit timeline, verdicts, peaks)
+    $ canary-console bundle [--since 15m] [--out FILE]  write an incident bundle (.tar.gz)
     $ canary-console lab engine ...     run a lab engine by itself (see: canary-console lab)
 
   Options
@@ -116,6 +117,7 @@ const cli = meow(
 			webhookFormat: {type: 'string', default: 'json'},
 			for: {type: 'string', default: '10m'},
 			out: {type: 'string'},
+			since: {type: 'string', default: '15m'},
 			report: {type: 'boolean', default: false},
 		},
 	},
@@ -296,21 +298,6 @@ async function gate(config: Config): Promise<number> {
 	}
 }
 
-async function report(config: Config): Promise<number> {
-	const runtime = await startRuntime(config, cli.flags.demo);
-	await runtime.ready;
-	try {
-		runtime.monitor.start();
-		await runtime.monitor.until((snapshot) => snapshot.verdict !== null, Math.max(config.pollIntervalMs * 3, 6000));
-		const path = await writeReportFile(runtime.monitor, null);
-		process.stdout.write(`wrote ${path}\n`);
-		return 0;
-	} finally {
-		await runtime.monitor.stop().catch(() => {});
-		await runtime.shutdown().catch(() => {});
-	}
-}
-
 async function main(): Promise<number> {
 	const [command = 'watch', ...rest] = cli.input;
 	if (cli.flags.help) return help(command === 'demo' || cli.flags.demo);
@@ -329,7 +316,7 @@ async function main(): Promise<number> {
 		case 'gate':
 			return gate(config);
 		case 'report':
-			return report(config);
+		case 'bundle':
 		case 'status':
 		case 'promote':
 		case 'rollback':
@@ -338,7 +325,8 @@ async function main(): Promise<number> {
 			const {runHeadless} = await import('./headless.ts');
 			const runtime = await startRuntime(config, cli.flags.demo);
 			await runtime.ready;
-			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, now: cli.flags.now, shutdown: runtime.shutdown});
+			const files = {out: cli.flags.out, since: cli.flags.since, readSeen: runtime.proxy ? () => runtime.proxy!.readSeen() : undefined};
+			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, now: cli.flags.now, shutdown: runtime.shutdown, ...files});
 		}
 		default:
 			fail(`unknown command "${command}". Run canary-console --help.`);

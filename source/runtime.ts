@@ -4,13 +4,15 @@ import type {Config} from './config.ts';
 import {openState} from './adapters/files/deployment-state.ts';
 import {httpSplitSampler} from './adapters/split-sampler.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
-import type {EngineRole} from './core/types.ts';
+import type {EngineRole, ProxyControl} from './core/types.ts';
 
 // The adapters behind a Monitor: the demo lab or a real Docker Engine. The CLI checks the
 // flags; this file only puts the parts together.
 
 export interface Runtime {
 	monitor: Monitor;
+	/** The proxy's config as it reads it (the incident bundle). */
+	proxy?: ProxyControl;
 	shutdown: () => Promise<void>;
 	/** Resolves when the monitor may start (the lab is up); the screen draws before that. */
 	ready?: Promise<unknown>;
@@ -82,7 +84,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		openState,
 		splitSampler: httpSplitSampler,
 	});
-	return {monitor, shutdown: () => lab.stop(), ready: lab.ready};
+	return {monitor, proxy: lab.proxy, shutdown: () => lab.stop(), ready: lab.ready};
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -121,6 +123,7 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
 	return {
 		monitor,
+		proxy: docker.proxy,
 		shutdown: async () => {
 			stop.abort();
 			docker.close();
