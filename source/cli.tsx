@@ -260,7 +260,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		ready: runtime.ready,
 		onFirstFrame: drawn,
 		onStart: () => automation.start(),
-		...screenFiles(monitor.actions.stateDir),
+		...screenFiles(monitor.actions.stateDir, process.env, {audit: monitor.actions.audit, proxy: runtime.proxy}),
 		shutdown: async () => {
 			await automation.stop();
 			if (cli.flags.report) await writeReportFile(monitor, automation.history).catch((error: Error) => process.stderr.write(`report: ${error.message}\n`));

@@ -12,6 +12,7 @@ export type Command =
 	| 'view-verdict'
 	| 'view-timeline'
 	| 'note'
+	| 'bundle'
 	| 'next-view'
 	| 'promote'
 	| 'rollback'
@@ -73,6 +74,7 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['s'], command: 'resample', description: 'sample the observed split again', group: 'Weights'},
 	{keys: ['R'], command: 'restart-proxy', description: 'restart the proxy to reconnect a detached config file (asks first)', group: 'Weights'},
 	{keys: ['a'], command: 'note', description: 'add a note to the timeline (audited, sent to the webhooks)', group: 'General'},
+	{keys: ['B'], command: 'bundle', description: 'write an incident bundle of the last 15 minutes (.tar.gz)', group: 'General'},
 	{keys: ['y', 'enter'], command: 'confirm', description: 'confirm the action in the dialog', group: 'Weights'},
 	{keys: ['+'], command: 'zoom-in', description: 'charts: show a shorter time span', views: ['overview'], group: 'Charts'},
 	{keys: ['-'], command: 'zoom-out', description: 'charts: show a longer time span', views: ['overview'], group: 'Charts'},

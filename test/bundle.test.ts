@@ -104,3 +104,21 @@ test('a span longer than the kept lines says from when the bundle has them and h
 	assert.equal(files.find((file) => file.name === 'b/nginx.conf')!.content, '# not read: not reachable\n');
 	assert.equal(files.find((file) => file.name === 'b/logs/canary.log')!.content, 'line 0\nline 1\nline 2\n');
 });
+
+test('the B key\'s saver writes the bundle into the state directory\'s bundles/ and says where and how big', async () => {
+	const {bundleSaver} = await import('../source/adapters/files/screen-files.ts');
+	const dir = mkdtempSync(join(tmpdir(), 'bundle-key-'));
+	try {
+		const now = Date.UTC(2026, 0, 5, 12, 0, 0);
+		const ring = {length: 0, toArray: () => [], slice: () => []};
+		const snapshot = {at: now, runtime: {describe: 'lab'}, proxy: 'p', services: [], engines: {stable: {series: [], health: null}, canary: {series: [], health: null}}, split: {configured: null}, stage: {index: null, of: 3, enteredAt: now}, verdict: null, verdictHistory: [], patterns: [], timeline: [], logs: {history: 10, rings: {stable: ring, canary: ring}, notKept: () => 0}};
+		const audit = {path: 'a', append: async () => ({ok: true as const}), check: async () => ({ok: true as const}), lastLine: async () => null, tail: async () => [JSON.stringify({time: new Date(now - 1000).toISOString(), action: 'note', reason: 'x'})]};
+		const message = await bundleSaver(dir, audit, undefined)(snapshot as never);
+		assert.match(message, /^bundle of the last 15 min written: .*\/bundles\/canary-bundle-2026-01-05T12-00-00\.tar\.gz \(\d+\.\d KB\)$/);
+		const files = untar(readFileSync(join(dir, 'bundles', 'canary-bundle-2026-01-05T12-00-00.tar.gz')));
+		assert.match(files.get('canary-bundle-2026-01-05T12-00-00/audit.jsonl') ?? '', /"action":"note"/);
+		assert.equal(files.get('canary-bundle-2026-01-05T12-00-00/nginx.conf'), '# not read: the proxy cannot be read here\n');
+	} finally {
+		rmSync(dir, {recursive: true, force: true});
+	}
+});

@@ -120,3 +120,22 @@ test('a paused view says how many old lines the store let go since the pause', a
 		await s.done();
 	}
 });
+
+test('B writes an incident bundle in the background and shows its path and size', async () => {
+	const deployment = await startMiniDeployment();
+	const bundles: number[] = [];
+	const saveBundle = async (snapshot: {at: number}) => (bundles.push(snapshot.at), '/state/bundles/canary-bundle-x.tar.gz (12.3 KB)');
+	const app = render(<App monitor={deployment.monitor} size={{get: () => SIZE, subscribe: () => () => {}}} colour={false} onQuit={() => {}} saveLogs={async () => '/dev/null'} saveBundle={saveBundle} />);
+	deployment.monitor.start();
+	const frame = () => strip(app.lastFrame());
+	try {
+		await waitFor(frame, (text) => /90\/10 \(stage 1\/3\)/.test(text));
+		app.stdin.write('B');
+		const shown = await waitFor(frame, (text) => text.includes('canary-bundle-x.tar.gz (12.3 KB)'));
+		assert.match(shown.split('\n').at(-1) ?? '', /\/state\/bundles\/canary-bundle-x\.tar\.gz \(12\.3 KB\)/);
+		assert.equal(bundles.length, 1);
+	} finally {
+		app.unmount();
+		await deployment.close();
+	}
+});

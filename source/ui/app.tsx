@@ -21,8 +21,8 @@ import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
 import {TimelinePanel} from './timeline-panel.tsx';
-import {newestSeq, pausedPosition} from './log-position.ts';
-import {addNote, exitTimes, followText, markPause, openEventLogs} from './incident-keys.ts';
+import {pausedPosition} from './log-position.ts';
+import {addNote, exitTimes, followText, markPause, openEventLogs, rebasePaused, writeBundle} from './incident-keys.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -38,6 +38,7 @@ export interface AppProps {
 	colour: boolean;
 	onQuit: () => void;
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
+	saveBundle?: (snapshot: Snapshot) => Promise<string>;
 }
 
 /** Layout of the overview for a terminal size: every height, so the frame fits exactly. */
@@ -50,7 +51,7 @@ export function overviewLayout(rows: number) {
 	return {charts, verdict, patterns, logs};
 }
 
-export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
+export function App({monitor, size, colour, onQuit, saveLogs, saveBundle}: AppProps) {
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
 	const [state, setState] = useState(() => initialViewState(snapshot.historyMinutes));
@@ -72,13 +73,9 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 
 	const run = (command: Command) => {
 		const send = (action: ViewAction) => dispatch(action);
-		// A paused view counts from its newest line again before moving, so keys act on the lines shown.
-		if (stateRef.current.view === 'logs' && model && !stateRef.current.logs.follow) {
-			send({type: 'rebase', offset: pausedPosition(model.events, stateRef.current.logs).offset, seq: newestSeq(model.events)});
-		}
+		if (stateRef.current.view === 'logs' && model) rebasePaused(stateRef.current.logs, model.events, send);
 		const state = stateRef.current;
-		const lists = {logs: model?.events.length ?? 0, errors: snapshot.patterns.length, timeline: snapshot.timeline.length, verdict: snapshot.verdict?.checks.length ?? 0, overview: 0};
-		const listLength = lists[state.view];
+		const listLength = {logs: model?.events.length ?? 0, errors: snapshot.patterns.length, timeline: snapshot.timeline.length, verdict: snapshot.verdict?.checks.length ?? 0, overview: 0}[state.view];
 		const page = Math.max(1, rows - 6);
 		switch (command) {
 			case 'quit':
@@ -100,6 +97,8 @@ export function App({monitor, size, colour, onQuit, saveLogs}: AppProps) {
 				return send({type: 'view', view: 'timeline'});
 			case 'note':
 				return send({type: 'prompt', kind: 'note'});
+			case 'bundle':
+				return writeBundle(saveBundle, snapshot, dispatch, commit);
 			case 'next-view':
 				return send({type: 'next-view'});
 			case 'promote':

@@ -17,6 +17,21 @@ export function exitTimes(timeline: Snapshot['timeline']): number[] {
 	return timeline.filter((event) => event.kind === 'lifecycle' && !event.text.endsWith(' started')).map((event) => event.at);
 }
 
+/** A paused view counts from its newest line again before moving, so keys act on the lines shown. */
+export function rebasePaused(logs: LogViewState, events: readonly StoredEvent[], dispatch: Dispatch): void {
+	if (!logs.follow) dispatch({type: 'rebase', offset: pausedPosition(events, logs).offset, seq: newestSeq(events)});
+}
+
+/** `B`: the bundle is written in the background; its path and size show below when done. */
+export function writeBundle(save: ((snapshot: Snapshot) => Promise<string>) | undefined, snapshot: Snapshot, dispatch: Dispatch, commit: () => void): void {
+	if (!save) return dispatch({type: 'message', text: 'no bundle here: the console was started without a state directory to write it to'});
+	dispatch({type: 'message', text: 'writing the incident bundle...'});
+	save(snapshot).then(
+		(text) => (dispatch({type: 'message', text}), commit()),
+		(error: Error) => (dispatch({type: 'message', text: `bundle not written: ${error.message}`}), commit()),
+	);
+}
+
 /** `a`, then enter: the note goes to the timeline and the audit log; the outcome shows below. */
 export function addNote(monitor: ScreenMonitor, text: string, dispatch: Dispatch, commit: () => void): void {
 	dispatch({type: 'prompt-close'});
