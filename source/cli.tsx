@@ -260,7 +260,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		ready: runtime.ready,
 		onFirstFrame: drawn,
 		onStart: () => automation.start(),
-		...screenFiles(monitor.actions.stateDir, process.env, {audit: monitor.actions.audit, proxy: runtime.proxy}),
+		...screenFiles(monitor.actions.stateDir, process.env, {audit: monitor.actions.audit, proxy: runtime.proxy, extras: runtime.bundleExtras}),
 		shutdown: async () => {
 			await automation.stop();
 			if (cli.flags.report) await writeReportFile(monitor, automation.history).catch((error: Error) => process.stderr.write(`report: ${error.message}\n`));
@@ -325,7 +325,7 @@ async function main(): Promise<number> {
 			const {runHeadless} = await import('./headless.ts');
 			const runtime = await startRuntime(config, cli.flags.demo);
 			await runtime.ready;
-			const files = {out: cli.flags.out, since: cli.flags.since, readSeen: runtime.proxy ? () => runtime.proxy!.readSeen() : undefined};
+			const files = {out: cli.flags.out, since: cli.flags.since, readSeen: runtime.proxy ? () => runtime.proxy!.readSeen() : undefined, extras: runtime.bundleExtras};
 			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, now: cli.flags.now, shutdown: runtime.shutdown, ...files});
 		}
 		default:

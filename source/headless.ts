@@ -1,6 +1,6 @@
 import type {Monitor} from './core/monitor/monitor.ts';
 import {parseDuration} from './core/automation/gate.ts';
-import {bundleFiles} from './core/automation/bundle.ts';
+import {bundleFiles, type BundleFile} from './core/automation/bundle.ts';
 import {writeReport} from './adapters/files/report-file.ts';
 import {writeTarGz} from './adapters/files/tar-gz.ts';
 import type {Snapshot} from './core/monitor/snapshot.ts';
@@ -29,6 +29,8 @@ export interface HeadlessOptions {
 	since?: string;
 	/** bundle: nginx's config as nginx reads it. */
 	readSeen?: () => Promise<string>;
+	/** bundle: files only the runtime can add (Docker inspect, nginx -T). */
+	extras?: () => Promise<BundleFile[]>;
 }
 
 const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -193,7 +195,8 @@ async function files(monitor: Monitor, options: HeadlessOptions): Promise<number
 	const nginx = options.readSeen ? await options.readSeen().then((text) => ({text}), (error: Error) => ({error: error.message})) : {error: 'the proxy cannot be read here'};
 	const audit = (await monitor.actions.audit.tail?.(4 << 20)) ?? [];
 	const started = Date.now();
-	const bytes = await writeTarGz(path, bundleFiles({snapshot, since: snapshot.at - since, audit, nginx}, `canary-bundle-${stamp}`), snapshot.at);
+	const extra = (await options.extras?.().catch((error: Error) => [{name: 'docker-error.txt', content: `${error.message}\n`}])) ?? [];
+	const bytes = await writeTarGz(path, bundleFiles({snapshot, since: snapshot.at - since, audit, nginx, extra}, `canary-bundle-${stamp}`), snapshot.at);
 	write(`wrote ${path} (${(bytes / 1024).toFixed(1)} KB in ${Date.now() - started} ms)`);
 	return 0;
 }

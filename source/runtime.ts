@@ -5,6 +5,7 @@ import {openState} from './adapters/files/deployment-state.ts';
 import {httpSplitSampler} from './adapters/split-sampler.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
 import type {EngineRole, ProxyControl} from './core/types.ts';
+import type {BundleFile} from './core/automation/bundle.ts';
 
 // The adapters behind a Monitor: the demo lab or a real Docker Engine. The CLI checks the
 // flags; this file only puts the parts together.
@@ -13,6 +14,8 @@ export interface Runtime {
 	monitor: Monitor;
 	/** The proxy's config as it reads it (the incident bundle). */
 	proxy?: ProxyControl;
+	/** Files only this runtime can add to an incident bundle (Docker: inspect, nginx -T). */
+	bundleExtras?: () => Promise<BundleFile[]>;
 	shutdown: () => Promise<void>;
 	/** Resolves when the monitor may start (the lab is up); the screen draws before that. */
 	ready?: Promise<unknown>;
@@ -124,6 +127,11 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	return {
 		monitor,
 		proxy: docker.proxy,
+		bundleExtras: async () => {
+			const names = dockerConfig.docker.names;
+			const {dockerBundleExtras} = await import('./adapters/docker/bundle-extras.ts');
+			return dockerBundleExtras(docker.docker, [names.stable, names.canary, names.nginx, ...names.services], names.nginx);
+		},
 		shutdown: async () => {
 			stop.abort();
 			docker.close();

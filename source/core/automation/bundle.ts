@@ -20,6 +20,8 @@ export interface BundleInput {
 	nginx: {text: string} | {error: string};
 	/** Example lines kept per error pattern. Default 3. */
 	examples?: number;
+	/** Files only the runtime can add (Docker: inspect of each service, env redacted; nginx -T). */
+	extra?: readonly BundleFile[];
 }
 
 export interface BundleFile {
@@ -110,6 +112,7 @@ function readme(input: BundleInput, timeline: readonly TimelineEvent[]): string 
 		'- `nginx.conf`: the config as nginx itself reads it',
 		'- `stats.json`: the newest resource readings and lifecycle of each engine, and the services',
 		'- `timeline.jsonl`, `audit.jsonl`: the deployment\'s timeline and audit log in the span',
+		...(input.extra?.length ? ['- `docker/*.inspect.json`: docker inspect of each service, environment values redacted; `nginx-T.txt`: nginx -T'] : []),
 		'',
 	].join('\n');
 }
@@ -133,6 +136,7 @@ export function bundleFiles(input: BundleInput, folder: string): BundleFile[] {
 		{name: 'stats.json', content: JSON.stringify({stable: engine('stable'), canary: engine('canary'), services: snapshot.services.map(({name, found, state, health, restarts, problem}) => ({name, found, state, health, restarts, problem}))}, null, 2)},
 		{name: 'timeline.jsonl', content: timeline.map((event) => JSON.stringify(event)).join('\n')},
 		{name: 'audit.jsonl', content: auditSince(input.audit, since).join('\n')},
+		...(input.extra ?? []),
 	];
 	return files.map((file) => ({name: `${folder}/${file.name}`, content: file.content.endsWith('\n') || file.content === '' ? file.content : `${file.content}\n`}));
 }
