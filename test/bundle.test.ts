@@ -114,7 +114,7 @@ test('the B key\'s saver writes the bundle into the state directory\'s bundles/ 
 		const snapshot = {at: now, runtime: {describe: 'lab'}, proxy: 'p', services: [], engines: {stable: {series: [], health: null}, canary: {series: [], health: null}}, split: {configured: null}, stage: {index: null, of: 3, enteredAt: now}, verdict: null, verdictHistory: [], patterns: [], timeline: [], logs: {history: 10, rings: {stable: ring, canary: ring}, notKept: () => 0}};
 		const audit = {path: 'a', append: async () => ({ok: true as const}), check: async () => ({ok: true as const}), lastLine: async () => null, tail: async () => [JSON.stringify({time: new Date(now - 1000).toISOString(), action: 'note', reason: 'x'})]};
 		const message = await bundleSaver(dir, audit, undefined)(snapshot as never);
-		assert.match(message, /^bundle of the last 15 min written: .*\/bundles\/canary-bundle-2026-01-05T12-00-00\.tar\.gz \(\d+\.\d KB\)$/);
+		assert.match(message, /^bundle written \(\d+\.\d KB, last 15 min\): .*\/bundles\/canary-bundle-2026-01-05T12-00-00\.tar\.gz$/);
 		const files = untar(readFileSync(join(dir, 'bundles', 'canary-bundle-2026-01-05T12-00-00.tar.gz')));
 		assert.match(files.get('canary-bundle-2026-01-05T12-00-00/audit.jsonl') ?? '', /"action":"note"/);
 		assert.equal(files.get('canary-bundle-2026-01-05T12-00-00/nginx.conf'), '# not read: the proxy cannot be read here\n');

@@ -22,7 +22,8 @@ export function bundleSaver(stateDir: string, audit: AuditLog, proxy: ProxyContr
 		const lines = (await audit.tail?.(4 << 20)) ?? [];
 		const extra = (await extras?.().catch((error: Error) => [{name: 'docker-error.txt', content: `${error.message}\n`}])) ?? [];
 		const bytes = await writeTarGz(path, bundleFiles({snapshot, since: snapshot.at - sinceMs, audit: lines, nginx, extra}, `canary-bundle-${stamp}`), snapshot.at);
-		return `bundle of the last ${Math.round(sinceMs / 60_000)} min written: ${path} (${(bytes / 1024).toFixed(1)} KB)`;
+		// Size first: a long path is what the status line cuts.
+		return `bundle written (${(bytes / 1024).toFixed(1)} KB, last ${Math.round(sinceMs / 60_000)} min): ${path}`;
 	};
 }
 
