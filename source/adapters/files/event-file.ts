@@ -56,26 +56,33 @@ export function createEventFile(path: string): EventFile {
 				await handle.close();
 			}
 		},
-		async compact(keep, maxBytes) {
-			await queue;
-			try {
-				const lines = await readTail(path, maxBytes * 2);
-				const kept: string[] = [];
-				let bytes = 0;
-				for (let i = lines.length - 1; i >= 0; i--) {
-					const line = lines[i]!;
-					bytes += Buffer.byteLength(line) + 1;
-					if (bytes > maxBytes) break;
-					if (keep(line)) kept.unshift(line);
-				}
-				const text = kept.map((line) => `${line}\n`).join('');
-				if (Buffer.byteLength(text) === (await stat(path)).size) return;
-				const temporary = `${path}.${process.pid}.tmp`;
-				await writeFile(temporary, text, {mode: 0o644});
-				await rename(temporary, path);
-			} catch {
-				// A timeline that could not be cut stays as it was; the next start tries again.
-			}
+		compact(keep, maxBytes) {
+			// On the queue: a line appended by this console while the file is rewritten is not lost.
+			const result = queue.then(() => cut(path, keep, maxBytes));
+			queue = result;
+			return result;
 		},
 	};
+}
+
+/** Rewrites the file with the newest lines `keep` accepts, within maxBytes; leaves it as it was on any failure. */
+async function cut(path: string, keep: (line: string) => boolean, maxBytes: number): Promise<void> {
+	try {
+		const lines = await readTail(path, maxBytes * 2);
+		const kept: string[] = [];
+		let bytes = 0;
+		for (let i = lines.length - 1; i >= 0; i--) {
+			const line = lines[i]!;
+			bytes += Buffer.byteLength(line) + 1;
+			if (bytes > maxBytes) break;
+			if (keep(line)) kept.unshift(line);
+		}
+		const text = kept.map((line) => `${line}\n`).join('');
+		if (Buffer.byteLength(text) === (await stat(path)).size) return;
+		const temporary = `${path}.${process.pid}.tmp`;
+		await writeFile(temporary, text, {mode: 0o644});
+		await rename(temporary, path);
+	} catch {
+		// A timeline that could not be cut stays as it was; the next start tries again.
+	}
 }
