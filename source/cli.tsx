@@ -39,6 +39,7 @@ const cli = meow(
     $ canary-console emergency ACTION --yes  to-stable, stop-canary (once 100/0 is verified), restart-nginx, restart-redis
     $ canary-console gate --for 10m     watch without a screen; exit 0 pass, 1 fail, 2 inconclusive
     $ canary-console report [--out FILE]  write a Markdown summary (audit timeline, verdicts, peaks)
+    $ canary-console bundle [--since 15m] [--out FILE]  write an incident bundle (.tar.gz)
     $ canary-console lab engine ...     run a lab engine by itself (see: canary-console lab)
 
   Options
@@ -117,6 +118,7 @@ const cli = meow(
 			webhookFormat: {type: 'string', default: 'json'},
 			for: {type: 'string', default: '10m'},
 			out: {type: 'string'},
+			since: {type: 'string', default: '15m'},
 			report: {type: 'boolean', default: false},
 		},
 	},
@@ -257,7 +259,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 		ready: runtime.ready,
 		onFirstFrame: drawn,
 		onStart: () => automation.start(),
-		...screenFiles(monitor.actions.stateDir),
+		...screenFiles(monitor.actions.stateDir, process.env, {audit: monitor.actions.audit, proxy: runtime.proxy, extras: runtime.bundleExtras}),
 		shutdown: async () => {
 			await automation.stop();
 			if (cli.flags.report) await writeReportFile(monitor, automation.history).catch((error: Error) => process.stderr.write(`report: ${error.message}\n`));
@@ -271,7 +273,7 @@ async function interactive(config: Config, demo: boolean): Promise<number> {
 async function writeReportFile(monitor: Monitor, verdictHistory: readonly VerdictPoint[] | null): Promise<string> {
 	const {writeReport} = await import('./adapters/files/report-file.ts');
 	const path = cli.flags.out ?? 'canary-console-report.md';
-	const snapshot = monitor.current();
+	const snapshot = await monitor.timeline.ready.then(() => monitor.current());
 	await writeReport({auditPath: monitor.config.auditPath, verdictHistory: verdictHistory ?? snapshot.verdictHistory, snapshot, path});
 	return path;
 }
@@ -290,21 +292,6 @@ async function gate(config: Config): Promise<number> {
 	} finally {
 		await notifier?.flush(3000);
 		notifier?.close();
-		await runtime.monitor.stop().catch(() => {});
-		await runtime.shutdown().catch(() => {});
-	}
-}
-
-async function report(config: Config): Promise<number> {
-	const runtime = await startRuntime(config, cli.flags.demo);
-	await runtime.ready;
-	try {
-		runtime.monitor.start();
-		await runtime.monitor.until((snapshot) => snapshot.verdict !== null, Math.max(config.pollIntervalMs * 3, 6000));
-		const path = await writeReportFile(runtime.monitor, null);
-		process.stdout.write(`wrote ${path}\n`);
-		return 0;
-	} finally {
 		await runtime.monitor.stop().catch(() => {});
 		await runtime.shutdown().catch(() => {});
 	}
@@ -329,7 +316,7 @@ async function main(): Promise<number> {
 		case 'gate':
 			return gate(config);
 		case 'report':
-			return report(config);
+		case 'bundle':
 		case 'status':
 		case 'promote':
 		case 'rollback':
@@ -338,7 +325,8 @@ async function main(): Promise<number> {
 			const {runHeadless} = await import('./headless.ts');
 			const runtime = await startRuntime(config, cli.flags.demo);
 			await runtime.ready;
-			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, now: cli.flags.now, shutdown: runtime.shutdown});
+			const files = {out: cli.flags.out, since: cli.flags.since, readSeen: runtime.proxy ? () => runtime.proxy!.readSeen() : undefined, extras: runtime.bundleExtras};
+			return runHeadless(runtime.monitor, {command, args: rest, json: cli.flags.json, yes: cli.flags.yes, now: cli.flags.now, shutdown: runtime.shutdown, ...files});
 		}
 		default:
 			fail(`unknown command "${command}". Run canary-console --help.`);

@@ -1,4 +1,8 @@
 import type {Monitor} from './core/monitor/monitor.ts';
+import {parseDuration} from './core/automation/gate.ts';
+import {bundleFiles, type BundleFile} from './core/automation/bundle.ts';
+import {writeReport} from './adapters/files/report-file.ts';
+import {writeTarGz} from './adapters/files/tar-gz.ts';
 import type {Snapshot} from './core/monitor/snapshot.ts';
 import {formatSplit, parseSplit, type Split} from './domain/upstream.ts';
 import {renderStatusText, sampleJson, snapshotToJson, type StatusBasis} from './core/monitor/snapshot-text.ts';
@@ -8,7 +12,7 @@ import {renderStatusText, sampleJson, snapshotToJson, type StatusBasis} from './
 // 3 refused (lock, validation, stale file, audit log not writable, missing --yes).
 
 export interface HeadlessOptions {
-	command: 'status' | 'promote' | 'rollback' | 'weights' | 'restart-proxy';
+	command: 'status' | 'promote' | 'rollback' | 'weights' | 'restart-proxy' | 'report' | 'bundle';
 	args: string[];
 	json: boolean;
 	yes: boolean;
@@ -19,6 +23,14 @@ export interface HeadlessOptions {
 	now?: boolean;
 	/** Where status writes its progress line (default stderr). */
 	progress?: (text: string) => void;
+	/** report and bundle: where the file goes. */
+	out?: string;
+	/** bundle: the span, e.g. 15m. */
+	since?: string;
+	/** bundle: nginx's config as nginx reads it. */
+	readSeen?: () => Promise<string>;
+	/** bundle: files only the runtime can add (Docker inspect, nginx -T). */
+	extras?: () => Promise<BundleFile[]>;
 }
 
 const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -48,6 +60,7 @@ export async function runHeadless(monitor: Monitor, options: HeadlessOptions): P
 	try {
 		if (options.command === 'status') return await status(monitor, options);
 		if (options.command === 'restart-proxy') return await restart(monitor, options);
+		if (options.command === 'report' || options.command === 'bundle') return await files(monitor, options);
 		return await change(monitor, options);
 	} finally {
 		for (const signal of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);
@@ -159,4 +172,31 @@ async function restart(monitor: Monitor, options: HeadlessOptions): Promise<numb
 function report(options: HeadlessOptions, code: number, outcome: string, message: string): number {
 	write(options.json ? JSON.stringify({outcome, message}, null, 2) : `${outcome.toUpperCase()}: ${message}`);
 	return code;
+}
+
+/** report and bundle: a first verdict, then the file; its path (and a bundle's size) on stdout. */
+async function files(monitor: Monitor, options: HeadlessOptions): Promise<number> {
+	const since = options.command === 'bundle' ? parseDuration(options.since ?? '15m') : 0;
+	if (typeof since !== 'number') {
+		process.stderr.write(`canary-console: --since: ${since.error}\n`);
+		return 2;
+	}
+	await monitor.until((snapshot) => snapshot.verdict !== null, Math.max(monitor.config.pollIntervalMs * 3, 6000));
+	await monitor.timeline.ready;
+	const snapshot = monitor.current();
+	if (options.command === 'report') {
+		const path = options.out ?? 'canary-console-report.md';
+		await writeReport({auditPath: monitor.config.auditPath, verdictHistory: snapshot.verdictHistory, snapshot, path});
+		write(`wrote ${path}`);
+		return 0;
+	}
+	const stamp = new Date(snapshot.at).toISOString().replace(/[:.]/g, '-').slice(0, 19);
+	const path = options.out ?? `canary-bundle-${stamp}.tar.gz`;
+	const nginx = options.readSeen ? await options.readSeen().then((text) => ({text}), (error: Error) => ({error: error.message})) : {error: 'the proxy cannot be read here'};
+	const audit = (await monitor.actions.audit.tail?.(4 << 20)) ?? [];
+	const started = Date.now();
+	const extra = (await options.extras?.().catch((error: Error) => [{name: 'docker-error.txt', content: `${error.message}\n`}])) ?? [];
+	const bytes = await writeTarGz(path, bundleFiles({snapshot, since: snapshot.at - since, audit, nginx, extra}, `canary-bundle-${stamp}`), snapshot.at);
+	write(`wrote ${path} (${(bytes / 1024).toFixed(1)} KB in ${Date.now() - started} ms)`);
+	return 0;
 }

@@ -1,7 +1,7 @@
 // The single table of keys. Input handling, the help overlay and README's key table all
 // read it, so they cannot drift apart.
 
-export type View = 'overview' | 'logs' | 'errors' | 'verdict' | 'troubleshoot';
+export type View = 'overview' | 'logs' | 'errors' | 'verdict' | 'timeline' | 'troubleshoot';
 
 export type Command =
 	| 'quit'
@@ -12,6 +12,9 @@ export type Command =
 	| 'view-verdict'
 	| 'view-troubleshoot'
 	| 'probe'
+	| 'view-timeline'
+	| 'note'
+	| 'bundle'
 	| 'next-view'
 	| 'promote'
 	| 'rollback'
@@ -55,7 +58,7 @@ export interface KeyBinding {
 	group: 'General' | 'Views' | 'Weights' | 'Charts' | 'Lists and logs';
 }
 
-const LISTS: View[] = ['logs', 'errors', 'verdict'];
+const LISTS: View[] = ['logs', 'errors', 'verdict', 'timeline'];
 
 export const KEYMAP: KeyBinding[] = [
 	{keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit (the terminal is restored)', group: 'General'},
@@ -65,7 +68,8 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['2', 'L'], command: 'view-logs', description: 'logs of both engines, interleaved', group: 'Views'},
 	{keys: ['3', 'E'], command: 'view-errors', description: 'error patterns: canary against stable, per 1k requests', group: 'Views'},
 	{keys: ['4', 'V'], command: 'view-verdict', description: 'verdict detail: every check with value, threshold, window and N', group: 'Views'},
-	{keys: ['5', 'T'], command: 'view-troubleshoot', description: 'troubleshooting: canary won\'t start, traffic not distributing, performance, A/B probes; again: read it again', group: 'Views'},
+	{keys: ['5', 'T'], command: 'view-timeline', description: 'timeline: actions, verdict changes, restarts and notes, in order', group: 'Views'},
+	{keys: ['6', 'D'], command: 'view-troubleshoot', description: 'troubleshooting: canary won\'t start, traffic not distributing, performance, A/B probes; again: read it again', group: 'Views'},
 	{keys: ['tab'], command: 'next-view', description: 'next view', group: 'Views'},
 	{keys: ['p'], command: 'promote', description: 'promote to the next stage (asks first)', group: 'Weights'},
 	{keys: ['b'], command: 'rollback', description: 'roll back to 100/0 (asks first, always allowed)', group: 'Weights'},
@@ -74,8 +78,10 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['s'], command: 'resample', description: 'sample the observed split again', group: 'Weights'},
 	{keys: ['R'], command: 'restart-proxy', description: 'restart the proxy to reconnect a detached config file (asks first)', group: 'Weights'},
 	{keys: ['X'], command: 'emergency', description: 'emergency actions: all traffic to stable, stop the canary, restart nginx or Redis (asks first)', group: 'Weights'},
+	{keys: ['a'], command: 'note', description: 'add a note to the timeline (audited, sent to the webhooks)', group: 'General'},
+	{keys: ['B'], command: 'bundle', description: 'write an incident bundle of the last 15 minutes (.tar.gz)', group: 'General'},
 	{keys: ['y', 'enter'], command: 'confirm', description: 'confirm the action in the dialog', group: 'Weights'},
-	{keys: ['a'], command: 'probe', description: 'send the A/B probes to both engines now (also those not marked idempotent, once)', group: 'Weights'},
+	{keys: ['A'], command: 'probe', description: 'send the A/B probes to both engines now (also those not marked idempotent, once)', group: 'Weights'},
 	{keys: ['+'], command: 'zoom-in', description: 'charts: show a shorter time span', views: ['overview'], group: 'Charts'},
 	{keys: ['-'], command: 'zoom-out', description: 'charts: show a longer time span', views: ['overview'], group: 'Charts'},
 	{keys: ['j', 'down'], command: 'down', description: 'move down', views: LISTS, group: 'Lists and logs'},
@@ -97,7 +103,7 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['t'], command: 'timestamps', description: 'logs: show or hide timestamps', views: ['logs'], group: 'Lists and logs'},
 	{keys: ['x'], command: 'expand', description: 'logs: show the raw line of the selected event', views: ['logs'], group: 'Lists and logs'},
 	{keys: ['S'], command: 'save', description: 'logs: save the filtered lines to a file', views: ['logs'], group: 'Lists and logs'},
-	{keys: ['enter', 'o'], command: 'open', description: 'errors: open the logs filtered to the selected pattern', views: ['errors'], group: 'Lists and logs'},
+	{keys: ['enter', 'o'], command: 'open', description: 'errors: open the logs filtered to the selected pattern; timeline: the logs at that moment', views: ['errors', 'timeline'], group: 'Lists and logs'},
 ];
 
 /** The binding for a key in a view; view-specific bindings win over global ones. */

@@ -4,13 +4,18 @@ import type {Config} from './config.ts';
 import {openState} from './adapters/files/deployment-state.ts';
 import {httpSplitSampler} from './adapters/split-sampler.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
-import type {EngineRole} from './core/types.ts';
+import type {EngineRole, ProxyControl} from './core/types.ts';
+import type {BundleFile} from './core/automation/bundle.ts';
 
 // The adapters behind a Monitor: the demo lab or a real Docker Engine. The CLI checks the
 // flags; this file only puts the parts together.
 
 export interface Runtime {
 	monitor: Monitor;
+	/** The proxy's config as it reads it (the incident bundle). */
+	proxy?: ProxyControl;
+	/** Files only this runtime can add to an incident bundle (Docker: inspect, nginx -T). */
+	bundleExtras?: () => Promise<BundleFile[]>;
 	shutdown: () => Promise<void>;
 	/** Resolves when the monitor may start (the lab is up); the screen draws before that. */
 	ready?: Promise<unknown>;
@@ -92,7 +97,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 	const guide = createGuideParts(monitor, lab.proxy, lab.containers, {
 		redis: lab.redis ? {source: createRedisSource({url: lab.redis.url}), name: 'redis-canary (lab)'} : {note: 'no Redis in the lab (install redis-server to add one)'},
 	});
-	return {monitor, guide, shutdown: () => lab.stop(), ready: lab.ready};
+	return {monitor, guide, proxy: lab.proxy, shutdown: () => lab.stop(), ready: lab.ready};
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -142,6 +147,12 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	return {
 		monitor,
 		guide,
+		proxy: docker.proxy,
+		bundleExtras: async () => {
+			const names = dockerConfig.docker.names;
+			const {dockerBundleExtras} = await import('./adapters/docker/bundle-extras.ts');
+			return dockerBundleExtras(docker.docker, [names.stable, names.canary, names.nginx, ...names.services], names.nginx);
+		},
 		shutdown: async () => {
 			stop.abort();
 			docker.close();

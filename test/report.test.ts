@@ -136,3 +136,27 @@ test('hostile text cannot break the Markdown: one line, no HTML, no table breaks
 	assert.match(markdown, /^No weight change in a\.$/m);
 	assert.match(markdown, /^No change: HOLD throughout\.$/m);
 });
+
+test('the report has the deployment timeline in order, with who, outcome and the notes; hostile text stays in its cell', () => {
+	const timeline = [
+		{at: at(40), kind: 'operator', source: 'alice@ops1', text: 'promote 90/10 -> 50/50: VERIFIED 50/50', outcome: 'verified', console: 'ops1:1'},
+		{at: at(41), kind: 'lifecycle', source: 'canary', text: 'canary OOM killed', console: 'ops1:1'},
+		{at: at(42), kind: 'operator', source: 'alice@ops1', text: 'rollback 50/50 -> 100/0', outcome: 'verified', console: 'ops1:1'},
+		{at: at(43), kind: 'note', source: 'bob@ops2', text: 'OOM at 50/50 | see <ticket>\nINC-42', console: 'ops2:7'},
+	];
+	const markdown = renderReport({audit: [], auditPath: 'a', verdictHistory: [], snapshot: {...snapshot(), timeline} as unknown as Snapshot});
+	const section = markdown.slice(markdown.indexOf('## Timeline of the deployment'));
+	const rows = section.split('\n').filter((line) => line.startsWith('| 20'));
+	assert.deepEqual(
+		rows.map((row) => row.split(' | ').slice(1, 4)),
+		[
+			['action', 'alice@ops1', 'verified'],
+			['runtime', 'canary', ''],
+			['action', 'alice@ops1', 'verified'],
+			['note', 'bob@ops2', ''],
+		],
+	);
+	assert.match(section, /^\| .* \| note \| bob@ops2 \| {2}\| OOM at 50\/50 \\\| see &lt;ticket> INC-42 \|$/m);
+	assert.match(section, /^### Notes\n\n- \S+ bob@ops2: OOM at 50\/50 \\\| see &lt;ticket> INC-42$/m);
+	assert.match(renderReport({audit: [], auditPath: 'a', verdictHistory: [], snapshot: snapshot()}), /^Nothing recorded in the timeline\.$/m);
+});

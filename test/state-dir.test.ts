@@ -108,7 +108,7 @@ test('two consoles started from different directories on one host write one audi
 		const deployments = readdirSync(join(t.xdg, 'canary-console'));
 		assert.equal(deployments.length, 1, `one state directory: ${deployments.join(', ')}`);
 		const dir = join(t.xdg, 'canary-console', deployments[0]!);
-		assert.deepEqual(readdirSync(dir), ['audit.jsonl']);
+		assert.deepEqual(readdirSync(dir).sort(), ['audit.jsonl', 'timeline.jsonl']);
 		const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {action: string; to: string});
 		assert.deepEqual(audit.map((entry) => `${entry.action} ${entry.to}`), ['set 50/50', 'rollback 100/0']);
 		for (const cwd of ['alice-home', 'bob-work']) {
@@ -145,7 +145,7 @@ test('the demo keeps its state in its lab unless a state directory is configured
 		await monitor.actions.request('set', {stable: 75, canary: 25});
 		const result = await monitor.actions.confirm();
 		assert.equal(result?.outcome, 'verified', result?.message);
-		assert.deepEqual(readdirSync(stateDir).sort(), ['audit.jsonl', 'backups']);
+		assert.deepEqual(readdirSync(stateDir).sort(), ['audit.jsonl', 'backups', 'timeline.jsonl']);
 		const audit = readFileSync(join(stateDir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {outcome: string});
 		assert.deepEqual(audit.map((entry) => entry.outcome), ['started', 'verified']);
 		assert.equal(readdirSync(join(stateDir, 'backups')).length, 1);

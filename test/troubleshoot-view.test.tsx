@@ -32,7 +32,7 @@ test('5 shows the canary container, the validation output and the upstream as th
 	try {
 		deployment.monitor.start();
 		await waitFor(frame, (text) => /90\/10 \(stage 1\/3\)/.test(text));
-		await read('5');
+		await read('6');
 		const view = await waitFor(frame, (text) => /─ 1 canary won't start \(read \d\d:\d\d:\d\d, 5: again\)/.test(text));
 		assert.match(view, /engine-canary exited {2}last exit 137 {2}OOM killed YES {2}restarts 4/);
 		assert.match(view, /image involution-engine:de440-1900-canary {2}sha256:0123456789ab {2}created 2026-01-01T09:00:00Z/);
@@ -41,10 +41,10 @@ test('5 shows the canary container, the validation output and the upstream as th
 		assert.match(view, /configured 90\/10/);
 		assert.match(view, /─ 3 performance degradation \(live\)/);
 		assert.equal(inspections, 1);
-		await read('5');
+		await read('6');
 		await waitFor(() => inspections, (n) => n === 2);
 		assert.equal(inspections, 2, 'r reads the sections again');
-		await read('a');
+		await read('A');
 		const probes = await waitFor(frame, (text) => /GET \/healthz +200 [\d.]+ms +200 [\d.]+ms/.test(text));
 		assert.match(probes, /GET \/healthz +200 [\d.]+ms +200 [\d.]+ms +alike/);
 	} finally {

@@ -21,6 +21,12 @@ export interface LogViewState {
 	expanded: boolean;
 	/** Template id when opened from the errors view. */
 	pattern: string | null;
+	/** Paused: the newest line's seq when the view stopped following (lines after it are "new"). */
+	since: number | null;
+	/** Paused: the newest line's seq when `offset` was set; offset counts up from that line. */
+	base: number | null;
+	/** Paused: lines the store had let go of when the view paused (its bound drops old ones). */
+	notKeptAtPause: number;
 }
 
 export interface ViewState {
@@ -29,9 +35,9 @@ export interface ViewState {
 	zoomMin: number;
 	logs: LogViewState;
 	/** Selected row in the errors and verdict lists. */
-	selection: {errors: number; verdict: number};
-	/** A line being typed: a search regex or a split. */
-	prompt: {kind: 'search' | 'split'; text: string} | null;
+	selection: {errors: number; verdict: number; timeline: number};
+	/** A line being typed: a search regex, a split or a note. */
+	prompt: {kind: 'search' | 'split' | 'note'; text: string} | null;
 	/** A short message from the last key (e.g. "saved 1,204 lines to ..."). */
 	message: string | null;
 }
@@ -51,8 +57,11 @@ export const initialViewState = (historyMinutes = 15): ViewState => ({
 		timestamps: true,
 		expanded: false,
 		pattern: null,
+		since: null,
+		base: null,
+		notKeptAtPause: 0,
 	},
-	selection: {errors: 0, verdict: 0},
+	selection: {errors: 0, verdict: 0, timeline: -1},
 	prompt: null,
 	message: null,
 });
@@ -72,16 +81,24 @@ export type ViewAction =
 	| {type: 'wrap'}
 	| {type: 'timestamps'}
 	| {type: 'expand'}
-	| {type: 'prompt'; kind: 'search' | 'split'}
+	| {type: 'prompt'; kind: 'search' | 'split' | 'note'}
 	| {type: 'prompt-input'; text: string}
 	| {type: 'prompt-close'}
 	| {type: 'search-set'; regex: string | null}
 	| {type: 'open-pattern'; pattern: string; template: string}
-	| {type: 'jump'; offset: number}
+	| {type: 'jump'; offset: number; pause?: boolean}
+	/** The view paused: where, so it stays on its lines and counts the new ones. */
+	| {type: 'paused-at'; seq: number | null; notKept: number}
+	/** Offset recounted from the newest line (before scrolling through lines that came since). */
+	| {type: 'rebase'; offset: number; seq: number | null}
 	| {type: 'message'; text: string | null}
 	| {type: 'escape'};
 
-const VIEWS: View[] = ['overview', 'logs', 'errors', 'verdict', 'troubleshoot'];
+const VIEWS: View[] = ['overview', 'logs', 'errors', 'verdict', 'timeline', 'troubleshoot'];
+
+function following(logs: LogViewState): LogViewState {
+	return {...logs, follow: true, offset: 0, since: null, base: null, notKeptAtPause: 0};
+}
 
 function cycle<T>(steps: readonly T[], current: T): T {
 	const index = steps.indexOf(current);
@@ -109,18 +126,26 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
 				const offset = Math.max(0, Math.min(Math.max(0, action.listLength - 1), state.logs.offset - action.by));
 				return {...state, logs: {...state.logs, offset, follow: offset === 0 ? state.logs.follow : false}};
 			}
+			if (state.view === 'timeline') {
+				// -1 is the newest event, kept selected as new ones arrive.
+				const current = state.selection.timeline < 0 ? action.listLength - 1 : state.selection.timeline;
+				const selected = Math.max(0, Math.min(action.listLength - 1, current + action.by));
+				return {...state, selection: {...state.selection, timeline: selected >= action.listLength - 1 ? -1 : selected}};
+			}
 			const key = state.view === 'errors' ? 'errors' : 'verdict';
 			const selected = Math.max(0, Math.min(action.listLength - 1, state.selection[key] + action.by));
 			return {...state, selection: {...state.selection, [key]: selected}};
 		}
 		case 'top':
 			if (state.view === 'logs') return {...state, logs: {...state.logs, offset: Math.max(0, action.listLength - 1), follow: false}};
-			return {...state, selection: {...state.selection, [state.view === 'errors' ? 'errors' : 'verdict']: 0}};
+			return {...state, selection: {...state.selection, [state.view === 'errors' ? 'errors' : state.view === 'timeline' ? 'timeline' : 'verdict']: 0}};
 		case 'bottom':
-			if (state.view === 'logs') return {...state, logs: {...state.logs, offset: 0, follow: true}};
+			if (state.view === 'logs') return {...state, logs: following(state.logs)};
+			if (state.view === 'timeline') return {...state, selection: {...state.selection, timeline: -1}};
 			return state;
 		case 'follow':
-			return {...state, logs: {...state.logs, follow: !state.logs.follow, offset: state.logs.follow ? state.logs.offset : 0}};
+			// Following again jumps to the newest line; pausing keeps the lines in view.
+			return {...state, logs: state.logs.follow ? {...state.logs, follow: false} : following(state.logs)};
 		case 'invert':
 			return {...state, logs: {...state.logs, invert: !state.logs.invert}};
 		case 'level':
@@ -144,7 +169,13 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
 		case 'open-pattern':
 			return {...state, view: 'logs', logs: {...state.logs, pattern: action.pattern, regex: null, offset: 0, follow: false}, message: `logs of pattern: ${action.template}`};
 		case 'jump':
-			return {...state, logs: {...state.logs, offset: Math.max(0, action.offset), follow: action.offset === 0}};
+			return {...state, logs: action.offset <= 0 && !action.pause ? following(state.logs) : {...state.logs, offset: Math.max(0, action.offset), follow: false}};
+		case 'paused-at':
+			if (state.logs.follow || state.logs.since !== null) return state;
+			return {...state, logs: {...state.logs, since: action.seq, base: action.seq, notKeptAtPause: action.notKept}};
+		case 'rebase':
+			if (state.logs.follow) return state;
+			return {...state, logs: {...state.logs, offset: Math.max(0, action.offset), base: action.seq}};
 		case 'message':
 			return {...state, message: action.text};
 		case 'escape':

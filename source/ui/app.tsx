@@ -14,7 +14,7 @@ import {PatternsPanel} from './patterns-panel.tsx';
 import {LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
 import {Help} from './help.tsx';
-import {createLogModel, historyNote, tail} from './log-model.ts';
+import {createLogModel, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
@@ -24,6 +24,9 @@ import {TroubleshootView} from './troubleshoot-view.tsx';
 import {EmergencyDialog} from './emergency-dialog.tsx';
 import {emergencyKey} from './emergency-keys.ts';
 import {Overview, overviewLayout} from './overview.tsx';
+import {TimelinePanel} from './timeline-panel.tsx';
+import {pausedPosition} from './log-position.ts';
+import {addNote, exitTimes, followText, markPause, openEventLogs, rebasePaused, writeBundle} from './incident-keys.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -41,12 +44,13 @@ export interface AppProps {
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
 	/** Emergency actions, Redis, probes (absent in tests that do not need them). */
 	guide?: GuideParts;
+	saveBundle?: (snapshot: Snapshot) => Promise<string>;
 }
 
 const IDLE_STATE: EmergencyFlowState = {phase: 'idle'};
 const IDLE = {subscribe: () => () => {}, getState: () => IDLE_STATE};
 
-export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) {
+export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}: AppProps) {
 	const emergency = guide?.flow;
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const flow = useSyncExternalStore((emergency ?? IDLE).subscribe, (emergency ?? IDLE).getState);
@@ -58,6 +62,7 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 	const tailRows = overviewLayout(rows).logs;
 	const tailEvents = useMemo(() => tail(snapshot.logs, tailRows), [snapshot.logs, snapshot.logVersion, tailRows]);
 	const model = needsLogs ? logModel(snapshot.logs, snapshot.logVersion, state.logs) : null;
+	const exits = useMemo(() => exitTimes(snapshot.timeline), [snapshot.timeline]);
 	// Keys of one read go through the reducer one at a time, each seeing the state its
 	// predecessor left (React has not re-rendered in between); React gets the result once per
 	// read, so a paste of any length is one render.
@@ -68,9 +73,10 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 	const commit = () => setState(stateRef.current);
 
 	const run = (command: Command) => {
-		const state = stateRef.current;
 		const send = (action: ViewAction) => dispatch(action);
-		const listLength = state.view === 'logs' ? (model?.events.length ?? 0) : state.view === 'errors' ? snapshot.patterns.length : (snapshot.verdict?.checks.length ?? 0);
+		if (stateRef.current.view === 'logs' && model) rebasePaused(stateRef.current.logs, model.events, send);
+		const state = stateRef.current;
+		const listLength = {logs: model?.events.length ?? 0, errors: snapshot.patterns.length, timeline: snapshot.timeline.length, verdict: snapshot.verdict?.checks.length ?? 0, overview: 0, troubleshoot: 0}[state.view];
 		const page = Math.max(1, rows - 6);
 		switch (command) {
 			case 'quit':
@@ -89,12 +95,18 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 			case 'view-verdict':
 				return send({type: 'view', view: 'verdict'});
 			case 'view-troubleshoot':
-				// Read when the view opens and when 5 is pressed again: nothing runs for a view nobody looks at.
+				// Read when the view opens and when 6 is pressed again: nothing runs for a view nobody looks at.
 				void guide?.troubleshoot.refresh();
 				return send({type: 'view', view: 'troubleshoot'});
 			case 'probe':
 				if (guide) void guide.probes.run(true);
 				return;
+			case 'view-timeline':
+				return send({type: 'view', view: 'timeline'});
+			case 'note':
+				return send({type: 'prompt', kind: 'note'});
+			case 'bundle':
+				return writeBundle(saveBundle, snapshot, dispatch, commit);
 			case 'next-view':
 				return send({type: 'next-view'});
 			case 'promote':
@@ -173,6 +185,7 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 				return;
 			}
 			case 'open': {
+				if (state.view === 'timeline') return openEventLogs(snapshot, state, logModel(snapshot.logs, snapshot.logVersion, state.logs).events, send);
 				const row = snapshot.patterns[state.selection.errors];
 				if (row) send({type: 'open-pattern', pattern: row.id, template: row.template});
 				return;
@@ -195,6 +208,8 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 			else if (name === 'enter') {
 				if (current.prompt.kind === 'search') {
 					dispatch({type: 'search-set', regex: current.prompt.text || null});
+				} else if (current.prompt.kind === 'note') {
+					addNote(monitor, current.prompt.text, dispatch, commit);
 				} else {
 					const split = parseSplit(current.prompt.text.trim());
 					dispatch({type: 'prompt-close'});
@@ -252,6 +267,8 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 				break;
 			}
 		}
+		const logs = stateRef.current.logs;
+		markPause(logs, () => logModel(snapshot.logs, snapshot.logVersion, logs).events, snapshot.logs, dispatch);
 		if (stateRef.current !== state) commit();
 	});
 
@@ -291,13 +308,13 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 			state.logs.minLevel ? `>= ${state.logs.minLevel}` : null,
 			state.logs.engines !== 'both' ? state.logs.engines : null,
 		].filter(Boolean);
-		const header = `logs ${model.events.length} lines${filters.length > 0 ? ` [${filters.join(' ')}]` : ''}${state.logs.follow ? ' following' : ' paused'}${historyNote(snapshot.logs)}${model.error ? `  ${model.error}` : ''}`;
+		const header = `logs ${model.events.length} lines${filters.length > 0 ? ` [${filters.join(' ')}]` : ''}${followText(model.events, state.logs, snapshot.logs)}${model.error ? `  ${model.error}` : ''}`;
 		body = (
 			<LogView
 				events={model.events}
 				width={width}
 				height={bodyHeight}
-				offset={state.logs.follow ? 0 : state.logs.offset}
+				offset={pausedPosition(model.events, state.logs).offset}
 				timestamps={state.logs.timestamps}
 				wrap={state.logs.wrap}
 				expanded={state.logs.expanded}
@@ -310,10 +327,12 @@ export function App({monitor, size, colour, onQuit, saveLogs, guide}: AppProps) 
 		body = <PatternsPanel rows={snapshot.patterns} width={width} height={bodyHeight} selected={state.selection.errors} detail />;
 	} else if (state.view === 'troubleshoot') {
 		body = guide ? <TroubleshootView guide={guide} snapshot={snapshot} width={width} height={bodyHeight} /> : null;
+	} else if (state.view === 'timeline') {
+		body = <TimelinePanel events={snapshot.timeline} width={width} height={bodyHeight} selected={state.selection.timeline} now={second} problem={monitor.timeline.problem} />;
 	} else if (state.view === 'verdict') {
 		body = <VerdictDetail verdict={snapshot.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} />;
 	} else {
-		body = <Overview snapshot={snapshot} guide={guide} rows={rows} width={width} now={second} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} tailEvents={tailEvents} />;
+		body = <Overview snapshot={snapshot} guide={guide} rows={rows} width={width} now={second} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} tailEvents={tailEvents} exits={exits} />;
 	}
 	return (
 		<Box flexDirection="column" width={columns} height={rows}>

@@ -7,21 +7,29 @@ import {theme} from './theme.ts';
 import {duration} from './format.ts';
 
 // p95 of both engines against the threshold, 5xx % and memory %, over the zoomed span,
-// with a marker row where the weights changed.
+// with a marker row where the weights changed (▲) and an engine exited or was OOM-killed (×).
 
-function markers(changes: readonly number[], from: number, to: number, columns: number, offset: number): string {
+export const MARKS = {weights: '▲', exit: '×'} as const;
+export const MARK_LEGEND = `${MARKS.weights} weights ${MARKS.exit} exits`;
+
+function markers(changes: readonly number[], exits: readonly number[], from: number, to: number, columns: number, offset: number): string {
 	const row = new Array(columns + offset).fill(' ');
-	for (const at of changes) {
-		if (at < from || at > to) continue;
+	const mark = (at: number, char: string) => {
+		if (at < from || at > to) return;
 		const index = offset + Math.min(columns - 1, Math.floor(((at - from) / Math.max(1, to - from)) * columns));
-		row[index] = '▲';
-	}
+		// A weight change and an exit in one column: the weight change shows.
+		if (row[index] !== MARKS.weights) row[index] = char;
+	};
+	for (const at of exits) mark(at, MARKS.exit);
+	for (const at of changes) mark(at, MARKS.weights);
 	return row.join('');
 }
 
 interface ChartsProps {
 	engines: Snapshot['engines'];
 	weightChanges: Snapshot['weightChanges'];
+	/** Times an engine exited or was OOM-killed (from the timeline). */
+	exits: readonly number[];
 	startedAt: number;
 	width: number;
 	height: number;
@@ -31,7 +39,7 @@ interface ChartsProps {
 }
 
 /** Redrawn only when a poll added points (or the size or zoom changed), not on every log line. */
-export const ChartsPanel = React.memo(function ChartsPanel({engines, weightChanges, startedAt, width, height, zoomMin, colour, thresholdMs}: ChartsProps) {
+export const ChartsPanel = React.memo(function ChartsPanel({engines, weightChanges, exits, startedAt, width, height, zoomMin, colour, thresholdMs}: ChartsProps) {
 	// The charts end at the newest point, so they stay put between polls.
 	const to = Math.max(engines.stable.series.at(-1)?.at ?? startedAt, engines.canary.series.at(-1)?.at ?? startedAt);
 	// Until the console has watched for the whole span, the charts cover what it has seen.
@@ -78,13 +86,13 @@ export const ChartsPanel = React.memo(function ChartsPanel({engines, weightChang
 					{line || ' '}
 				</Text>
 			))}
-			<Line colour={theme.text.dim}>{markers(weightChanges, from, to, columns(w), 9)}</Line>
+			<Line colour={theme.text.dim}>{markers(weightChanges, exits, from, to, columns(w), 9)}</Line>
 		</Panel>
 	);
 	return (
 		<Box flexDirection="row" width={width}>
 			{column(`p95 last ${span} (stable, canary, limit ${thresholdMs}ms)  +/- zoom`, p95, mainWidth, 'p95')}
-			{column('5xx %', errors, sideWidth, '5xx')}
+			{column(`5xx %  ${MARK_LEGEND}`, errors, sideWidth, '5xx')}
 			{column('memory % of limit', memory, width - mainWidth - sideWidth, 'mem')}
 		</Box>
 	);

@@ -85,7 +85,12 @@ function troubleOf(snapshot: Snapshot): string | null {
 
 export function StatusLine({snapshot, width, message, prompt}: {snapshot: Snapshot; width: number; message: string | null; prompt: {kind: string; text: string} | null}) {
 	if (prompt) {
-		const label = prompt.kind === 'search' ? 'filter (regex, enter to apply, esc to cancel): /' : 'split stable/canary, e.g. 75/25 (enter to review, esc to cancel): ';
+		const label =
+			prompt.kind === 'search'
+				? 'filter (regex, enter to apply, esc to cancel): /'
+				: prompt.kind === 'note'
+					? 'note for the timeline (enter to add, esc to cancel): '
+					: 'split stable/canary, e.g. 75/25 (enter to review, esc to cancel): ';
 		return (
 			<Line colour={theme.text.key}>
 				{label}
@@ -96,7 +101,7 @@ export function StatusLine({snapshot, width, message, prompt}: {snapshot: Snapsh
 	}
 	const notice = snapshot.notices.at(-1);
 	const recent = notice && snapshot.at - notice.at < 30_000 ? notice : null;
-	const text = message ?? (recent ? `${clock(recent.at)} ${recent.text}` : '? help  p promote  b rollback  w split  u undo  s sample  1-5 views  q quit');
+	const text = message ?? (recent ? `${clock(recent.at)} ${recent.text}` : '? help  p promote  b rollback  w split  u undo  s sample  1-6 views  q quit');
 	const colour = message ? undefined : recent ? (recent.level === 'error' ? theme.state.fail : recent.level === 'warn' ? theme.state.warn : undefined) : theme.text.dim;
 	return <Line colour={colour}>{text.slice(0, Math.max(0, width))}</Line>;
 }

@@ -38,9 +38,11 @@ export interface OverviewProps {
 	colour: boolean;
 	thresholdMs: number;
 	tailEvents: StoredEvent[];
+	/** Engine exits and OOM kills (ms since epoch), marked on the charts beside the weight changes. */
+	exits: readonly number[];
 }
 
-export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, thresholdMs, tailEvents}: OverviewProps) {
+export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, thresholdMs, tailEvents, exits}: OverviewProps) {
 	const layout = overviewLayout(rows);
 	const splitWidth = Math.min(36, Math.floor(width * 0.3));
 	const dropped = snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped;
@@ -48,7 +50,7 @@ export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, th
 		<Box flexDirection="column">
 			<EngineCards engines={snapshot.engines} width={width} now={now} />
 			{layout.charts > 0 ? (
-				<ChartsPanel engines={snapshot.engines} weightChanges={snapshot.weightChanges} startedAt={snapshot.startedAt} width={width} height={layout.charts} zoomMin={zoomMin} colour={colour} thresholdMs={thresholdMs} />
+				<ChartsPanel engines={snapshot.engines} weightChanges={snapshot.weightChanges} exits={exits} startedAt={snapshot.startedAt} width={width} height={layout.charts} zoomMin={zoomMin} colour={colour} thresholdMs={thresholdMs} />
 			) : null}
 			<Box flexDirection="row">
 				<Box flexDirection="column" width={splitWidth}>

@@ -4,6 +4,7 @@ import type {ScreenMonitor} from '../core/monitor/screen-port.ts';
 import {App, type Size} from './app.tsx';
 import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
+import type {Snapshot} from '../core/monitor/snapshot.ts';
 import {installOutputCache} from './ink-output-cache.ts';
 
 // Runs the screen on the real terminal: alternate screen, our frame writer in front of Ink,
@@ -27,6 +28,8 @@ export interface ScreenOptions {
 	stdout?: NodeJS.WriteStream;
 	/** Saves log lines (the s key in the log view) and says where they went. */
 	saveLogs: (events: StoredEvent[]) => Promise<string>;
+	/** Writes an incident bundle (the B key) and says where it went. */
+	saveBundle?: (snapshot: Snapshot) => Promise<string>;
 	/** Takes the screen's figures once a second, for measurements; left out, none are taken. */
 	stats?: (stats: object) => void;
 }
@@ -136,6 +139,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			colour={options.colour}
 			onQuit={() => void quit(0)}
 			saveLogs={options.saveLogs}
+			saveBundle={options.saveBundle}
 		/>,
 		{
 			stdout: writer as unknown as NodeJS.WriteStream,

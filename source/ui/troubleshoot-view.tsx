@@ -14,7 +14,7 @@ import {redisLines} from './redis-panel.tsx';
 
 // The guide's troubleshooting procedure as one screen: canary won't start, traffic not
 // distributing, performance degradation, and the A/B probes side by side. The sections are
-// read when the view opens and on 5 again; the probes are sent on a and by their timer.
+// read when the view opens and on 6 again; the probes are sent on A and by their timer.
 
 /** Container and endpoint text is hostile: no control sequences, one line. */
 const clean = (text: string) => sanitizeForTerminal(text).replace(/[\r\n\t]+/g, ' ');
@@ -28,7 +28,7 @@ export function TroubleshootView({guide, snapshot, width, height}: {guide: Guide
 	const report = useSyncExternalStore(guide.troubleshoot.subscribe, guide.troubleshoot.getReport);
 	const rows: React.ReactNode[] = [];
 	const add = (node: React.ReactNode) => rows.push(React.isValidElement(node) ? React.cloneElement(node, {key: rows.length}) : node);
-	const stamp = guide.troubleshoot.refreshing ? 'reading...' : report ? `read ${clock(report.at)}, 5: again` : '5: read';
+	const stamp = guide.troubleshoot.refreshing ? 'reading...' : report ? `read ${clock(report.at)}, 6: again` : '6: read';
 	const canaryName = guide.containers.name('canary');
 	const nginxName = guide.containers.name('nginx');
 

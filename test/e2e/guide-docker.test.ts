@@ -79,7 +79,7 @@ test('the troubleshooting view shows nginx -t as the nginx container runs it and
 	const frame = () => strip(app.lastFrame());
 	try {
 		await waitFor('the first frame', () => /90\/10 \(stage 1\/3\)/.test(frame()), 15_000);
-		app.stdin.write('5');
+		app.stdin.write('6');
 		const view = await waitFor('the sections read', () => (/─ 1 canary won't start \(read \d\d:\d\d:\d\d/.test(frame()) ? frame() : false), 15_000);
 		assert.match(view, /nginx -t in gd-nginx-canary: ok \(exit 0\)\n {2}nginx: the configuration file \/etc\/nginx\/nginx\.conf syntax is ok\n {2}nginx: configuration file \/etc\/nginx\/nginx\.conf test is successful/);
 		assert.match(view, new RegExp(`the upstream as gd-nginx-canary sees it:\\n {2}upstream involution_engine \\{\\n {6}server 127\\.0\\.0\\.1:${ports.stable} weight=90;`));

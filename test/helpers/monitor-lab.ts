@@ -64,7 +64,7 @@ export async function startMonitorLab(options: {lab?: LabOptions; config?: Recor
 	const stateDir = mkdtempSync(join(tmpdir(), 'canary-state-'));
 	try {
 		const base: Config = buildConfig([{...TEST_CONFIG, ...options.config}]);
-		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: '/dev/null', stateDir};
+		const config: Config = {...base, urls: lab.urls, roles: lab.roles, upstream: lab.upstream, auditPath: typeof options.config?.auditPath === 'string' ? options.config.auditPath : '/dev/null', stateDir};
 		monitor = new Monitor({openState, splitSampler: httpSplitSampler, config, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: options.analysisTimer});
 	} catch (error) {
 		await lab.stop();

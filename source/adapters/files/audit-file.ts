@@ -1,6 +1,7 @@
 // The audit log as a file: one JSON line per weight action, appended and fsynced.
 
 import {mkdir, open, readFile} from 'node:fs/promises';
+import {readTail} from './read-tail.ts';
 import {dirname} from 'node:path';
 import type {AuditLog, AuditWrite} from '../../core/change/audit.ts';
 
@@ -46,7 +47,6 @@ export function createAuditLog(path: string): AuditLog {
 			queue = result;
 			return result;
 		},
-		lastFinished: () => lastFinished(path),
 		async lastLine() {
 			try {
 				return (await readFile(path, 'utf8')).trimEnd().split('\n').at(-1) || null;
@@ -54,34 +54,6 @@ export function createAuditLog(path: string): AuditLog {
 				return null;
 			}
 		},
+		tail: (maxBytes = 1 << 20) => readTail(path, maxBytes),
 	};
-}
-
-
-const AUDIT_TAIL = 64 * 1024;
-
-/** The newest entry of the audit log whose outcome is not 'started', from the file's last 64 KB. */
-async function lastFinished(path: string): Promise<string | null> {
-	let handle: Awaited<ReturnType<typeof open>>;
-	try {
-		handle = await open(path, 'r');
-	} catch {
-		return null;
-	}
-	try {
-		const {size} = await handle.stat();
-		const length = Math.min(size, AUDIT_TAIL);
-		const buffer = Buffer.alloc(length);
-		await handle.read(buffer, 0, length, size - length);
-		for (const line of buffer.toString('utf8').trim().split('\n').reverse()) {
-			try {
-				if ((JSON.parse(line) as {outcome?: string}).outcome !== 'started') return line;
-			} catch {
-				// a line cut by the 64 KB window
-			}
-		}
-		return null;
-	} finally {
-		await handle.close();
-	}
 }

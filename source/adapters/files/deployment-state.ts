@@ -3,7 +3,9 @@
 
 import type {Config} from '../../config.ts';
 import type {ChangeFiles, DeploymentState, OpenState} from '../../core/change/ports.ts';
+import {join} from 'node:path';
 import {createAuditLog} from './audit-file.ts';
+import {createEventFile} from './event-file.ts';
 import {saveBackup} from './backups.ts';
 import {acquireLock, type LockOptions} from './lock.ts';
 import {resolveState} from './state-dir.ts';
@@ -20,5 +22,10 @@ export const openState: OpenState = (config: Config, configPath: string): Deploy
 	// The CLI resolves these before it builds the Monitor; a caller that did not gets the
 	// defaults of the file this proxy writes.
 	const state = resolveState({...config, docker: {...config.docker, nginxConfig: {...config.docker.nginxConfig, host: configPath}}});
-	return {stateDir: state.stateDir, audit: createAuditLog(state.auditPath), files: changeFiles(state.stateDir, {backupsKept: config.backupsKept})};
+	return {
+		stateDir: state.stateDir,
+		audit: createAuditLog(state.auditPath),
+		files: changeFiles(state.stateDir, {backupsKept: config.backupsKept}),
+		events: createEventFile(join(state.stateDir, 'timeline.jsonl')),
+	};
 };

@@ -123,7 +123,13 @@ export class Automation {
 	 * stage changes and change outcomes: the caller drives tick() itself (the gate does).
 	 */
 	start(options: {timer?: boolean} = {}): void {
-		if (!this.unsubscribe) this.unsubscribe = this.monitor.subscribe(() => this.observe(this.monitor.getSnapshot()));
+		if (!this.unsubscribe) {
+			const unsubscribe = this.monitor.subscribe(() => this.observe(this.monitor.getSnapshot()));
+			const notes = this.monitor.timeline?.onAdd((event) => {
+				if (event.kind === 'note') this.options.notifier?.notify({type: 'note', at: event.at, text: `note by ${event.source}: ${event.text}`, details: {by: event.source, note: event.text}});
+			});
+			this.unsubscribe = () => (unsubscribe(), notes?.());
+		}
 		if (this.timer || options.timer === false) return;
 		this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
 		this.timer.unref?.();

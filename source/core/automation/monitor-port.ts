@@ -6,6 +6,7 @@ import type {Verdict} from '../../domain/figures.ts';
 import type {Split} from '../../domain/upstream.ts';
 import type {ApplyResult} from '../change/apply-steps.ts';
 import type {ActionKind, ActionState, Notice, Snapshot} from '../monitor/snapshot.ts';
+import type {TimelineEvent} from '../monitor/timeline.ts';
 
 /** What the automation reads of a snapshot. */
 export type AutomationSnapshot = Pick<Snapshot, 'split' | 'stage' | 'action' | 'notices' | 'verdictHistory'>;
@@ -31,6 +32,8 @@ export interface AutomatedMonitor {
 	/** Called after every publish; returns the unsubscribe. */
 	subscribe(listener: () => void): () => void;
 	notice(level: Notice['level'], text: string): void;
+	/** The deployment's timeline: notes added here go to the webhooks. */
+	readonly timeline?: {onAdd(listener: (event: TimelineEvent) => void): () => void};
 }
 
 /** The gate also starts the Monitor and prints its whole final snapshot. */

@@ -1,6 +1,6 @@
 // What the automation tells the outside world; the webhook adapter delivers it.
 
-export type NotifyEventType = 'stage-change' | 'verdict-fail' | 'auto-rollback' | 'change-verified' | 'change-not-verified';
+export type NotifyEventType = 'stage-change' | 'verdict-fail' | 'auto-rollback' | 'change-verified' | 'change-not-verified' | 'note';
 
 export interface NotifyEvent {
 	type: NotifyEventType;

@@ -6,6 +6,7 @@ import type {AuditEntry} from '../change/audit.ts';
 import type {Snapshot} from '../monitor/snapshot.ts';
 import type {SeriesPoint} from '../monitor/engine-poller.ts';
 import type {Overall} from '../../domain/figures.ts';
+import type {TimelineEvent} from '../monitor/timeline.ts';
 import {formatSplit} from '../../domain/upstream.ts';
 
 export interface VerdictPoint {
@@ -140,6 +141,33 @@ function patterns(snapshot: Snapshot): string[] {
 	return [...out, ''];
 }
 
+const KIND_WORDS: Record<TimelineEvent['kind'], string> = {
+	operator: 'action',
+	automatic: 'automatic',
+	verdict: 'verdict',
+	health: 'health',
+	lifecycle: 'runtime',
+	outside: 'changed outside',
+	detached: 'service',
+	pattern: 'error pattern',
+	note: 'note',
+};
+
+/** The deployment's timeline (actions, what the system did, notes), newest REPORT_EVENTS. */
+function events(list: readonly TimelineEvent[]): string[] {
+	const out = ['## Timeline of the deployment', ''];
+	if (list.length === 0) return [...out, 'Nothing recorded in the timeline.', ''];
+	const shown = list.slice(-REPORT_EVENTS);
+	if (shown.length < list.length) out.push(`The newest ${shown.length} of ${list.length} events.`, '');
+	out.push('| time | what | who | outcome | event |', '|---|---|---|---|---|');
+	for (const e of shown) out.push(`| ${iso(e.at)} | ${KIND_WORDS[e.kind] ?? mdCell(e.kind, 20)} | ${mdCell(e.source, 60)} | ${mdCell(e.outcome ?? '', 20)} | ${mdCell(e.text, 300)} |`);
+	const notes = shown.filter((e) => e.kind === 'note');
+	if (notes.length > 0) out.push('', '### Notes', '', ...notes.map((e) => `- ${iso(e.at)} ${mdCell(e.source, 60)}: ${mdCell(e.text, 500)}`));
+	return [...out, ''];
+}
+
+const REPORT_EVENTS = 500;
+
 export function renderReport(input: ReportInput): string {
 	const {snapshot} = input;
 	const verdict = snapshot.verdict;
@@ -155,6 +183,7 @@ export function renderReport(input: ReportInput): string {
 		`- Audit log: ${mdCell(input.auditPath, 200)}`,
 		'',
 		...timeline(input),
+		...events(snapshot.timeline ?? []),
 		...verdicts(input.verdictHistory),
 		...peaks(snapshot),
 		...patterns(snapshot),

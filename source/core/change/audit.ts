@@ -4,9 +4,9 @@
 import {hostname, userInfo} from 'node:os';
 import type {SplitSample} from './split-sample.ts';
 
-export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote' | 'stop-canary' | 'restart-redis';
+export type AuditAction = 'promote' | 'rollback' | 'set' | 'undo' | 'restart-proxy' | 'auto-rollback' | 'auto-promote' | 'stop-canary' | 'restart-redis' | 'note';
 /** 'started' is written before anything is touched, so an interrupted attempt leaves a trace. */
-export type AuditOutcome = 'started' | 'verified' | 'not-verified' | 'failed' | 'refused' | 'restored' | 'cancelled';
+export type AuditOutcome = 'started' | 'verified' | 'not-verified' | 'failed' | 'refused' | 'restored' | 'cancelled' | 'noted';
 
 export interface SampleSummary {
 	n: number;
@@ -45,8 +45,8 @@ export interface AuditLog {
 	check(): Promise<AuditWrite>;
 	/** The last line in the log; null when it is empty or cannot be read. */
 	lastLine(): Promise<string | null>;
-	/** The newest line whose outcome is not 'started' (read from the file's tail); null when none. */
-	lastFinished(): Promise<string | null>;
+	/** The newest whole lines within the last maxBytes of the log, oldest first; [] when it cannot be read. */
+	tail?(maxBytes?: number): Promise<string[]>;
 }
 
 export type AuditWrite = {ok: true} | {ok: false; message: string};
@@ -83,4 +83,19 @@ export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
 	} catch {
 		return 'unknown';
 	}
+}
+
+/** The same log, calling `seen` with every entry it writes (the timeline hears of actions so). */
+export function observedAudit(log: AuditLog, seen: (entry: AuditEntry) => void): AuditLog {
+	return {
+		path: log.path,
+		check: () => log.check(),
+		lastLine: () => log.lastLine(),
+		tail: log.tail ? (maxBytes) => log.tail!(maxBytes) : undefined,
+		async append(entry) {
+			const result = await log.append(entry);
+			if (result.ok) seen(entry);
+			return result;
+		},
+	};
 }

@@ -2,7 +2,7 @@
 // adapters/files implements them on disk, tests may pass their own.
 
 import type {Config} from '../../config.ts';
-import type {AuditLog} from './audit.ts';
+import type {AuditLog, AuditWrite} from './audit.ts';
 
 export interface LockHolder {
 	user: string;
@@ -30,11 +30,27 @@ export interface ChangeFiles {
 	backup(configPath: string, text: string, at: number): Promise<Backup>;
 }
 
+/** An append-only file of JSON lines shared by every console of the deployment (the timeline). */
+export interface EventFile {
+	readonly path: string;
+	/** Appends whole lines in one write each; never throws. */
+	append(lines: readonly string[]): Promise<AuditWrite>;
+	/**
+	 * Whole lines appended after byte `offset`, or the newest within maxBytes when offset is
+	 * null or the file shrank (compacted); offset is where the next read starts.
+	 */
+	read(offset: number | null, maxBytes: number): Promise<{lines: string[]; offset: number}>;
+	/** Rewrites the file with the newest lines `keep` accepts, within maxBytes; never throws. */
+	compact(keep: (line: string) => boolean, maxBytes: number): Promise<void>;
+}
+
 /** A deployment's state as the console opens it: where it lives, its audit log, its files. */
 export interface DeploymentState {
 	readonly stateDir: string;
 	readonly audit: AuditLog;
 	readonly files: ChangeFiles;
+	/** The deployment's timeline (absent: kept in memory only). */
+	readonly events?: EventFile;
 }
 
 /** Opens the state of the deployment whose proxy writes `configPath` (the composition root picks the real one). */

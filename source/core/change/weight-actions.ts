@@ -5,10 +5,10 @@ import type {Verdict} from '../../domain/figures.ts';
 import {formatSplit, renderSplit, upstreamDiff, type Split} from '../../domain/upstream.ts';
 import {applySplit, planChange, type ApplyResult, type ApplyStep} from './apply-weights.ts';
 import {restartProxy} from './restart-proxy.ts';
-import type {AuditLog} from './audit.ts';
+import {observedAudit, type AuditEntry, type AuditLog} from './audit.ts';
 import type {SplitSample, VerifyResult} from './split-sample.ts';
 import {splitMatches} from './split-verify.ts';
-import type {ChangeFiles, OpenState} from './ports.ts';
+import type {ChangeFiles, EventFile, OpenState} from './ports.ts';
 
 // The one flow every weight change follows (lazydocker's confirm -> busy -> result):
 // request -> confirm with the upstream diff -> applying, every step visible -> done.
@@ -27,6 +27,8 @@ export interface WeightActionDeps {
 	notice: (level: Notice['level'], text: string) => void;
 	/** Opens the deployment's state directory: lock, backups, audit log. */
 	openState: OpenState;
+	/** Hears every audit entry written (the timeline). */
+	audited?: (entry: AuditEntry) => void;
 }
 
 export class WeightActions {
@@ -38,6 +40,8 @@ export class WeightActions {
 	readonly stateDir: string;
 	/** The deployment's lock and backups: the emergency actions take the same lock. */
 	readonly files: ChangeFiles;
+	/** The deployment's timeline file, when the state directory keeps one. */
+	readonly events: EventFile | undefined;
 	private hostText: string | null = null;
 	private running: Promise<unknown> | null = null;
 	private automatic = false;
@@ -46,8 +50,9 @@ export class WeightActions {
 	constructor(private readonly deps: WeightActionDeps) {
 		const state = deps.openState(deps.config, deps.proxy.configPath);
 		this.stateDir = state.stateDir;
-		this.audit = state.audit;
+		this.audit = deps.audited ? observedAudit(state.audit, deps.audited) : state.audit;
 		this.files = state.files;
+		this.events = state.events;
 	}
 
 	get busy(): boolean {

@@ -28,8 +28,21 @@ export interface TroubleshootDeps {
 	proxy: ProxyControl;
 	containers: ContainerControl;
 	/** The audit log: its newest finished entry is the last change. */
-	audit: Pick<AuditLog, 'lastFinished'>;
+	audit: Pick<AuditLog, 'tail'>;
 	now?: () => number;
+}
+
+/** The newest audit line whose outcome is not 'started', from the log's last 64 KB. */
+async function lastFinished(audit: Pick<AuditLog, 'tail'>): Promise<string | null> {
+	const lines = (await audit.tail?.(64 * 1024)) ?? [];
+	for (let i = lines.length - 1; i >= 0; i--) {
+		try {
+			if ((JSON.parse(lines[i]) as {outcome?: string}).outcome !== 'started') return lines[i];
+		} catch {
+			// not an entry
+		}
+	}
+	return null;
 }
 
 /** An audit line in one line of text: action, split, outcome, who and when. */
@@ -67,7 +80,7 @@ export class Troubleshooter {
 				containers.inspect ? containers.inspect('canary').then((d) => ({d, e: null}), (error: Error) => ({d: null, e: error.message})) : Promise.resolve({d: null, e: 'no container details here'}),
 				proxy.validate().catch((error: Error) => ({ok: false, exitCode: null, output: error.message})),
 				proxy.readSeen().then((text) => ({text, error: null}), (error: Error) => ({text: null, error: error.message})),
-				this.deps.audit.lastFinished().then(describeAudit),
+				lastFinished(this.deps.audit).then(describeAudit),
 			]);
 			let upstream: string[] = [];
 			if (seen.text !== null) {

@@ -19,6 +19,8 @@ import {Reuse} from './reuse.ts';
 import {Publisher} from './publisher.ts';
 import type {MonitorDeps} from './monitor-deps.ts';
 import type {MonitorPart} from './monitor-part.ts';
+import type {Timeline} from './timeline.ts';
+import {TimelineWatch} from './timeline-watch.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -37,6 +39,8 @@ export class Monitor {
 	readonly pollers: Record<EngineRole, EnginePoller>;
 	readonly logStore: LogStore;
 	readonly actions: WeightActions;
+	readonly timeline: Timeline;
+	private readonly watch: TimelineWatch;
 	private readonly clock: Clock;
 	private readonly published: Publisher<Snapshot>;
 	private readonly abort = new AbortController();
@@ -71,6 +75,7 @@ export class Monitor {
 				this.budget = EMPTY_BUDGET;
 				this.changed();
 			},
+			dating: () => this.watch,
 		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
 		const make = (role: EngineRole) =>
@@ -107,7 +112,10 @@ export class Monitor {
 			onApplied: (to) => this.weights.changed(to),
 			notice: (level, text) => this.notice(level, text),
 			openState: deps.openState,
+			audited: (entry) => this.watch.audit(entry),
 		});
+		this.watch = new TimelineWatch({actions: () => this.actions, now: () => this.clock.now(), changed: () => this.changed(), notice: (level, text) => this.notice(level, text)});
+		this.timeline = this.watch.timeline;
 		this.published = new Publisher(() => this.build(), this.config.maxFps);
 	}
 
@@ -117,11 +125,13 @@ export class Monitor {
 		for (const role of ENGINE_ROLES) this.deps.logs.follow(role, this.logStore.sink, this.abort.signal);
 		this.deps.lifecycle?.watch((event) => {
 			this.pollers[event.engine].lifecycle.event(event.kind, event.at, event.exitCode);
+			this.watch.lifecycle(event);
 			this.changed();
 		}, this.abort.signal);
 		void this.pollAll();
 		this.every(this.config.pollIntervalMs, () => this.pollAll());
 		if (this.deps.analysisTimer !== false) this.every(this.config.analysisIntervalSec * 1000, () => this.analyse());
+		this.every(SERVICES_INTERVAL_MS, () => this.timeline.refresh());
 		if (this.deps.services) {
 			void this.pollServices();
 			this.every(SERVICES_INTERVAL_MS, () => this.pollServices());
@@ -171,6 +181,7 @@ export class Monitor {
 		this.budget = result.budget;
 		this.verdict = result.verdict;
 		this.verdictHistory.push({at: result.verdict.at, overall: result.verdict.overall});
+		this.watch.verdict(result.verdict);
 		if (this.verdictHistory.length > MAX_VERDICT_HISTORY) this.verdictHistory.shift();
 		this.changed();
 		return result.verdict;
@@ -199,6 +210,9 @@ export class Monitor {
 		this.automation = view;
 		this.changed();
 	}
+
+	/** Adds a person's note to the timeline and the audit log. */
+	note = (text: string) => this.watch.note(text, this.weights.configured, this.clock.now());
 
 	notice(level: Notice['level'], text: string): void {
 		this.notices.push({at: this.clock.now(), level, text});
@@ -233,6 +247,7 @@ export class Monitor {
 			windowStart: from,
 		});
 		if (this.pollers.canary.figures || this.pollers.stable.figures) this.preview();
+		this.watch.polled({stable: this.pollers.stable.health?.status, canary: this.pollers.canary.health?.status}, this.patterns, now);
 		this.changed();
 	}
 
@@ -240,6 +255,7 @@ export class Monitor {
 		try {
 			this.services = await this.deps.services!();
 			this.servicesError = null;
+			this.watch.services(this.services, this.clock.now());
 		} catch (error) {
 			this.servicesError = (error as Error).message;
 		}
@@ -338,6 +354,8 @@ export class Monitor {
 			action,
 			notices: this.notices.slice(),
 			weightChanges: this.weights.changes,
+			timeline: this.timeline.events,
+			timelineVersion: this.timeline.version,
 			auditPath: this.config.auditPath,
 			windowSec: this.config.windowSec,
 			historyMinutes: this.config.historyMinutes,

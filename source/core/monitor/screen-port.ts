@@ -9,6 +9,6 @@ export type ScreenActions = Pick<
 	'busy' | 'state' | 'stateDir' | 'audit' | 'request' | 'confirm' | 'cancel' | 'requestRestart' | 'confirmRestart' | 'settle'
 >;
 
-export interface ScreenMonitor extends Pick<Monitor, 'config' | 'getSnapshot' | 'subscribe' | 'resample' | 'start' | 'stop'> {
+export interface ScreenMonitor extends Pick<Monitor, 'config' | 'getSnapshot' | 'subscribe' | 'resample' | 'start' | 'stop' | 'note' | 'timeline'> {
 	readonly actions: ScreenActions;
 }

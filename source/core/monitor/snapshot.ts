@@ -8,6 +8,7 @@ import type {LogView} from './log-view.ts';
 import type {PatternRow} from '../../domain/error-diff.ts';
 import type {LifecycleWindow} from '../../domain/lifecycle.ts';
 import type {ActionState, Notice} from '../change/action-state.ts';
+import type {TimelineEvent} from './timeline.ts';
 
 export type {ActionKind, ActionState, Notice, StepView} from '../change/action-state.ts';
 
@@ -86,6 +87,9 @@ export interface Snapshot {
 	notices: readonly Notice[];
 	/** Times the configured weights changed (markers on the sparklines). */
 	weightChanges: readonly number[];
+	/** The deployment's timeline, oldest first (timelineVersion moves when it changes). */
+	timeline: readonly TimelineEvent[];
+	timelineVersion: number;
 	auditPath: string;
 	windowSec: number;
 	historyMinutes: number;
