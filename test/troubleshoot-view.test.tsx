@@ -33,7 +33,7 @@ test('5 shows the canary container, the validation output and the upstream as th
 		deployment.monitor.start();
 		await waitFor(frame, (text) => /90\/10 \(stage 1\/3\)/.test(text));
 		await read('6');
-		const view = await waitFor(frame, (text) => /─ 1 canary won't start \(read \d\d:\d\d:\d\d, 5: again\)/.test(text));
+		const view = await waitFor(frame, (text) => /─ 1 canary won't start \(read \d\d:\d\d:\d\d, 6: again\)/.test(text));
 		assert.match(view, /engine-canary exited {2}last exit 137 {2}OOM killed YES {2}restarts 4/);
 		assert.match(view, /image involution-engine:de440-1900-canary {2}sha256:0123456789ab {2}created 2026-01-01T09:00:00Z/);
 		assert.match(view, /nginx -t in nginx-canary: ok \(exit 0\)\n {2}\S/);

@@ -16,6 +16,8 @@ function viewsText(binding: KeyBinding): string {
 	if (!binding.views) return '';
 	const [only] = binding.views;
 	if (binding.views.length === 1 && binding.description.startsWith(`${only}:`)) return '';
+	// Keys that act in every list view say so in one word: the list of four would wrap the column.
+	if (binding.views.length >= 4) return '(lists)';
 	return `(${binding.views.join(', ')})`;
 }
 
@@ -81,11 +83,34 @@ export function helpLayout(width: number, height: number): Column[] {
 		}
 		if (best && bestScore <= height) return best;
 	}
-	// Nothing fits: two cut columns without titles, the last lines cut off.
+	// Nothing fits: two cut columns without titles, the pairs of opposite keys on one row each.
 	const half = Math.floor(width / 2);
-	const at = Math.ceil(KEYMAP.length / 2);
+	const compact = pairedKeys(KEYMAP);
+	const at = Math.ceil(compact.length / 2);
 	const options = {groups: false, wrap: false};
-	return width >= 60 ? [layoutColumn(KEYMAP.slice(0, at), half - 1, options), layoutColumn(KEYMAP.slice(at), width - half - 1, options)] : [layoutColumn(KEYMAP, width - 1, options)];
+	return width >= 60 ? [layoutColumn(compact.slice(0, at), half - 1, options), layoutColumn(compact.slice(at), width - half - 1, options)] : [layoutColumn(compact, width - 1, options)];
+}
+
+/** Opposite keys shown on one row when room is short: [first command, second command, the row's description]. */
+const PAIRS: readonly [string, string, string][] = [
+	['zoom-in', 'zoom-out', 'charts: shorter / longer time span'],
+	['down', 'up', 'move down / up'],
+	['page-down', 'page-up', 'page down / up'],
+	['top', 'bottom', 'top (oldest) / bottom and follow'],
+	['search-next', 'search-prev', 'logs: next / previous match'],
+	['next-error', 'prev-error', 'logs: next / previous error'],
+];
+
+function pairedKeys(bindings: readonly KeyBinding[]): KeyBinding[] {
+	const out: KeyBinding[] = [];
+	for (const binding of bindings) {
+		const pair = PAIRS.find(([, second]) => second === binding.command);
+		if (pair) continue;
+		const first = PAIRS.find(([head]) => head === binding.command);
+		const second = first && bindings.find((other) => other.command === first[1]);
+		out.push(first && second ? {...binding, keys: [...binding.keys, ...second.keys], description: first[2]} : binding);
+	}
+	return out;
 }
 
 function renderRow(row: HelpRow, keyWidth: number, index: number): React.ReactNode {

@@ -3,10 +3,11 @@ import {ENGINE_ROLES, systemClock} from '../types.ts';
 import type {Config} from '../../config.ts';
 import {EnginePoller} from './engine-poller.ts';
 import {LogStore} from './log-store.ts';
-import type {ActionState, AutomationView, EngineView, Notice, ServiceView, Snapshot} from './snapshot.ts';
+import type {ActionState, AutomationView, Notice, ServiceView, Snapshot} from './snapshot.ts';
 import {getProfile, INVOLUTION_PROFILE} from '../../domain/profiles.ts';
 import {evaluate, EMPTY_BUDGET, type BudgetState, type VerdictInput} from '../../domain/verdict.ts';
-import {buildVerdictInput, conditionOf} from './verdict-input.ts';
+import {buildVerdictInput} from './verdict-input.ts';
+import {EngineViews} from './engine-view.ts';
 import type {HealthReading, Verdict} from '../../domain/figures.ts';
 import {parseHealth, healthFromFailure} from '../../domain/health.ts';
 import {WeightsWatch} from './weights-watch.ts';
@@ -38,6 +39,7 @@ export class Monitor {
 	readonly config: Config;
 	readonly pollers: Record<EngineRole, EnginePoller>;
 	readonly logStore: LogStore;
+	private readonly engineViews: EngineViews;
 	readonly actions: WeightActions;
 	readonly timeline: Timeline;
 	private readonly watch: TimelineWatch;
@@ -91,6 +93,7 @@ export class Monitor {
 		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
 		// Lines logged before the console started are the error patterns' baseline, never NEW.
 		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS), this.startedAt);
+		this.engineViews = new EngineViews(this.pollers, this.logStore, this.config);
 		this.split = new SplitWatch({
 			config: this.config,
 			sampler: deps.splitSampler,
@@ -286,33 +289,6 @@ export class Monitor {
 
 	private readonly reused = new Reuse();
 
-	private readonly views: Partial<Record<EngineRole, {key: string; view: EngineView}>> = {};
-
-	/** The same object while nothing in it changed, so the screen can skip unchanged panels. */
-	private engineView(role: EngineRole): EngineView {
-		const poller = this.pollers[role];
-		const stream = this.logStore.streams[role];
-		const lifecycle = poller.lifecycleWindow(this.config.windowSec);
-		const key = `${poller.version}|${stream.state}|${stream.message}|${this.logStore.dropped(role)}|${lifecycle.exits}|${lifecycle.ooms}|${lifecycle.state}`;
-		const cached = this.views[role];
-		if (cached && cached.key === key) return cached.view;
-		const view: EngineView = {
-			role,
-			url: poller.url,
-			probe: poller.probe,
-			health: poller.health,
-			figures: poller.figures,
-			resources: poller.resources,
-			resourcesError: poller.resourcesError,
-			series: poller.series.slice(),
-			logs: {...stream, dropped: this.logStore.dropped(role)},
-			lifecycle,
-			condition: conditionOf(lifecycle, poller.health?.status ?? 'unknown', this.config.thresholds.restartsFail),
-		};
-		this.views[role] = {key, view};
-		return view;
-	}
-
 	private build(): Snapshot {
 		const stable = this.pollers.stable.figures;
 		const canary = this.pollers.canary.figures;
@@ -320,7 +296,7 @@ export class Monitor {
 		const canaryShare = total > 0 ? Math.round(((canary?.requests ?? 0) / total) * 100) : null;
 		const stageIndex = this.weights.stageIndex(this.config.stages);
 		const action: ActionState = this.actions.state;
-		const engines = this.reused.get('engines', {stable: this.engineView('stable'), canary: this.engineView('canary')});
+		const engines = this.reused.get('engines', {stable: this.engineViews.get('stable'), canary: this.engineViews.get('canary')});
 		const split = this.reused.get('split', {
 			configured: this.weights.configured,
 			configError: this.weights.error,
