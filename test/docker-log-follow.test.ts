@@ -92,7 +92,7 @@ after(async () => {
 test('every line the daemon wrote arrives once: stderr stamped before the stdout line ahead of it, cut frames, a reattach', async () => {
 	const docker = new Docker({host: '127.0.0.1', port: (server.address() as AddressInfo).port, protocol: 'http'});
 	const lines: RawLine[] = [];
-	createDockerLogSource(docker, {stable: 'engine-stable', canary: 'engine-canary'}, {flushMs: 5}).follow(
+	createDockerLogSource(docker, {stable: 'engine-stable', canary: 'engine-canary'}).follow(
 		'stable',
 		{lines: (batch) => void lines.push(...batch), gap: () => {}, status: () => {}},
 		follow.signal,
