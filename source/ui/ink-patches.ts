@@ -147,6 +147,9 @@ export default wrapText;`,
 // a quiet console's text work, profiled). Text made only of characters that are one cell wide
 // (Latin-1, dashes and quotes, arrows, box drawing, blocks, the marks the screen uses) is as
 // wide as it is long; test/ink-patches.test.ts checks every one of them against the original.
+// The same holds with colour codes around it, which Ink measures on every frame for every
+// coloured row that changed (a logs title with its line count, a new log row: profiled at
+// about a tenth of a quiet console's main-thread time, emoji regex included).
 export const NARROW_TEXT = NARROW_TEXT_PATTERN;
 const STRING_WIDTH_START = 'export default function stringWidth(input, options = {}) {';
 
@@ -165,8 +168,15 @@ export const EDITS: Record<string, Edit> = {
 		sha256: 'abc20775da6b552188b098688ebec671e29f5416d6339d3534bb7b016174003e',
 		from: STRING_WIDTH_START,
 		to: `const narrowText = new RegExp(${JSON.stringify(NARROW_TEXT)}); // canary-console: narrow text
+const colourCodes = /\\u001B\\[[0-9;]*m/g;
 ${STRING_WIDTH_START}
-	if (typeof input === 'string' && options.ambiguousIsNarrow !== false && narrowText.test(input)) return input.length;`,
+	if (typeof input === 'string' && options.ambiguousIsNarrow !== false) {
+		if (narrowText.test(input)) return input.length;
+		if (options.countAnsiEscapeCodes !== true && input.includes('\\u001B')) {
+			const plain = input.replace(colourCodes, '');
+			if (!plain.includes('\\u001B') && narrowText.test(plain)) return plain.length;
+		}
+	}`,
 	},
 };
 
