@@ -101,3 +101,17 @@ test('the narrow-text shortcut of string-width: every character it covers is one
 		assert.equal(patched(text, {countAnsiEscapeCodes: true}), width(text, {countAnsiEscapeCodes: true}), `same width counting escape codes for ${JSON.stringify(text)}`);
 	}
 });
+
+test("Ink's sanitizer keeps its results, bounded, and strips what the original strips", async () => {
+	const {INK_CACHE_LIMIT, patchTargets, registerInkPatches} = await import('../source/ui/ink-patches.ts');
+	registerInkPatches();
+	const url = pathToFileURL(patchTargets()['/ink/build/sanitize-ansi.js']!).href;
+	const original = ((await import(`${url}?original`)) as {default: (text: string) => string}).default;
+	const patched = (await import(url)) as {default: (text: string) => string; cacheSize: () => number};
+	const texts = ['plain', '\u001b[31mred\u001b[0m', 'a\u001b[2Jb\u001b[1;1Hc', '\u001b]8;;https://x\u0007link\u001b]8;;\u0007', '\u009b2Kc1', '\u001b[38:5:12mx', 'cut \u001b[', '世界 ✓', ''];
+	for (let round = 0; round < 2; round++) {
+		for (const text of texts) assert.equal(patched.default(text), original(text), `same text for ${JSON.stringify(text)} (round ${round + 1})`);
+	}
+	for (let i = 0; i < 3 * INK_CACHE_LIMIT; i++) patched.default(`\u001b[32mrequest ${i}\u001b[39m`);
+	assert.ok(patched.cacheSize() > 0 && patched.cacheSize() <= INK_CACHE_LIMIT, `cache ${patched.cacheSize()}`);
+});
