@@ -1,6 +1,6 @@
 import {accessSync, constants, mkdtempSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {delimiter, join} from 'node:path';
 import {startDockerDeployment} from './docker-deployment.ts';
 import {setLogRate} from './engine-stats.ts';
 import {cpuPercent, cpuSeconds, memory} from './proc.ts';
@@ -18,16 +18,22 @@ export interface LazydockerRun {
 	bytesPerSec: number;
 }
 
-/** The lazydocker to run, or why there is none. */
-export function lazydockerBinary(): {path: string} | {skip: string} {
-	const path = process.env.LAZYDOCKER;
-	if (!path) return {skip: 'lazydocker not measured: set LAZYDOCKER=path/to/lazydocker to add its rows'};
+const executable = (path: string) => {
 	try {
 		accessSync(path, constants.X_OK);
-		return {path};
+		return statSync(path).isFile();
 	} catch {
-		return {skip: `lazydocker not measured: LAZYDOCKER=${path} is not an executable file`};
+		return false;
 	}
+};
+
+/** The lazydocker to run (LAZYDOCKER, else one on PATH), or why there is none. */
+export function lazydockerBinary(env: NodeJS.ProcessEnv = process.env): {path: string} | {skip: string} {
+	const path = env.LAZYDOCKER;
+	if (path) return executable(path) ? {path} : {skip: `lazydocker not measured: LAZYDOCKER=${path} is not an executable file`};
+	const found = (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'lazydocker')).find(executable);
+	if (found) return {path: found};
+	return {skip: 'lazydocker not measured: it is not installed here (no lazydocker on PATH); set LAZYDOCKER=path/to/lazydocker to add its rows'};
 }
 
 const size = (path: string) => {

@@ -87,10 +87,23 @@ test('ResumeCursor: a resumed stream repeats the lines at the since boundary; th
 	// Docker's since is inclusive: it gives back everything at 200 again, then new lines.
 	assert.equal(cursor.accept(200n, 'b'), false);
 	assert.equal(cursor.accept(200n, 'c'), false);
+	assert.equal(cursor.accept(150n, 'a'), false, 'older than the cursor while replaying: a repeat');
 	assert.equal(cursor.accept(200n, 'd'), true, 'a new line with the same timestamp passes');
 	assert.equal(cursor.accept(300n, 'e'), true);
-	assert.equal(cursor.accept(250n, 'late'), false, 'older than the cursor: a repeat');
 	assert.equal(cursor.since(), nsToSince(300n));
+});
+
+test('ResumeCursor: in a live stream a line stamped before the one ahead of it is new (stdout and stderr are stamped apart)', () => {
+	const cursor = new ResumeCursor();
+	assert.equal(cursor.accept(100n, 'stdout a'), true);
+	assert.equal(cursor.accept(90n, 'stderr b'), true);
+	assert.equal(cursor.accept(200n, 'stdout c'), true);
+	assert.equal(cursor.accept(150n, 'stderr d'), true);
+	assert.equal(cursor.since(), nsToSince(200n), 'the newest timestamp, not the last line\'s');
+	cursor.resume();
+	assert.equal(cursor.accept(200n, 'stdout c'), false);
+	assert.equal(cursor.accept(300n, 'stdout e'), true);
+	assert.equal(cursor.accept(250n, 'stderr f'), true, 'replay over: out of order again, and new');
 });
 
 test('ResumeCursor: identical lines with the same timestamp are counted, not merged', () => {

@@ -94,8 +94,24 @@ test('the narrow-text shortcut of string-width: every character it covers is one
 		assert.equal(width(char), 1, `U+${cp.toString(16).toUpperCase().padStart(4, '0')} is one cell wide`);
 	}
 	assert.ok(covered > 350, `${covered} characters covered`);
-	for (const text of ['─ log tail ───', 'p95 ▁▂▃▄▅▆▇█ 45ms ▲', 'Ünïcödé → ✓ ✗ …', 'a\u0301 combining', '世界', 'flag 🇩🇪', '\u001b[31mred\u001b[0m', '']) {
+	const coloured = ['\u001b[2m─ logs 444 lines following ───\u001b[22m', '\u001b[1;38;5;12mS\u001b[39m 16:45:16.134 \u001b[33mINFO\u001b[39m  Cache maintenance ✓ → …\u001b[0m', '\u001b[31m世界\u001b[0m', '\u001b[31m─\u001b[2K─', '\u001b[38:5:12m─\u001b[m', '\u009b31m─'];
+	for (const text of ['─ log tail ───', 'p95 ▁▂▃▄▅▆▇█ 45ms ▲', 'Ünïcödé → ✓ ✗ …', 'a\u0301 combining', '世界', 'flag 🇩🇪', '\u001b[31mred\u001b[0m', '', ...coloured]) {
 		assert.equal(patched(text), width(text), `same width for ${JSON.stringify(text)}`);
 		assert.equal(patched(text, {ambiguousIsNarrow: false}), width(text, {ambiguousIsNarrow: false}), `same wide-ambiguous width for ${JSON.stringify(text)}`);
+		assert.equal(patched(text, {countAnsiEscapeCodes: true}), width(text, {countAnsiEscapeCodes: true}), `same width counting escape codes for ${JSON.stringify(text)}`);
 	}
+});
+
+test("Ink's sanitizer keeps its results, bounded, and strips what the original strips", async () => {
+	const {INK_CACHE_LIMIT, patchTargets, registerInkPatches} = await import('../source/ui/ink-patches.ts');
+	registerInkPatches();
+	const url = pathToFileURL(patchTargets()['/ink/build/sanitize-ansi.js']!).href;
+	const original = ((await import(`${url}?original`)) as {default: (text: string) => string}).default;
+	const patched = (await import(url)) as {default: (text: string) => string; cacheSize: () => number};
+	const texts = ['plain', '\u001b[31mred\u001b[0m', 'a\u001b[2Jb\u001b[1;1Hc', '\u001b]8;;https://x\u0007link\u001b]8;;\u0007', '\u009b2Kc1', '\u001b[38:5:12mx', 'cut \u001b[', '世界 ✓', ''];
+	for (let round = 0; round < 2; round++) {
+		for (const text of texts) assert.equal(patched.default(text), original(text), `same text for ${JSON.stringify(text)} (round ${round + 1})`);
+	}
+	for (let i = 0; i < 3 * INK_CACHE_LIMIT; i++) patched.default(`\u001b[32mrequest ${i}\u001b[39m`);
+	assert.ok(patched.cacheSize() > 0 && patched.cacheSize() <= INK_CACHE_LIMIT, `cache ${patched.cacheSize()}`);
 });

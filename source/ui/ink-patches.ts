@@ -137,6 +137,40 @@ const wrapText = (text, maxWidth, wrapType) => {
 };
 export default wrapText;`,
 	},
+	// Ink sanitizes the text of every Text node twice a frame (layout and drawing), tokenizing
+	// any text with a colour code into token objects: the same rows, frame after frame (a
+	// tenth of a quiet console's main-thread time, profiled). The result is kept, bounded.
+	'/ink/build/sanitize-ansi.js': {
+		package: 'ink',
+		version: '6.8.0',
+		sha256: '6324e0b5396fda7b0e9dddad4acad023adee913dfb77e541636efa0a04d5f043',
+		source: `
+import {hasAnsiControlCharacters, tokenizeAnsi} from './ansi-tokenizer.js';
+const sgrParametersRegex = /^[\\d:;]*$/;
+const cache = new Map();
+export function cacheSize() { return cache.size; }
+const sanitize = (text) => {
+	if (!hasAnsiControlCharacters(text)) return text;
+	let output = '';
+	for (const token of tokenizeAnsi(text)) {
+		if (token.type === 'text' || token.type === 'osc') {
+			output += token.value;
+			continue;
+		}
+		if (token.type === 'csi' && token.finalCharacter === 'm' && token.intermediateString === '' && sgrParametersRegex.test(token.parameterString)) output += token.value;
+	}
+	return output;
+};
+const sanitizeAnsi = (text) => {
+	let output = cache.get(text);
+	if (output !== undefined) return output;
+	output = sanitize(text);
+	if (cache.size >= ${LIMIT}) cache.clear();
+	cache.set(text, output);
+	return output;
+};
+export default sanitizeAnsi;`,
+	},
 };
 
 // One-line edits of installed modules. Ink imports a single function (throttle) from the
@@ -147,6 +181,9 @@ export default wrapText;`,
 // a quiet console's text work, profiled). Text made only of characters that are one cell wide
 // (Latin-1, dashes and quotes, arrows, box drawing, blocks, the marks the screen uses) is as
 // wide as it is long; test/ink-patches.test.ts checks every one of them against the original.
+// The same holds with colour codes around it, which Ink measures on every frame for every
+// coloured row that changed (a logs title with its line count, a new log row: profiled at
+// about a tenth of a quiet console's main-thread time, emoji regex included).
 export const NARROW_TEXT = NARROW_TEXT_PATTERN;
 const STRING_WIDTH_START = 'export default function stringWidth(input, options = {}) {';
 
@@ -165,8 +202,15 @@ export const EDITS: Record<string, Edit> = {
 		sha256: 'abc20775da6b552188b098688ebec671e29f5416d6339d3534bb7b016174003e',
 		from: STRING_WIDTH_START,
 		to: `const narrowText = new RegExp(${JSON.stringify(NARROW_TEXT)}); // canary-console: narrow text
+const colourCodes = /\\u001B\\[[0-9;]*m/g;
 ${STRING_WIDTH_START}
-	if (typeof input === 'string' && options.ambiguousIsNarrow !== false && narrowText.test(input)) return input.length;`,
+	if (typeof input === 'string' && options.ambiguousIsNarrow !== false) {
+		if (narrowText.test(input)) return input.length;
+		if (options.countAnsiEscapeCodes !== true && input.includes('\\u001B')) {
+			const plain = input.replace(colourCodes, '');
+			if (!plain.includes('\\u001B') && narrowText.test(plain)) return plain.length;
+		}
+	}`,
 	},
 };
 
@@ -234,6 +278,7 @@ export function patchTargets(): Record<string, string> {
 		'/widest-line/index.js': widest,
 		'/ink/build/measure-text.js': join(inkBuild, 'measure-text.js'),
 		'/ink/build/wrap-text.js': join(inkBuild, 'wrap-text.js'),
+		'/ink/build/sanitize-ansi.js': join(inkBuild, 'sanitize-ansi.js'),
 		'/ink/build/ink.js': join(inkBuild, 'ink.js'),
 		'/ink/build/output.js': join(inkBuild, 'output.js'),
 	};

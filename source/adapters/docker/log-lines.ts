@@ -158,6 +158,10 @@ function stripCr(line: string): string {
  * Remembers the newest timestamp delivered and the lines carrying exactly that timestamp.
  * Docker's `since` is inclusive, so a resumed stream repeats the boundary lines: they are
  * recognised by timestamp and content and dropped, everything older is dropped, newer passes.
+ * Only while replaying, though: the daemon stamps stdout and stderr lines in two copiers and
+ * writes them in the order they reach its log file, so in a live stream a stderr line can carry
+ * an older timestamp than the stdout line before it (a few hundred in 40,000 lines written
+ * alternately, measured). Such a line is new; dropping it as a repeat lost lines.
  */
 export class ResumeCursor {
 	last: bigint | null = null;
@@ -167,7 +171,9 @@ export class ResumeCursor {
 	accept(ns: bigint | null, key: string): boolean {
 		if (ns === null) return true;
 		if (this.last !== null) {
-			if (ns < this.last) return false;
+			// A resumed stream starts at the cursor (Docker filters older lines out): an older one
+			// while replaying is a repeat; later in the stream, it is one of the lines stamped out of order.
+			if (ns < this.last) return !this.replaying;
 			if (ns === this.last) {
 				this.recordPending();
 				const seen = this.atLast.get(key) ?? 0;
