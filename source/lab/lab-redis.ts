@@ -59,7 +59,12 @@ export async function runRedisChild(args: string[], onStop: (close: () => Promis
 	const {values} = parseArgs({args, options: {server: {type: 'string'}, port: {type: 'string'}}, strict: true});
 	const port = Number(values.port);
 	if (!values.server || !Number.isInteger(port) || port < 1) throw new Error('lab redis needs --server PATH and --port N');
-	const server = spawn(values.server, serverArgs(port), {stdio: 'ignore'});
+	// redis-server ignores SIGHUP (a closed terminal) and outlives a lab child killed outright:
+	// on Linux setpriv makes the kernel kill it when this child dies, however it dies.
+	const [command, argv] = isExecutable('/usr/bin/setpriv') ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', values.server, ...serverArgs(port)]] : [values.server, serverArgs(port)];
+	const server = spawn(command, argv, {stdio: 'ignore'});
+	// A terminal that closes sends SIGHUP to the whole group: stop the server as on SIGTERM.
+	process.on('SIGHUP', () => process.kill(process.pid, 'SIGTERM'));
 	server.on('error', () => {});
 	// A redis-server that dies takes its lab child with it: the console sees the child exit.
 	server.on('exit', () => process.exit(1));
@@ -100,4 +105,14 @@ export function createLabRedis(binary: string, port: number): LabRedis {
 		},
 	};
 	return redis;
+}
+
+/** Whether an executable is there to run. */
+function isExecutable(path: string): boolean {
+	try {
+		accessSync(path, constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
 }

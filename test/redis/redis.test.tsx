@@ -58,7 +58,7 @@ test('stopping Redis turns the check FAIL in the first poll after, the panel say
 		const down = await waitFor(frame, (text) => /DOWN since \d\d:\d\d:\d\d \(\d+s\)/.test(text));
 		assert.match(down, /DOWN since \d\d:\d\d:\d\d \(\d+s\)/);
 		// The troubleshooting view has the same panel in its performance section.
-		app.stdin.write('5');
+		app.stdin.write('6');
 		const trouble = await waitFor(frame, (text) => /─ 3 performance degradation/.test(text) && /DOWN since/.test(text));
 		assert.match(trouble, /redis redis-canary \(redis:\/\/127\.0\.0\.1:\d+\):\nDOWN since \d\d:\d\d:\d\d \(\d+s\)\n.*ECONNREFUSED/);
 

@@ -37,7 +37,7 @@ test('at 120x40 check names, help and log lines show what matters whole; at 80x2
 		const help = await tmux.waitFor((screen) => screen.includes('keys (? or esc to close)'), 10_000, true);
 		assertFits(help, 120, 40);
 		assert.doesNotMatch(overlay(help), /…/, 'no description is cut at 120x40');
-		assert.match(help, /close a dialog, clear a search, back to the/);
+		assert.match(help, /close a dialog or a search; back to overview/);
 		assert.match(help, /restart the proxy to reconnect a detached/);
 
 		tmux.resize(80, 24);
