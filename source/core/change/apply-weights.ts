@@ -16,11 +16,13 @@ export {planChange, previewChange, changedLines, ALL_STABLE, type ChangeKind} fr
 
 // nginx resolves every server of an upstream, `down` ones too, whenever it loads a config, and
 // Docker's DNS has no name for a container while it is stopped or being restarted: during a
-// crash loop nginx -t fails for a moment at a time. Tried again for up to 10 s before failing.
+// crash loop nginx -t fails for a moment at a time. Docker's restart delay doubles from 100 ms up
+// to a minute while the engine keeps crashing, so the name can be gone for up to 60 s at a time:
+// tried again for up to 70 s before failing, so a rollback gets through in the next run.
 // `nginx -s reload` reads the config too, so it is tried again the same way.
 const HOST_NOT_FOUND = /host not found in upstream "([^"]+)"/;
 const RESOLVE_RETRY_MS = 250;
-const RESOLVE_ATTEMPTS = 40;
+const RESOLVE_ATTEMPTS = 280;
 
 async function whileUnresolved(deps: ApplyDeps, report: (text: string) => void, command: () => Promise<CommandResult>): Promise<CommandResult> {
 	const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
