@@ -98,10 +98,11 @@ async function rollsBack(name: string, check: string, faults: Record<string, unk
 	assert.equal(run.code, 1, `${name}: the gate fails\n  ${story(windows)}\n${describeRun(run)}`);
 	const first = windows.findIndex((w) => w.overall === 'ROLL BACK');
 	assert.ok(first >= 0, `${name}: ROLL BACK reached:\n  ${story(windows)}`);
-	// Within three analysis windows of the first that judged the canary (and by the fourth at most:
-	// the first, 2 s after the console started, may have too little data to judge).
-	const judged = windows.findIndex((w) => w.overall !== 'INCONCLUSIVE');
-	assert.ok(first - judged <= 2 && first + 1 <= 4, `${name}: ROLL BACK in window ${first + 1}, the first judged was ${judged + 1}:\n  ${story(windows)}`);
+	// Within three analysis windows of the first in which the fault's check failed (and by the
+	// fourth at most: the first, 2 s after the console started, may have too little data to
+	// judge it, and other checks, the A/B probes', may already speak in it).
+	const judged = windows.findIndex((w) => w.failed.includes(check));
+	assert.ok(judged >= 0 && first - judged <= 2 && first + 1 <= 4, `${name}: ROLL BACK in window ${first + 1}, ${check} first failed in window ${judged + 1}:\n  ${story(windows)}`);
 	assert.ok(windows[first]!.failed.includes(check), `${name}: the failing check is ${check}:\n  ${story(windows)}`);
 	assert.ok(rollback, `${name}: --auto-rollback acted:\n  ${story(windows)}`);
 	const rolledAt = Date.parse(windows[first]!.at);
