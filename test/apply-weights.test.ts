@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {applySplit, planChange, previewChange, type ApplyDeps, type ApplyStep} from '../source/core/change/apply-weights.ts';
+import {applySplit, type ApplyDeps, type ApplyStep} from '../source/core/change/apply-weights.ts';
 import {restartProxy} from '../source/core/change/restart-proxy.ts';
 import type {AuditLog} from '../source/core/change/audit.ts';
 import {createAuditLog} from '../source/adapters/files/audit-file.ts';
@@ -13,26 +13,10 @@ import {writeInPlace} from '../source/adapters/files/in-place-write.ts';
 import {acquireLock, lockPathFor} from '../source/adapters/files/lock.ts';
 import type {VerifyResult} from '../source/adapters/split-sampler.ts';
 import type {CommandResult, ProxyControl} from '../source/core/types.ts';
-import {DEFAULT_STAGES, renderSplit, type Split} from '../source/domain/upstream.ts';
+import type {Split} from '../source/domain/upstream.ts';
 
-const roles = {stable: 'engine-stable:8080', canary: 'engine-canary:8080'};
-const CONFIG = `# canary split, edited by canary-console
-upstream involution_engine {
-    server engine-stable:8080 weight=90;  # stable
-    server engine-canary:8080 weight=10;
-    keepalive 64;
-}
+import {CONFIG, half, roles} from './helpers/weights-fixture.ts';
 
-server {
-    listen 80;
-    location / {
-        proxy_pass http://involution_engine;
-        proxy_http_version 1.1;
-        proxy_set_header Connection "";
-        add_header X-Upstream $upstream_addr always;
-    }
-}
-`;
 const ok: CommandResult = {ok: true, exitCode: 0, output: ''};
 
 async function setup(options: {validate?: (text: string) => CommandResult; reload?: () => CommandResult; verified?: boolean; detached?: boolean; audit?: AuditLog} = {}) {
@@ -69,7 +53,6 @@ async function setup(options: {validate?: (text: string) => CommandResult; reloa
 	return {dir, stateDir, configPath, seenPath, calls, sampled, deps, proxy, auditLines, cleanup: () => rm(dir, {recursive: true, force: true})};
 }
 
-const half = {stable: 50, canary: 50};
 
 test('a change runs every step in order, writes in place and is verified', async () => {
 	const t = await setup();
@@ -325,52 +308,5 @@ test('the audit log has one outcome line per action', async () => {
 		assert.match(await readFile(t.configPath, 'utf8'), /server engine-canary:8080 down;/);
 	} finally {
 		await t.cleanup();
-	}
-});
-
-test('planChange says what each key does or why it does not apply', () => {
-	const at = (stable: number): Split => ({stable, canary: 100 - stable});
-	const cases: [Parameters<typeof planChange>, {to: Split} | {refusal: string}][] = [
-		[['promote', at(100), DEFAULT_STAGES, []], {to: at(90)}],
-		[['promote', at(90), DEFAULT_STAGES, []], {to: at(50)}],
-		[['promote', at(50), DEFAULT_STAGES, []], {to: at(0)}],
-		[['promote', at(0), DEFAULT_STAGES, []], {refusal: 'already at 0/100: nothing to promote'}],
-		[['rollback', at(50), DEFAULT_STAGES, []], {to: at(100)}],
-		[['rollback', at(100), DEFAULT_STAGES, []], {to: at(100)}],
-		[['set', at(90), DEFAULT_STAGES, [], at(75)], {to: at(75)}],
-		[['set', at(90), DEFAULT_STAGES, [], at(90)], {refusal: 'already at 90/10: nothing to change'}],
-		[['set', at(90), DEFAULT_STAGES, []], {refusal: 'choose a split first, e.g. 50/50'}],
-		[['undo', at(50), DEFAULT_STAGES, []], {refusal: 'nothing to undo: no weight change made in this session'}],
-		[['undo', at(50), DEFAULT_STAGES, [at(100), at(90)]], {to: at(90)}],
-	];
-	for (const [args, expected] of cases) assert.deepEqual(planChange(...args), expected, args.slice(0, 2).join(' '));
-});
-
-test('previewChange shows the upstream block diff for the confirm dialog', () => {
-	const preview = previewChange(CONFIG, {stable: 0, canary: 100}, 'involution_engine', roles);
-	assert.ok('diff' in preview);
-	assert.deepEqual(preview.diff.filter((l) => !l.startsWith('  ')), [
-		'-     server engine-stable:8080 weight=90;  # stable',
-		'-     server engine-canary:8080 weight=10;',
-		'+     server engine-stable:8080 down;  # stable',
-		'+     server engine-canary:8080 weight=100;',
-	]);
-	assert.deepEqual(previewChange(CONFIG, half, 'other', roles), {error: 'no "upstream other" block in the config'});
-});
-
-test('writeInPlace keeps the inode and leaves no tail of a longer old file', async () => {
-	const dir = await mkdtemp(join(tmpdir(), 'apply-test-'));
-	try {
-		const path = join(dir, 'f.conf');
-		await writeFile(path, CONFIG);
-		const inode = (await stat(path)).ino;
-		const shorter = (renderSplit(CONFIG, 'involution_engine', roles, {stable: 100, canary: 0}) as {text: string}).text.replace('# canary split, edited by canary-console\n', '');
-		await writeInPlace(path, shorter);
-		assert.equal(await readFile(path, 'utf8'), shorter);
-		assert.equal((await stat(path)).ino, inode);
-		await writeInPlace(path, CONFIG);
-		assert.equal(await readFile(path, 'utf8'), CONFIG);
-	} finally {
-		await rm(dir, {recursive: true, force: true});
 	}
 });

@@ -1,6 +1,7 @@
 // Shared setup for the e2e suite: a real Docker Engine prepared by ops/e2e/run.sh (DOCKER_HOST),
 // the lab engine image and the nginx image built by ops/docker/build-images.sh.
 import {execFile, spawn} from 'node:child_process';
+import {readFile} from 'node:fs/promises';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import type Docker from 'dockerode';
@@ -184,4 +185,15 @@ export function runConsole(configFile: string, args: string[], timeoutMs = 40_00
 			resolve({code, stdout, stderr, ms: performance.now() - began, json});
 		});
 	});
+}
+
+/** A console run in a line for an assertion message: exit code, time, stdout and stderr (cut). */
+export function describeRun(run: Run): string {
+	return `exit ${run.code} in ${Math.round(run.ms)} ms: ${run.stdout.slice(0, 4000)}\nstderr: ${run.stderr.slice(0, 2000)}`;
+}
+
+/** Every line of an audit log, parsed; none when it is not there yet. */
+export async function auditLinesOf(path: string): Promise<Array<Record<string, any>>> {
+	const text = await readFile(path, 'utf8').catch(() => '');
+	return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
 }

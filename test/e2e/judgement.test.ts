@@ -14,7 +14,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
-import {cli, ensureNetwork, get, NAMES, NETWORK, NGINX_IMAGE, requireEngine, ROOT, runConsole, setLabFaults, startEngine, waitFor, type Run} from './docker-harness.ts';
+import {cli, ensureNetwork, get, NAMES, NETWORK, NGINX_IMAGE, requireEngine, ROOT, runConsole, setLabFaults, startEngine, waitFor, describeRun, auditLinesOf, type Run} from './docker-harness.ts';
 import {freePort} from '../helpers/ports.ts';
 
 requireEngine();
@@ -42,13 +42,9 @@ interface GateWindow {
 
 const weightsOf = (text: string) => [...text.matchAll(/^\s*server engine-(stable|canary):8080([^;]*);/gm)].map((m) => `${m[1]}${m[2]!.trim() ? ` ${m[2]!.trim()}` : ''}`);
 const seenInContainer = () => cli(['exec', NGINX, 'cat', CONTAINER_PATH]);
-const describeRun = (run: Run) => `exit ${run.code} in ${Math.round(run.ms)} ms: ${run.stdout.slice(0, 4000)}\nstderr: ${run.stderr.slice(0, 2000)}`;
 const story = (windows: GateWindow[]) => windows.map((w, i) => `${i + 1}. ${w.overall} [${w.failed.join(',')}] budget ${w.budgetUsed}: ${w.reason}`).join('\n  ');
 
-async function auditLines(): Promise<Array<Record<string, any>>> {
-	const text = await readFile(auditPath, 'utf8').catch(() => '');
-	return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
-}
+const auditLines = () => auditLinesOf(auditPath);
 
 /** nginx resolves engine-canary when it loads its config: a recreated canary needs a reload, as after `docker compose up -d`. */
 async function reloadNginx(): Promise<void> {
