@@ -97,7 +97,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 	const guide = createGuideParts(monitor, lab.proxy, lab.containers, {
 		redis: lab.redis ? {source: createRedisSource({url: lab.redis.url}), name: 'redis-canary (lab)'} : {note: 'no Redis in the lab (install redis-server to add one)'},
 	});
-	return {monitor, guide, proxy: lab.proxy, shutdown: () => lab.stop(), ready: lab.ready};
+	return {monitor, guide, proxy: lab.proxy, bundleExtras: async () => guide.probes.bundleFiles(), shutdown: () => lab.stop(), ready: lab.ready};
 }
 
 export async function startDockerRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -151,7 +151,7 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 		bundleExtras: async () => {
 			const names = dockerConfig.docker.names;
 			const {dockerBundleExtras} = await import('./adapters/docker/bundle-extras.ts');
-			return dockerBundleExtras(docker.docker, [names.stable, names.canary, names.nginx, ...names.services], names.nginx);
+			return [...(await dockerBundleExtras(docker.docker, [names.stable, names.canary, names.nginx, ...names.services], names.nginx)), ...guide.probes.bundleFiles()];
 		},
 		shutdown: async () => {
 			stop.abort();

@@ -62,6 +62,14 @@ test('A/B probes on real lab engines: a canary whose longitudes drift FAILs nami
 		assert.equal(row.state, 'FAIL');
 		assert.match(row.reason, /^POST \/v1\/positions: positions\[\d\]\.longitude stable [\d.]+ canary [\d.]+ differ by 0\.5 > [\d.e-]+ allowed \(3 fields beyond tolerance\)$/);
 		assert.ok(drifting.lastDiffering, 'the differing bodies are kept');
+		// ... and go into the incident bundle: both bodies and the differing field.
+		const [file] = drifting.bundleFiles();
+		assert.equal(file?.name, 'probes.json');
+		const kept = JSON.parse(file!.content) as {lastDiffering: {results: {probe: string; stable: {body: string}; canary: {body: string}; comparison: {diffs: {path: string}[]}}[]}};
+		const positions = kept.lastDiffering.results.find((r) => r.probe === 'POST /v1/positions')!;
+		assert.ok(positions.comparison.diffs.some((d) => /positions\[\d\]\.longitude/.test(d.path)), JSON.stringify(positions.comparison));
+		assert.notEqual(positions.stable.body, positions.canary.body);
+		assert.match(positions.canary.body, /longitude/);
 
 		await lab.setFaults('canary', {longitudeShiftDeg: 0.00005});
 		const tolerant = watch({tolerances: {'positions.longitude': {abs: 0.0001, rel: 0}}});

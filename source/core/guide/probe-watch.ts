@@ -62,6 +62,14 @@ export class ProbeWatch implements MonitorPart {
 		void this.run(false);
 	}
 
+	/** For the incident bundle: the last round and the last one whose answers differed, bodies included. */
+	bundleFiles(): {name: string; content: string}[] {
+		if (!this.last && !this.lastDiffering) return [];
+		const round = (r: ProbeRound | null) =>
+			r && {at: new Date(r.at).toISOString(), via: r.via, results: r.results.map(({probe, stable, canary, comparison}) => ({probe: `${probe.method} ${probe.path}`, stable, canary, comparison}))};
+		return [{name: 'probes.json', content: `${JSON.stringify({last: round(this.last), lastDiffering: round(this.lastDiffering)}, null, 2)}\n`}];
+	}
+
 	checks(): Row[] {
 		const {probes, windowSec} = this.deps.config;
 		return [driftCheck(this.last?.results.map((r) => r.comparison) ?? [], probes, windowSec, this.last?.at ?? null)];
