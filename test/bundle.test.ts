@@ -57,7 +57,7 @@ test('bundle --since 5m --demo writes a tarball of logs, series, verdicts, patte
 		const gz = readFileSync(out);
 		const files = untar(gz);
 		const names = [...files.keys()].map((name) => name.replace(/^canary-bundle-[^/]+\//, ''));
-		assert.deepEqual(names, ['README.md', 'logs/stable.log', 'logs/canary.log', 'series.csv', 'verdicts.json', 'patterns.json', 'nginx.conf', 'stats.json', 'timeline.jsonl', 'audit.jsonl']);
+		assert.deepEqual(names, ['README.md', 'logs/stable.log', 'logs/canary.log', 'series.csv', 'verdicts.json', 'patterns.json', 'nginx.conf', 'stats.json', 'timeline.jsonl', 'audit.jsonl', 'probes.json']);
 		const file = (name: string) => [...files.entries()].find(([path]) => path.endsWith(`/${name}`))![1];
 		assert.match(file('README.md'), /^# Canary incident bundle\n\n- Span: \S+ to \S+\n/);
 		assert.match(file('README.md'), /- Split: 90\/10 \(stage 1 of 3\)/);
@@ -68,6 +68,7 @@ test('bundle --since 5m --demo writes a tarball of logs, series, verdicts, patte
 		assert.ok(Array.isArray(JSON.parse(file('patterns.json'))));
 		assert.deepEqual(Object.keys(JSON.parse(file('stats.json'))), ['stable', 'canary', 'services']);
 		assert.match(file('nginx.conf'), /upstream involution_engine \{/);
+		assert.deepEqual(Object.keys(JSON.parse(file('probes.json'))), ['last', 'lastDiffering']);
 		const timeline = file('timeline.jsonl').trim().split('\n').map((line) => JSON.parse(line) as {text: string});
 		assert.deepEqual(timeline.map((entry) => entry.text), ['two minutes ago'], 'only the span');
 		assert.match(file('README.md'), /alice@ops1: two minutes ago/);

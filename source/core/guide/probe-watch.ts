@@ -62,9 +62,8 @@ export class ProbeWatch implements MonitorPart {
 		void this.run(false);
 	}
 
-	/** For the incident bundle: the last round and the last one whose answers differed, bodies included. */
+	/** For the incident bundle: the last round and the last one whose answers differed (null before any), bodies included. */
 	bundleFiles(): {name: string; content: string}[] {
-		if (!this.last && !this.lastDiffering) return [];
 		const round = (r: ProbeRound | null) =>
 			r && {at: new Date(r.at).toISOString(), via: r.via, results: r.results.map(({probe, stable, canary, comparison}) => ({probe: `${probe.method} ${probe.path}`, stable, canary, comparison}))};
 		return [{name: 'probes.json', content: `${JSON.stringify({last: round(this.last), lastDiffering: round(this.lastDiffering)}, null, 2)}\n`}];
