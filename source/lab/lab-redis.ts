@@ -12,12 +12,7 @@ import {hasExited, spawnLabChild, stopChild} from './lab-process.ts';
 export function findRedisServer(): string | null {
 	for (const dir of [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/sbin']) {
 		const candidate = join(dir, 'redis-server');
-		try {
-			accessSync(candidate, constants.X_OK);
-			if (candidate.startsWith('/')) return candidate;
-		} catch {
-			// Not here; keep looking.
-		}
+		if (candidate.startsWith('/') && isExecutable(candidate)) return candidate;
 	}
 	return null;
 }
