@@ -33,6 +33,12 @@ export class Ring<T> {
 		this.dropped++;
 	}
 
+	/** Replaces the newest item (pushes when empty): a later reading of the same moment. */
+	replaceNewest(item: T): void {
+		if (this.count === 0) return this.push(item);
+		this.buffer[(this.head + this.count - 1) % this.capacity] = item;
+	}
+
 	pushMany(items: readonly T[]): void {
 		// A batch larger than the ring: only its tail can survive, skip writing the rest.
 		const skip = Math.max(0, items.length - this.capacity);

@@ -22,6 +22,7 @@ import type {MonitorDeps} from './monitor-deps.ts';
 import type {MonitorPart} from './monitor-part.ts';
 import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
+import {History} from './history.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -42,6 +43,8 @@ export class Monitor {
 	private readonly engineViews: EngineViews;
 	readonly actions: WeightActions;
 	readonly timeline: Timeline;
+	/** What the overview showed over the last historyMinutes, one frame per poll (stepping back). */
+	readonly history: History;
 	private readonly watch: TimelineWatch;
 	private readonly clock: Clock;
 	private readonly published: Publisher<Snapshot>;
@@ -119,6 +122,7 @@ export class Monitor {
 		});
 		this.watch = new TimelineWatch({actions: () => this.actions, now: () => this.clock.now(), changed: () => this.changed(), notice: (level, text) => this.notice(level, text)});
 		this.timeline = this.watch.timeline;
+		this.history = new History(this.config.historyMinutes, this.config.pollIntervalMs);
 		this.published = new Publisher(() => this.build(), this.config.maxFps);
 	}
 
@@ -185,6 +189,7 @@ export class Monitor {
 		this.verdict = result.verdict;
 		this.verdictHistory.push({at: result.verdict.at, overall: result.verdict.overall});
 		this.watch.verdict(result.verdict);
+		this.history.record(this.build());
 		if (this.verdictHistory.length > MAX_VERDICT_HISTORY) this.verdictHistory.shift();
 		this.changed();
 		return result.verdict;
@@ -251,8 +256,12 @@ export class Monitor {
 		});
 		if (this.pollers.canary.figures || this.pollers.stable.figures) this.preview();
 		this.watch.polled({stable: this.pollers.stable.health?.status, canary: this.pollers.canary.health?.status}, this.patterns, now);
+		this.history.record(this.build());
 		this.changed();
 	}
+
+	/** One poll of everything now (what the poll timer runs; tests drive it with their own clock). */
+	poll = (): Promise<void> => this.pollAll();
 
 	private async pollServices(): Promise<void> {
 		try {
