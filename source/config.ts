@@ -99,7 +99,7 @@ export const DEFAULT_CONFIG: Config = {
 	allowNoAudit: false,
 	logBuffer: 20_000,
 	maxFps: 10,
-	historyMinutes: 15,
+	historyMinutes: 60,
 };
 
 export class ConfigError extends Error {

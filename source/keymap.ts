@@ -24,6 +24,11 @@ export type Command =
 	| 'restart-proxy'
 	| 'emergency'
 	| 'zoom-in'
+	| 'history-back'
+	| 'history-forward'
+	| 'history-back-far'
+	| 'history-forward-far'
+	| 'live'
 	| 'zoom-out'
 	| 'down'
 	| 'up'
@@ -55,10 +60,12 @@ export interface KeyBinding {
 	description: string;
 	/** Views where the key acts; absent means everywhere. */
 	views?: View[];
-	group: 'General' | 'Views' | 'Weights' | 'Charts' | 'Lists and logs';
+	group: 'General' | 'Views' | 'Weights' | 'Charts' | 'History' | 'Lists and logs';
 }
 
 const LISTS: View[] = ['logs', 'errors', 'verdict', 'timeline'];
+/** Views that can show a past moment. */
+const PAST: View[] = ['overview', 'verdict'];
 
 export const KEYMAP: KeyBinding[] = [
 	{keys: ['q', 'ctrl+c'], command: 'quit', description: 'quit (the terminal is restored)', group: 'General'},
@@ -84,6 +91,11 @@ export const KEYMAP: KeyBinding[] = [
 	{keys: ['A'], command: 'probe', description: 'send the A/B probes now (all of them, once)', group: 'Weights'},
 	{keys: ['+'], command: 'zoom-in', description: 'charts: show a shorter time span', views: ['overview'], group: 'Charts'},
 	{keys: ['-'], command: 'zoom-out', description: 'charts: show a longer time span', views: ['overview'], group: 'Charts'},
+	{keys: ['['], command: 'history-back', description: 'step back 30 s in the last hour (cards, split, verdict, charts)', views: PAST, group: 'History'},
+	{keys: [']'], command: 'history-forward', description: 'step forward 30 s', views: PAST, group: 'History'},
+	{keys: ['{'], command: 'history-back-far', description: 'step back 5 minutes', views: PAST, group: 'History'},
+	{keys: ['}'], command: 'history-forward-far', description: 'step forward 5 minutes', views: PAST, group: 'History'},
+	{keys: ['end', '0'], command: 'live', description: 'back to live (esc too, in the overview)', group: 'History'},
 	{keys: ['j', 'down'], command: 'down', description: 'move down', views: LISTS, group: 'Lists and logs'},
 	{keys: ['k', 'up'], command: 'up', description: 'move up', views: LISTS, group: 'Lists and logs'},
 	{keys: ['pagedown', 'ctrl+f'], command: 'page-down', description: 'page down', views: LISTS, group: 'Lists and logs'},

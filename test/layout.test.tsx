@@ -22,7 +22,7 @@ function assertFits(frame: string, columns: number, rows: number) {
 	for (const line of lines) assert.ok([...line].length <= columns, `wider than ${columns}: ${line}`);
 }
 
-test('help at 120x40: every key with its description whole; at 80x24 every key, descriptions cut with …', () => {
+test('help at 120x40: every key with its description whole; at 80x24 every key on one of its pages, descriptions cut with …', () => {
 	const wide = strip(render(<Help width={120} height={bodyOf(40)} />).lastFrame());
 	assertFits(wide, 120, bodyOf(40));
 	assert.doesNotMatch(wide, /…/);
@@ -37,8 +37,12 @@ test('help at 120x40: every key with its description whole; at 80x24 every key, 
 	}
 	for (const binding of KEYMAP) assert.ok(wide.includes(binding.description.split(' ').slice(0, 3).join(' ')), `listed: ${binding.description}`);
 
-	const small = strip(render(<Help width={80} height={bodyOf(24)} />).lastFrame());
-	assertFits(small, 80, bodyOf(24));
+	const pages = [0, 1, 2, 3].map((page) => strip(render(<Help width={80} height={bodyOf(24)} page={page} />).lastFrame()));
+	for (const page of pages) assertFits(page, 80, bodyOf(24));
+	assert.match(pages[0]!, /keys 1\/3 \(space: next page/);
+	assert.match(pages[2]!, /keys 3\/3/);
+	assert.equal(pages[3], pages[2], 'a page past the last shows the last');
+	const small = pages.slice(0, 3).join('\n');
 	assert.match(small, /…/);
 	for (const binding of KEYMAP) {
 		const keys = binding.keys.join(' ');

@@ -40,6 +40,10 @@ export interface ViewState {
 	prompt: {kind: 'search' | 'split' | 'note'; text: string} | null;
 	/** A short message from the last key (e.g. "saved 1,204 lines to ..."). */
 	message: string | null;
+	/** The moment the overview shows, ms since epoch; null is live. */
+	at: number | null;
+	/** The help's page when it does not fit the screen at once. */
+	helpPage: number;
 }
 
 export const initialViewState = (historyMinutes = 15): ViewState => ({
@@ -64,6 +68,8 @@ export const initialViewState = (historyMinutes = 15): ViewState => ({
 	selection: {errors: 0, verdict: 0, timeline: -1},
 	prompt: null,
 	message: null,
+	at: null,
+	helpPage: 0,
 });
 
 export type ViewAction =
@@ -92,6 +98,10 @@ export type ViewAction =
 	/** Offset recounted from the newest line (before scrolling through lines that came since). */
 	| {type: 'rebase'; offset: number; seq: number | null}
 	| {type: 'message'; text: string | null}
+	/** Steps the overview `by` ms through the history that reaches back to `oldest`; `now` is live. */
+	| {type: 'history-step'; by: number; now: number; oldest: number | null}
+	| {type: 'live'}
+	| {type: 'help-page'; by: number}
 	| {type: 'escape'};
 
 const VIEWS: View[] = ['overview', 'logs', 'errors', 'verdict', 'timeline', 'troubleshoot'];
@@ -112,7 +122,13 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
 		case 'next-view':
 			return {...state, view: cycle(VIEWS, state.view), help: false, message: null};
 		case 'help':
-			return {...state, help: !state.help};
+			return {...state, help: !state.help, helpPage: 0};
+		case 'help-page':
+			return {...state, helpPage: Math.max(0, state.helpPage + action.by)};
+		case 'history-step':
+			return stepHistory(state, action);
+		case 'live':
+			return {...state, at: null, message: state.at === null ? 'already live' : 'live again'};
 		case 'zoom': {
 			const index = ZOOM_STEPS_MIN.findIndex((step) => step >= state.zoomMin);
 			const current = index === -1 ? ZOOM_STEPS_MIN.length - 1 : index;
@@ -184,6 +200,18 @@ export function viewReducer(state: ViewState, action: ViewAction): ViewState {
 			if (state.view === 'logs' && (state.logs.regex || state.logs.pattern)) {
 				return {...state, logs: {...state.logs, regex: null, pattern: null}, message: null};
 			}
+			if (state.view === 'overview' && state.at !== null) return {...state, at: null, message: 'live again'};
 			return {...state, view: 'overview', message: null};
 	}
+}
+
+function stepHistory(state: ViewState, step: {by: number; now: number; oldest: number | null}): ViewState {
+	const target = (state.at ?? step.now) + step.by;
+	if (target >= step.now) return {...state, at: null, message: state.at === null ? 'already live' : 'live again'};
+	if (step.oldest === null) return {...state, message: 'no history yet: the first poll has not been kept'};
+	if (target < step.oldest) {
+		const clock = new Date(step.oldest).toTimeString().slice(0, 8);
+		return {...state, at: step.oldest, message: `the history starts at ${clock}: nothing older is kept`};
+	}
+	return {...state, at: target, message: null};
 }

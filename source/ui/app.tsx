@@ -13,7 +13,7 @@ import {VerdictDetail} from './verdict-panel.tsx';
 import {PatternsPanel} from './patterns-panel.tsx';
 import {LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
-import {Help} from './help.tsx';
+import {Help, HELP_PAGE_KEYS} from './help.tsx';
 import {createLogModel, tail} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
@@ -27,6 +27,7 @@ import {Overview, overviewLayout} from './overview.tsx';
 import {TimelinePanel} from './timeline-panel.tsx';
 import {pausedPosition} from './log-position.ts';
 import {addNote, exitTimes, followText, markPause, openEventLogs, rebasePaused, writeBundle} from './incident-keys.ts';
+import {pastView, runHistory} from './history-keys.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -55,7 +56,7 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const flow = useSyncExternalStore((emergency ?? IDLE).subscribe, (emergency ?? IDLE).getState);
 	const {columns, rows} = useSyncExternalStore(size.subscribe, size.get);
-	const [state, setState] = useState(() => initialViewState(snapshot.historyMinutes));
+	const [state, setState] = useState(() => initialViewState(Math.min(15, snapshot.historyMinutes)));
 	const logModel = useMemo(() => createLogModel(), []);
 	const needsLogs = state.view === 'logs';
 	const second = Math.floor(snapshot.at / 1000) * 1000;
@@ -76,6 +77,7 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 		const send = (action: ViewAction) => dispatch(action);
 		if (stateRef.current.view === 'logs' && model) rebasePaused(stateRef.current.logs, model.events, send);
 		const state = stateRef.current;
+		if (runHistory(command, state, snapshot.at, monitor.history, () => logModel(snapshot.logs, snapshot.logVersion, state.logs).events, send)) return;
 		const listLength = {logs: model?.events.length ?? 0, errors: snapshot.patterns.length, timeline: snapshot.timeline.length, verdict: snapshot.verdict?.checks.length ?? 0, overview: 0, troubleshoot: 0}[state.view];
 		const page = Math.max(1, rows - 6);
 		switch (command) {
@@ -248,6 +250,7 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 				return 'next';
 			}
 		}
+		if (current.help && HELP_PAGE_KEYS[name]) return dispatch({type: 'help-page', by: HELP_PAGE_KEYS[name]}), 'next';
 		const binding = lookup(name, current.view);
 		if (binding) run(binding.command);
 		return 'next';
@@ -282,11 +285,12 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 		);
 	}
 
+	const {shown, past} = pastView(state.at, snapshot, monitor.history);
 	const width = columns;
 	const bodyHeight = rows - HEADER_HEIGHT - 1;
 	let body: React.ReactNode;
 	if (state.help) {
-		body = <Help width={width} height={bodyHeight} />;
+		body = <Help width={width} height={bodyHeight} page={state.helpPage} />;
 	} else if (flow.phase !== 'idle') {
 		body = (
 			<Box flexDirection="column">
@@ -330,13 +334,13 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 	} else if (state.view === 'timeline') {
 		body = <TimelinePanel events={snapshot.timeline} width={width} height={bodyHeight} selected={state.selection.timeline} now={second} problem={monitor.timeline.problem} />;
 	} else if (state.view === 'verdict') {
-		body = <VerdictDetail verdict={snapshot.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} />;
+		body = <VerdictDetail verdict={shown.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} past={past?.label} />;
 	} else {
-		body = <Overview snapshot={snapshot} guide={guide} rows={rows} width={width} now={second} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} tailEvents={tailEvents} exits={exits} />;
+		body = <Overview snapshot={shown} guide={guide} rows={rows} width={width} now={Math.floor(shown.at / 1000) * 1000} past={past} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} tailEvents={tailEvents} exits={exits} />;
 	}
 	return (
 		<Box flexDirection="column" width={columns} height={rows}>
-			<Header snapshot={snapshot} width={width} />
+			<Header snapshot={snapshot} width={width} past={past?.label} />
 			<Box flexDirection="column" height={bodyHeight}>
 				{body}
 			</Box>

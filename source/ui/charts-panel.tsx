@@ -4,24 +4,26 @@ import type {Snapshot} from '../core/monitor/snapshot.ts';
 import {bucket, renderChart} from './chart.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
-import {duration} from './format.ts';
+import {clock, duration} from './format.ts';
 
 // p95 of both engines against the threshold, 5xx % and memory %, over the zoomed span,
 // with a marker row where the weights changed (▲) and an engine exited or was OOM-killed (×).
 
-export const MARKS = {weights: '▲', exit: '×'} as const;
+export const MARKS = {weights: '▲', exit: '×', cursor: '┃'} as const;
 export const MARK_LEGEND = `${MARKS.weights} weights ${MARKS.exit} exits`;
 
-function markers(changes: readonly number[], exits: readonly number[], from: number, to: number, columns: number, offset: number): string {
+function markers(changes: readonly number[], exits: readonly number[], from: number, to: number, columns: number, offset: number, cursor?: number): string {
 	const row = new Array(columns + offset).fill(' ');
 	const mark = (at: number, char: string) => {
 		if (at < from || at > to) return;
 		const index = offset + Math.min(columns - 1, Math.floor(((at - from) / Math.max(1, to - from)) * columns));
 		// A weight change and an exit in one column: the weight change shows.
-		if (row[index] !== MARKS.weights) row[index] = char;
+		if (row[index] !== MARKS.weights || char === MARKS.cursor) row[index] = char;
 	};
 	for (const at of exits) mark(at, MARKS.exit);
 	for (const at of changes) mark(at, MARKS.weights);
+	// The moment the overview shows when stepped back: above every other mark.
+	if (cursor !== undefined) mark(cursor, MARKS.cursor);
 	return row.join('');
 }
 
@@ -36,15 +38,18 @@ interface ChartsProps {
 	zoomMin: number;
 	colour: boolean;
 	thresholdMs: number;
+	/** The moment the overview shows when stepped back into the history: marked on the time axis. */
+	cursor?: number;
 }
 
 /** Redrawn only when a poll added points (or the size or zoom changed), not on every log line. */
-export const ChartsPanel = React.memo(function ChartsPanel({engines, weightChanges, exits, startedAt, width, height, zoomMin, colour, thresholdMs}: ChartsProps) {
+export const ChartsPanel = React.memo(function ChartsPanel({engines, weightChanges, exits, startedAt, width, height, zoomMin, colour, thresholdMs, cursor}: ChartsProps) {
 	// The charts end at the newest point, so they stay put between polls.
 	const to = Math.max(engines.stable.series.at(-1)?.at ?? startedAt, engines.canary.series.at(-1)?.at ?? startedAt);
 	// Until the console has watched for the whole span, the charts cover what it has seen.
-	const from = Math.max(to - zoomMin * 60_000, startedAt);
-	const span = to - from >= zoomMin * 60_000 ? `${zoomMin}m` : duration(to - from);
+	// A moment stepped back to beyond the zoomed span widens it, so the cursor stays on the charts.
+	const from = Math.max(Math.min(to - zoomMin * 60_000, cursor ?? to), startedAt);
+	const span = to - from === zoomMin * 60_000 ? `${zoomMin}m` : duration(to - from);
 	const chartHeight = Math.max(2, height - 2);
 	const mainWidth = Math.floor(width * 0.5);
 	const sideWidth = Math.floor((width - mainWidth) / 2);
@@ -86,12 +91,12 @@ export const ChartsPanel = React.memo(function ChartsPanel({engines, weightChang
 					{line || ' '}
 				</Text>
 			))}
-			<Line colour={theme.text.dim}>{markers(weightChanges, exits, from, to, columns(w), 9)}</Line>
+			<Line colour={theme.text.dim}>{markers(weightChanges, exits, from, to, columns(w), 9, cursor)}</Line>
 		</Panel>
 	);
 	return (
 		<Box flexDirection="row" width={width}>
-			{column(`p95 last ${span} (stable, canary, limit ${thresholdMs}ms)  +/- zoom`, p95, mainWidth, 'p95')}
+			{column(`p95 last ${span} (stable, canary, limit ${thresholdMs}ms)  ${cursor === undefined ? '+/- zoom' : `${MARKS.cursor} ${clock(cursor)}`}`, p95, mainWidth, 'p95')}
 			{column(`5xx %  ${MARK_LEGEND}`, errors, sideWidth, '5xx')}
 			{column('memory % of limit', memory, width - mainWidth - sideWidth, 'mem')}
 		</Box>

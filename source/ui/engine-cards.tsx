@@ -22,7 +22,7 @@ const HEALTH_COLOUR: Record<string, string> = {
 
 export const CARD_HEIGHT = 8;
 
-function Card({engine, width, now}: {engine: EngineView; width: number; now: number}) {
+function Card({engine, width, now, past}: {engine: EngineView; width: number; now: number; past?: string}) {
 	const health = engine.health;
 	const figures = engine.figures;
 	const resources = engine.resources;
@@ -35,7 +35,7 @@ function Card({engine, width, now}: {engine: EngineView; width: number; now: num
 		: `${engine.probe.state === 'slow' ? 'slow' : 'live'}`;
 	return (
 		<Panel width={width} height={CARD_HEIGHT}>
-			<Title width={width - 1}>{`${engine.role.toUpperCase()} ${health?.version ?? ''}`}</Title>
+			<Title width={width - 1}>{`${engine.role.toUpperCase()} ${health?.version ?? ''}${past ? `  ${past}` : ''}`}</Title>
 			<Line>
 				<Text color={theme.engine[engine.role]} bold>
 					{engine.role.padEnd(7)}
@@ -57,13 +57,13 @@ function Card({engine, width, now}: {engine: EngineView; width: number; now: num
 	);
 }
 
-/** `now` only moves the ages and uptimes: pass it rounded to the second. */
-export const EngineCards = React.memo(function EngineCards({engines, width, now}: {engines: {stable: EngineView; canary: EngineView}; width: number; now: number}) {
+/** `now` only moves the ages and uptimes: pass it rounded to the second. `past` labels a moment of the history. */
+export const EngineCards = React.memo(function EngineCards({engines, width, now, past}: {engines: {stable: EngineView; canary: EngineView}; width: number; now: number; past?: string}) {
 	const half = Math.floor(width / 2);
 	return (
 		<Box flexDirection="row" width={width}>
-			<Card engine={engines.stable} width={half} now={now} />
-			<Card engine={engines.canary} width={width - half} now={now} />
+			<Card engine={engines.stable} width={half} now={now} past={past} />
+			<Card engine={engines.canary} width={width - half} now={now} past={past} />
 		</Box>
 	);
 });

@@ -12,7 +12,7 @@ import {observedText} from '../core/monitor/snapshot-text.ts';
 
 export const HEADER_HEIGHT = 2;
 
-export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
+export function Header({snapshot, width, past}: {snapshot: Snapshot; width: number; past?: string}) {
 	const {split, stage, verdict} = snapshot;
 	const configured = split.configured ? formatSplit(split.configured) : '?/?';
 	const stageText = !split.configured ? 'weights not read yet' : stage.index === null ? 'custom split' : `stage ${stage.index + 1}/${stage.of}`;
@@ -37,7 +37,8 @@ export function Header({snapshot, width}: {snapshot: Snapshot; width: number}) {
 				<Text>{` ${verdict?.reason ?? `collecting a ${snapshot.windowSec} s window`}`}</Text>
 			</Line>
 			<Line>
-				<Text color={theme.text.dim}>{`${clock(snapshot.at)}  ${soak}  `}</Text>
+				{past ? <Text inverse bold color={theme.text.accent}>{` NOT LIVE: ${past} (end: live) `}</Text> : null}
+				<Text color={theme.text.dim}>{`${past ? ' ' : ''}${clock(snapshot.at)}  ${soak}  `}</Text>
 				{modes ? <Text color={theme.text.accent} bold>{`${modes}  `}</Text> : null}
 				{automatic ? (
 					<Text inverse bold color={automatic.kind === 'rollback' ? theme.state.fail : theme.state.pass}>

@@ -91,6 +91,26 @@ export function helpLayout(width: number, height: number): Column[] {
 	return width >= 60 ? [layoutColumn(compact.slice(0, at), half - 1, options), layoutColumn(compact.slice(at), width - half - 1, options)] : [layoutColumn(compact, width - 1, options)];
 }
 
+/** Description room below which the compact layout is unreadable and the help pages instead. */
+const MIN_TEXT = 16;
+
+/**
+ * The help as pages of columns. One page when a layout fits with room to read; else the keys
+ * with their group titles in one column of the whole width, `height` rows a page.
+ */
+export function helpPages(width: number, height: number): Column[][] {
+	const fitted = helpLayout(width, height);
+	const room = (column: Column, columnWidth: number) => columnWidth - INDENT - column.keyWidth - GAP;
+	const columnWidth = fitted.length === 1 ? width - 1 : Math.floor(width / 2) - 1;
+	if (fitted.every((column) => column.rows.length <= height && room(column, columnWidth) >= MIN_TEXT)) return [fitted];
+	// One column of the whole width: the descriptions read whole, the pages take what they take.
+	const all = layoutColumn(KEYMAP, width - 1, {groups: true, wrap: false});
+	const rows = Math.max(1, height);
+	const pages: Column[][] = [];
+	for (let at = 0; at < all.rows.length; at += rows) pages.push([{rows: all.rows.slice(at, at + rows), keyWidth: all.keyWidth}]);
+	return pages;
+}
+
 /** Opposite keys shown on one row when room is short: [first command, second command, the row's description]. */
 const PAIRS: readonly [string, string, string][] = [
 	['zoom-in', 'zoom-out', 'charts: shorter / longer time span'],
@@ -99,6 +119,8 @@ const PAIRS: readonly [string, string, string][] = [
 	['top', 'bottom', 'top (oldest) / bottom and follow'],
 	['search-next', 'search-prev', 'logs: next / previous match'],
 	['next-error', 'prev-error', 'logs: next / previous error'],
+	['history-back', 'history-forward', 'step back / forward 30 s in the last hour'],
+	['history-back-far', 'history-forward-far', 'step back / forward 5 minutes'],
 ];
 
 function pairedKeys(bindings: readonly KeyBinding[]): KeyBinding[] {
@@ -130,14 +152,21 @@ function renderRow(row: HelpRow, keyWidth: number, index: number): React.ReactNo
 	);
 }
 
+/** Keys that turn the help's pages while it is open: +1 next, -1 previous. */
+export const HELP_PAGE_KEYS: Readonly<Record<string, 1 | -1>> = {' ': 1, pagedown: 1, down: 1, j: 1, pageup: -1, up: -1, k: -1};
+
 // Memoized: the layout is recomputed only when the terminal's size changes, not every frame.
-export const Help = React.memo(function Help({width, height}: {width: number; height: number}) {
+// When even the compact layout is taller than the screen, the help pages: every key stays reachable.
+export const Help = React.memo(function Help({width, height, page = 0}: {width: number; height: number; page?: number}) {
 	const body = height - 1;
-	const columns = helpLayout(width, body);
+	const pages = helpPages(width, body);
+	const shown = Math.min(page, pages.length - 1);
+	const columns = pages[shown]!;
 	const half = Math.floor(width / 2);
+	const title = pages.length > 1 ? `keys ${shown + 1}/${pages.length} (space: next page, k: back; ? or esc to close)` : 'keys (? or esc to close)';
 	return (
 		<Box flexDirection="column" width={width} height={height}>
-			<Title width={width - 1}>keys (? or esc to close)</Title>
+			<Title width={width - 1}>{title}</Title>
 			<Box flexDirection="row">
 				{columns.map((column, index) => (
 					<Panel key={index} width={columns.length === 1 ? width : index === 0 ? half : width - half} height={body}>

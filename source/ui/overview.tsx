@@ -40,26 +40,28 @@ export interface OverviewProps {
 	tailEvents: StoredEvent[];
 	/** Engine exits and OOM kills (ms since epoch), marked on the charts beside the weight changes. */
 	exits: readonly number[];
+	/** Set when the overview shows a moment of the history: its label, its time, and the live engines whose series the charts draw. */
+	past?: {label: string; at: number; live: Snapshot['engines']};
 }
 
-export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, thresholdMs, tailEvents, exits}: OverviewProps) {
+export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, thresholdMs, tailEvents, exits, past}: OverviewProps) {
 	const layout = overviewLayout(rows);
 	const splitWidth = Math.min(36, Math.floor(width * 0.3));
 	const dropped = snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped;
 	return (
 		<Box flexDirection="column">
-			<EngineCards engines={snapshot.engines} width={width} now={now} />
+			<EngineCards engines={snapshot.engines} width={width} now={now} past={past?.label} />
 			{layout.charts > 0 ? (
-				<ChartsPanel engines={snapshot.engines} weightChanges={snapshot.weightChanges} exits={exits} startedAt={snapshot.startedAt} width={width} height={layout.charts} zoomMin={zoomMin} colour={colour} thresholdMs={thresholdMs} />
+				<ChartsPanel engines={past?.live ?? snapshot.engines} weightChanges={snapshot.weightChanges} exits={exits} startedAt={snapshot.startedAt} width={width} height={layout.charts} zoomMin={zoomMin} colour={colour} thresholdMs={thresholdMs} cursor={past?.at} />
 			) : null}
 			<Box flexDirection="row">
 				<Box flexDirection="column" width={splitWidth}>
-					<SplitPanel split={snapshot.split} width={splitWidth} height={layout.verdict - REDIS_ROWS} />
+					<SplitPanel split={snapshot.split} width={splitWidth} height={layout.verdict - REDIS_ROWS} past={past?.label} />
 					<RedisPanel figures={guide?.redis?.figures() ?? null} name={guide?.redis?.name ?? ''} note={guide?.redisNote ?? 'Redis not watched'} now={now} width={splitWidth - 1} height={REDIS_ROWS} />
 				</Box>
-				<VerdictPanel verdict={snapshot.verdict} width={width - splitWidth} height={layout.verdict} />
+				<VerdictPanel verdict={snapshot.verdict} width={width - splitWidth} height={layout.verdict} past={past?.label} />
 			</Box>
-			{layout.patterns > 0 ? <PatternsPanel rows={snapshot.patterns} width={width} height={layout.patterns} /> : null}
+			{layout.patterns > 0 ? <PatternsPanel rows={snapshot.patterns} width={width} height={layout.patterns} past={past?.label} /> : null}
 			{layout.logs > 0 ? <LogTail events={tailEvents} width={width} height={layout.logs} dropped={dropped} title="log tail (2: logs view)" /> : null}
 		</Box>
 	);

@@ -41,7 +41,7 @@ function patternLines(template: string, width: number, wrap: boolean): string[] 
 	return [fit(first!, width), fit(rest.join(' '), width)];
 }
 
-export const PatternsPanel = React.memo(function PatternsPanel({rows, width, height, selected, detail}: {rows: readonly PatternRow[]; width: number; height: number; selected?: number; detail?: boolean}) {
+export const PatternsPanel = React.memo(function PatternsPanel({rows, width, height, selected, detail, past}: {rows: readonly PatternRow[]; width: number; height: number; selected?: number; detail?: boolean; past?: string}) {
 	const c = columns(rows);
 	const fixed = c.flag + 2 * c.count + 2 * c.per1k + 1 + (detail ? 18 : 0);
 	const templateWidth = Math.max(10, width - 1 - fixed);
@@ -72,7 +72,7 @@ export const PatternsPanel = React.memo(function PatternsPanel({rows, width, hei
 	}
 	return (
 		<Panel width={width} height={height}>
-			<Title width={width - 1}>{`error patterns, canary vs stable per 1k requests (${rows.length})`}</Title>
+			<Title width={width - 1}>{`error patterns, canary vs stable per 1k requests (${rows.length})${past ? `  ${past}` : ''}`}</Title>
 			<Line dim>{`${fit('flag', c.flag)}${fitLeft('stable', c.count)}${fitLeft('canary', c.count)}${fitLeft('s/1k', c.per1k)}${fitLeft('c/1k', c.per1k)} ${detail ? `${fit('first', 9)}${fit('last', 9)}` : ''}pattern`}</Line>
 			{rows.length === 0 ? <Line dim>no WARN or ERROR lines yet</Line> : null}
 			{lines}

@@ -10,7 +10,7 @@ import {theme} from './theme.ts';
 // Configured weights against the split the balancer really serves, with sample size and
 // a 99 % interval, and the split seen in the engines' own request counters.
 
-export const SplitPanel = React.memo(function SplitPanel({split, width, height}: {split: Snapshot['split']; width: number; height: number}) {
+export const SplitPanel = React.memo(function SplitPanel({split, width, height, past}: {split: Snapshot['split']; width: number; height: number; past?: string}) {
 	const sample = split.observed;
 	const attributed = sample ? sample.stable + sample.canary : 0;
 	const unattributed = sample?.unknown ?? 0;
@@ -23,7 +23,7 @@ export const SplitPanel = React.memo(function SplitPanel({split, width, height}:
 		// One blank column keeps the panel apart from the verdict table beside it.
 		<Box width={width} paddingRight={1}>
 		<Panel width={width - 1} height={height}>
-			<Title width={width - 2}>split</Title>
+			<Title width={width - 2}>{past ? `split ${past}` : 'split'}</Title>
 			<Line>{`configured  ${split.configured ? formatSplit(split.configured) : '?'}`}</Line>
 			<Line>
 				{`sampled     ${sample && attributed > 0 ? observedText(sample.observed) : '-'}  N=${attributed}`}

@@ -63,7 +63,7 @@ export function rowsThatFit(rows: readonly CheckRow[], room: number): readonly C
 	return rows.filter((row) => keep.has(row));
 }
 
-export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, height, selected}: {verdict: Verdict | null; width: number; height: number; selected?: number}) {
+export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, height, selected, past}: {verdict: Verdict | null; width: number; height: number; selected?: number; past?: string}) {
 	// A selection indexes the whole list (the verdict view): only the overview's panel leaves rows out.
 	const rows = selected === undefined ? rowsThatFit(verdict?.checks ?? [], height - 2) : (verdict?.checks ?? []);
 	const c = verdictColumns(rows, width);
@@ -89,7 +89,7 @@ export const VerdictPanel = React.memo(function VerdictPanel({verdict, width, he
 	});
 	return (
 		<Panel width={width} height={height}>
-			<Title width={width - 1}>verdict</Title>
+			<Title width={width - 1}>{past ? `verdict ${past}` : 'verdict'}</Title>
 			<Line dim>{`${fit('check', c.label)}${fitLeft('stable', c.value)}${fitLeft('canary', c.value)}${threshold('threshold')}${fitLeft('window', c.window)}${fitLeft('N', c.n)}  ${fit('state', c.state)}budget`}</Line>
 			{rows.length === 0 ? <Line dim>waiting for two scrapes of both engines</Line> : null}
 			{lines}
@@ -122,7 +122,7 @@ function whyLines(verdict: Verdict | null, selected: CheckRow | undefined, width
 }
 
 /** Verdict detail: every row with its reason in full. */
-export function VerdictDetail({verdict, width, height, selected, paths}: {verdict: Verdict | null; width: number; height: number; selected: number; paths?: StatePaths}) {
+export function VerdictDetail({verdict, width, height, selected, paths, past}: {verdict: Verdict | null; width: number; height: number; selected: number; paths?: StatePaths; past?: string}) {
 	const rows = verdict?.checks ?? [];
 	const columns = verdictColumns(rows, width);
 	const wrapped = columns.threshold > 0 ? rows.reduce((sum, row) => sum + wrapWords(row.threshold, columns.threshold - 1).length, 0) : rows.length;
@@ -132,7 +132,7 @@ export function VerdictDetail({verdict, width, height, selected, paths}: {verdic
 	// A panel counts its children as lines: the table is a block of its own above it.
 	return (
 		<Box flexDirection="column" width={width} height={height}>
-			<VerdictPanel verdict={verdict} width={width} height={tableHeight} selected={selected} />
+			<VerdictPanel verdict={verdict} width={width} height={tableHeight} selected={selected} past={past} />
 			<Panel width={width} height={height - tableHeight}>
 				<Title width={width - 1}>why</Title>
 				{whyLines(verdict, row, width, height - tableHeight - 1 - (paths ? 1 : 0))}

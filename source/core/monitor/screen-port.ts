@@ -3,6 +3,7 @@
 
 import type {WeightActions} from '../change/weight-actions.ts';
 import type {Monitor} from './monitor.ts';
+import type {History} from './history.ts';
 
 export type ScreenActions = Pick<
 	WeightActions,
@@ -11,4 +12,6 @@ export type ScreenActions = Pick<
 
 export interface ScreenMonitor extends Pick<Monitor, 'config' | 'getSnapshot' | 'subscribe' | 'resample' | 'start' | 'stop' | 'note' | 'timeline'> {
 	readonly actions: ScreenActions;
+	/** The last hour of the overview, for stepping back (absent: the keys say there is none). */
+	readonly history?: Pick<History, 'at' | 'oldest'>;
 }
