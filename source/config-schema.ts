@@ -209,7 +209,7 @@ const shape = {
 	allowNoAudit: allow(z.boolean().describe('Change weights even when the audit log cannot be written (--allow-no-audit).'), 'true or false'),
 	logBuffer: whole('Log events kept in memory for the log view.', 1, 10_000_000),
 	maxFps: positive('Most frames drawn per second.'),
-	historyMinutes: positive('Minutes of history kept in memory: the charts\' longest span and how far `[` `{` step the overview back (one frame per poll, about 4 MB an hour at a 2 s poll).'),
+	historyMinutes: positive('Minutes of history kept in memory: the charts\' longest span and how far `[` `{` step the overview back (one frame per poll: at most 12 MB an hour at a 2 s poll).'),
 };
 
 export const configSchema = z
