@@ -11,16 +11,20 @@ import {formatTable, toReportRows, type Row} from './table.ts';
 import {tmuxAvailable} from './tmux.ts';
 import {benchDockerHost, stopBenchDocker} from './docker-deployment.ts';
 import {lazydockerBinary, runLazydocker, type LazydockerRun} from './measure-lazydocker.ts';
+import {buildConfig} from '../source/config.ts';
 
-// `npm run bench [-- --json] [--long] [--runs N] [--phase SECONDS] [--rates 10,1000]
+// `npm run bench [-- --json] [--long | --hour] [--runs N] [--phase SECONDS] [--rates 10,1000]
 // [--views overview,logs] [--sources lab,docker]`: the real console in tmux at 120x40 on each
 // view, against lab engines and against containers on a real Docker Engine logging at fixed
-// rates, next to a raw reader of the same lab.
+// rates, next to a raw reader of the same lab. --hour is --long with a one-hour phase: the
+// console's history (historyMinutes, 60 by default) is full when the peak RSS is read.
+// e.g. npm run bench -- --hour --rates 10000 --runs 1 --views overview --sources lab
 
 const {values: flags} = parseArgs({
 	options: {
 		json: {type: 'boolean', default: false},
 		long: {type: 'boolean', default: false},
+		hour: {type: 'boolean', default: false},
 		runs: {type: 'string', default: '3'},
 		phase: {type: 'string'},
 		rates: {type: 'string', default: '10,1000,10000'},
@@ -31,7 +35,11 @@ const {values: flags} = parseArgs({
 });
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(flags.runs);
-const phaseSec = flags.phase !== undefined ? Number(flags.phase) : flags.long ? 300 : 20;
+if (flags.hour) flags.long = true;
+const phaseSec = flags.phase !== undefined ? Number(flags.phase) : flags.hour ? 3600 : flags.long ? 300 : 20;
+// The console keeps this much history by default: a phase at least as long ends with it full.
+const historyFull = phaseSec >= buildConfig([]).historyMinutes * 60;
+const peakAfter = `peak RSS after ${phaseSec >= 120 ? `${Math.round(phaseSec / 60)} min` : `${phaseSec + 5} s`}${historyFull ? ' (history full)' : ''}`;
 const rates = flags.rates.split(',').map(Number);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
 if (!Number.isFinite(phaseSec) || phaseSec < 2) throw new Error('--phase must be at least 2 seconds');
@@ -146,7 +154,7 @@ for (const rate of rates) {
 		const load = `${loadName(rate)} ${view} ${source}`;
 		rows.push({figure: 'console CPU', load, unit: '% of a core', values: pick(c, (x) => x.cpuPercent), budget: b.cpu});
 		if (full) rows.push({figure: 'raw reader CPU (lab, baseline)', load, unit: '% of a core', values: pick(r, (x) => x.cpuPercent), budget: null});
-		rows.push({figure: flags.long ? 'peak RSS after 5 min' : `peak RSS after ${phaseSec + 5} s`, load, unit: 'MB', values: pick(c, (x) => x.peakRssMb), budget: b.rss});
+		rows.push({figure: peakAfter, load, unit: 'MB', values: pick(c, (x) => x.peakRssMb), budget: b.rss});
 		if (full) {
 			rows.push({figure: 'JS heap used at the end', load, unit: 'MB', values: pick(c, (x) => x.heapUsedMb), budget: null});
 			rows.push({figure: 'JS heap reserved at the end', load, unit: 'MB', values: pick(c, (x) => x.heapTotalMb), budget: null});
