@@ -29,14 +29,46 @@ export interface BundleFile {
 	content: string;
 }
 
+/** A file of the archive: its text, or for a big one its chunks, made when the writer asks (it may ask twice). */
+export interface ArchiveFile {
+	name: string;
+	content: string | {chunks: () => Iterable<string>};
+}
+
+/** Log lines per chunk of a log file: the writer pauses between chunks for the screen. */
+const CHUNK_LINES = 5000;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const csvCell = (value: unknown) => (value === null || value === undefined ? '' : String(value));
 
-function logFile(events: readonly StoredEvent[], since: number): string {
-	return events
-		.filter((event) => event.time >= since)
-		.map((event) => (event.gap ? `# ${iso(event.time)} gap: ${event.gap}` : event.raw))
-		.join('\n');
+/** An engine's lines in the span, as chunks; `events` is a copy, so new lines do not move it. */
+function logFile(events: readonly StoredEvent[], since: number): ArchiveFile['content'] {
+	const first = firstAt(events, since);
+	if (first >= events.length) return '';
+	return {
+		*chunks() {
+			for (let from = first; from < events.length; from += CHUNK_LINES) {
+				const lines: string[] = [];
+				for (let i = from; i < Math.min(events.length, from + CHUNK_LINES); i++) {
+					const event = events[i]!;
+					lines.push(event.gap ? `# ${iso(event.time)} gap: ${event.gap}` : event.raw);
+				}
+				yield `${lines.join('\n')}\n`;
+			}
+		},
+	};
+}
+
+/** The index of the first event at or after `since` (events are in time order). */
+function firstAt(events: readonly StoredEvent[], since: number): number {
+	let low = 0;
+	let high = events.length;
+	while (low < high) {
+		const middle = (low + high) >> 1;
+		if (events[middle]!.time < since) low = middle + 1;
+		else high = middle;
+	}
+	return low;
 }
 
 function seriesCsv(snapshot: Snapshot, since: number): string {
@@ -50,12 +82,25 @@ function seriesCsv(snapshot: Snapshot, since: number): string {
 	return rows.join('\n');
 }
 
-function patterns(snapshot: Snapshot, since: number, examples: number) {
-	const lines = [...snapshot.logs.rings.stable.toArray(), ...snapshot.logs.rings.canary.toArray()].filter((event) => event.time >= since && event.templateId);
+/** Each pattern with its newest example lines in the span: read from the newest line back, only as far as it takes. */
+function patterns(snapshot: Snapshot, since: number, examples: number, logs: Record<'stable' | 'canary', readonly StoredEvent[]>) {
+	const found = new Map<string, StoredEvent[]>(snapshot.patterns.map((row) => [row.id, []]));
+	let missing = found.size;
+	for (const events of [logs.stable, logs.canary]) {
+		for (let i = events.length - 1; i >= 0 && missing > 0; i--) {
+			const event = events[i]!;
+			if (event.time < since) break;
+			const list = event.templateId ? found.get(event.templateId) : undefined;
+			if (!list || list.length >= examples * 2) continue;
+			list.push(event);
+			if (list.length === examples * 2) missing--;
+		}
+	}
 	return snapshot.patterns.map((row) => ({
 		...row,
-		examples: lines
-			.filter((event) => event.templateId === row.id)
+		// The newest of both engines, oldest first.
+		examples: (found.get(row.id) ?? [])
+			.sort((a, b) => a.time - b.time)
 			.slice(-examples)
 			.map((event) => ({engine: event.engine, time: iso(event.time), line: event.raw})),
 	}));
@@ -118,25 +163,28 @@ function readme(input: BundleInput, timeline: readonly TimelineEvent[]): string 
 }
 
 /** The files of the bundle, named under one folder. */
-export function bundleFiles(input: BundleInput, folder: string): BundleFile[] {
+export function bundleFiles(input: BundleInput, folder: string): ArchiveFile[] {
 	const {snapshot, since} = input;
 	const timeline = snapshot.timeline.filter((event) => event.at >= since);
+	// A copy of the kept lines now: the archive is written in pieces while new lines arrive.
+	const logs = {stable: snapshot.logs.rings.stable.toArray(), canary: snapshot.logs.rings.canary.toArray()};
 	const engine = (role: 'stable' | 'canary') => {
 		const view = snapshot.engines[role];
 		return {url: view.url, condition: view.condition, health: view.health, figures: view.figures, resources: view.resources, lifecycle: view.lifecycle};
 	};
-	const files: BundleFile[] = [
+	const files: ArchiveFile[] = [
 		{name: 'README.md', content: readme(input, timeline)},
-		{name: 'logs/stable.log', content: logFile(snapshot.logs.rings.stable.toArray(), since)},
-		{name: 'logs/canary.log', content: logFile(snapshot.logs.rings.canary.toArray(), since)},
+		{name: 'logs/stable.log', content: logFile(logs.stable, since)},
+		{name: 'logs/canary.log', content: logFile(logs.canary, since)},
 		{name: 'series.csv', content: seriesCsv(snapshot, since)},
 		{name: 'verdicts.json', content: JSON.stringify({now: snapshot.verdict, windows: snapshot.verdictHistory.filter((window) => window.at >= since)}, null, 2)},
-		{name: 'patterns.json', content: JSON.stringify(patterns(snapshot, since, input.examples ?? 3), null, 2)},
+		{name: 'patterns.json', content: JSON.stringify(patterns(snapshot, since, input.examples ?? 3, logs), null, 2)},
 		{name: 'nginx.conf', content: 'text' in input.nginx ? input.nginx.text : `# not read: ${input.nginx.error}\n`},
 		{name: 'stats.json', content: JSON.stringify({stable: engine('stable'), canary: engine('canary'), services: snapshot.services.map(({name, found, state, health, restarts, problem}) => ({name, found, state, health, restarts, problem}))}, null, 2)},
 		{name: 'timeline.jsonl', content: timeline.map((event) => JSON.stringify(event)).join('\n')},
 		{name: 'audit.jsonl', content: auditSince(input.audit, since).join('\n')},
 		...(input.extra ?? []),
 	];
-	return files.map((file) => ({name: `${folder}/${file.name}`, content: file.content.endsWith('\n') || file.content === '' ? file.content : `${file.content}\n`}));
+	const ended = (content: ArchiveFile['content']) => (typeof content !== 'string' || content.endsWith('\n') || content === '' ? content : `${content}\n`);
+	return files.map((file) => ({name: `${folder}/${file.name}`, content: ended(file.content)}));
 }
