@@ -72,7 +72,7 @@ test('every key the splitter gives for any input is text or a name: no control c
 });
 
 test('every key keymap.ts binds is one the splitter gives for what a terminal sends', () => {
-	const sent: Record<string, string> = {enter: '\r', escape: '\u001B', tab: '\t', up: '\u001B[A', down: '\u001B[B', pageup: '\u001B[5~', pagedown: '\u001B[6~', 'ctrl+c': '\u0003', 'ctrl+f': '\u0006', 'ctrl+b': '\u0002'};
+	const sent: Record<string, string> = {enter: '\r', escape: '\u001B', tab: '\t', up: '\u001B[A', down: '\u001B[B', pageup: '\u001B[5~', pagedown: '\u001B[6~', 'ctrl+c': '\u0003', 'ctrl+f': '\u0006', 'ctrl+b': '\u0002', end: '\u001B[F'};
 	for (const binding of KEYMAP) {
 		for (const key of binding.keys) {
 			const bytes = [...key].length === 1 ? key : sent[key];
