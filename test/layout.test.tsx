@@ -39,8 +39,8 @@ test('help at 120x40: every key with its description whole; at 80x24 every key o
 
 	const pages = [0, 1, 2, 3].map((page) => strip(render(<Help width={80} height={bodyOf(24)} page={page} />).lastFrame()));
 	for (const page of pages) assertFits(page, 80, bodyOf(24));
-	assert.match(pages[0]!, /keys 1\/3 \(space: next page/);
-	assert.match(pages[2]!, /keys 3\/3/);
+	assert.match(pages[0]!, /keys \(\? or esc to close\)  page 1\/3, space: next, k: back/);
+	assert.match(pages[2]!, /page 3\/3/);
 	assert.equal(pages[3], pages[2], 'a page past the last shows the last');
 	const small = pages.slice(0, 3).join('\n');
 	assert.match(small, /…/);

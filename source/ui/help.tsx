@@ -163,7 +163,7 @@ export const Help = React.memo(function Help({width, height, page = 0}: {width: 
 	const shown = Math.min(page, pages.length - 1);
 	const columns = pages[shown]!;
 	const half = Math.floor(width / 2);
-	const title = pages.length > 1 ? `keys ${shown + 1}/${pages.length} (space: next page, k: back; ? or esc to close)` : 'keys (? or esc to close)';
+	const title = pages.length > 1 ? `keys (? or esc to close)  page ${shown + 1}/${pages.length}, space: next, k: back` : 'keys (? or esc to close)';
 	return (
 		<Box flexDirection="column" width={width} height={height}>
 			<Title width={width - 1}>{title}</Title>

@@ -41,9 +41,16 @@ test('at 120x40 check names, help and log lines show what matters whole; at 80x2
 		assert.match(help, /restart the proxy to reconnect a detached/);
 
 		tmux.resize(80, 24);
-		const small = await tmux.waitFor((screen) => screen.includes('keys (? or esc to close)') && /…/.test(overlay(screen)) && !screen.split('\n').some((line) => line.length > 80), 10_000, true);
+		const small = await tmux.waitFor((screen) => screen.includes('keys (? or esc to close)  page 1/') && /…/.test(overlay(screen)) && !screen.split('\n').some((line) => line.length > 80), 10_000, true);
 		assertFits(small, 80, 24);
-		for (const key of ['q ctrl+c', 'pagedown ctrl+f', 'enter o']) assert.ok(small.includes(key), `key ${key} listed at 80x24`);
+		// The help pages at 80x24: space turns to the next page, every key is on one of them.
+		const pages = [small];
+		for (const page of [2, 3]) {
+			tmux.keys('Space');
+			pages.push(await tmux.waitFor((screen) => screen.includes(`page ${page}/`), 10_000, true));
+		}
+		for (const page of pages) assertFits(page, 80, 24);
+		for (const key of ['q ctrl+c', 'pagedown ctrl+f', 'enter o', 'end 0']) assert.ok(pages.some((page) => page.includes(key)), `key ${key} listed at 80x24`);
 
 		tmux.keys('Escape');
 		await tmux.waitFor((screen) => !screen.includes('keys (? or esc to close)'));
