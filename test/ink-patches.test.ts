@@ -1,4 +1,5 @@
 import {test} from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -112,6 +113,15 @@ test("Ink's sanitizer keeps its results, bounded, and strips what the original s
 	for (let round = 0; round < 2; round++) {
 		for (const text of texts) assert.equal(patched.default(text), original(text), `same text for ${JSON.stringify(text)} (round ${round + 1})`);
 	}
+	// Colour codes mixed with anything the tokenizer knows: the same text as the original.
+	const piece = fc.constantFrom('row text ', '世界 ✓', '\u001b[1m', '\u001b[36m', '\u001b[39;22m', '\u001b[38:5:12m', '\u001b[m', '\u001b[2K', '\u001b[1;1H', '\u001b]8;;x\u0007', '\u009b31m', '\u0085', '\u001b', '\u001b[', '[31m', 'é');
+	fc.assert(
+		fc.property(fc.array(piece, {maxLength: 12}), (pieces) => {
+			const text = pieces.join('');
+			assert.equal(patched.default(text), original(text), `same text for ${JSON.stringify(text)}`);
+		}),
+		{numRuns: 500},
+	);
 	for (let i = 0; i < 3 * INK_CACHE_LIMIT; i++) patched.default(`\u001b[32mrequest ${i}\u001b[39m`);
 	assert.ok(patched.cacheSize() > 0 && patched.cacheSize() <= INK_CACHE_LIMIT, `cache ${patched.cacheSize()}`);
 });

@@ -11,10 +11,31 @@ export function seriesKey(labels: Record<string, string>, omit?: string): string
 	return JSON.stringify(names.map((name) => [name, labels[name]]));
 }
 
+// A page is read many times (each window's figures look up a dozen names, every poll): its
+// samples are grouped by name once, on first lookup, instead of scanned for each name.
+const byName = new WeakMap<readonly Sample[], Map<string, Sample[]>>();
+const NONE: Sample[] = [];
+
+/** The samples called `name`, in page order. */
+export function samplesNamed(page: ParsedPage, name: string): Sample[] {
+	let index = byName.get(page.samples);
+	if (!index) {
+		index = new Map();
+		for (const s of page.samples) {
+			const list = index.get(s.name);
+			if (list) list.push(s);
+			else index.set(s.name, [s]);
+		}
+		byName.set(page.samples, index);
+	}
+	return index.get(name) ?? NONE;
+}
+
 /** Samples called `name` whose labels include every pair in `match`. */
 export function findSamples(page: ParsedPage, name: string, match: Record<string, string> = {}): Sample[] {
 	const wanted = Object.entries(match);
-	return page.samples.filter((s) => s.name === name && wanted.every(([k, v]) => s.labels[k] === v));
+	const named = samplesNamed(page, name);
+	return wanted.length === 0 ? named.slice() : named.filter((s) => wanted.every(([k, v]) => s.labels[k] === v));
 }
 
 export interface Bucket {
@@ -50,15 +71,14 @@ function withoutLabel(labels: Record<string, string>, omit: string): Record<stri
 
 function valueByKey(page: ParsedPage, name: string): Map<string, number> {
 	const out = new Map<string, number>();
-	for (const s of page.samples) if (s.name === name) out.set(seriesKey(s.labels), s.value);
+	for (const s of samplesNamed(page, name)) out.set(seriesKey(s.labels), s.value);
 	return out;
 }
 
 /** Every label set of histogram `base` (the name without `_bucket`), buckets sorted by bound. */
 export function histogramSeries(page: ParsedPage, base: string): HistogramSeries[] {
 	const groups = new Map<string, HistogramSeries>();
-	for (const s of page.samples) {
-		if (s.name !== `${base}_bucket`) continue;
+	for (const s of samplesNamed(page, `${base}_bucket`)) {
 		const le = Number.parseFloat(s.labels.le ?? '');
 		// parseFloat reads "+Inf" as NaN; the format spells the last bound that way.
 		const bound = /^\+?inf$/i.test(s.labels.le ?? '') ? Number.POSITIVE_INFINITY : le;
@@ -86,8 +106,8 @@ export function histogramSeries(page: ParsedPage, base: string): HistogramSeries
 /** Every label set of summary `base`, quantiles sorted by q. */
 export function summarySeries(page: ParsedPage, base: string): SummarySeries[] {
 	const groups = new Map<string, SummarySeries>();
-	for (const s of page.samples) {
-		if (s.name !== base || s.labels.quantile === undefined) continue;
+	for (const s of samplesNamed(page, base)) {
+		if (s.labels.quantile === undefined) continue;
 		const q = Number.parseFloat(s.labels.quantile);
 		if (Number.isNaN(q)) continue;
 		const key = seriesKey(s.labels, 'quantile');

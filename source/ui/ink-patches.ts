@@ -139,7 +139,8 @@ export default wrapText;`,
 	},
 	// Ink sanitizes the text of every Text node twice a frame (layout and drawing), tokenizing
 	// any text with a colour code into token objects: the same rows, frame after frame (a
-	// tenth of a quiet console's main-thread time, profiled). The result is kept, bounded.
+	// tenth of a quiet console's main-thread time, profiled). The result is kept, bounded, and
+	// text with colour codes only is known unchanged without tokenizing.
 	'/ink/build/sanitize-ansi.js': {
 		package: 'ink',
 		version: '6.8.0',
@@ -147,10 +148,13 @@ export default wrapText;`,
 		source: `
 import {hasAnsiControlCharacters, tokenizeAnsi} from './ansi-tokenizer.js';
 const sgrParametersRegex = /^[\\d:;]*$/;
+// Text whose only control sequences are colour codes (every log row Ink measures) comes out
+// as it went in: one linear regex test instead of tokenizing it (a new log line cost two).
+const onlySgr = /^[^\\x1b\\x80-\\x9f]*(?:\\x1b\\[[\\d:;]*m[^\\x1b\\x80-\\x9f]*)*$/;
 const cache = new Map();
 export function cacheSize() { return cache.size; }
 const sanitize = (text) => {
-	if (!hasAnsiControlCharacters(text)) return text;
+	if (!hasAnsiControlCharacters(text) || onlySgr.test(text)) return text;
 	let output = '';
 	for (const token of tokenizeAnsi(text)) {
 		if (token.type === 'text' || token.type === 'osc') {

@@ -2,7 +2,7 @@
 // the state directory's logs/, and for measurements (npm run bench reads them) the latest
 // stats over CANARY_CONSOLE_STATS_FILE once a second, when it is set.
 
-import {writeFileSync} from 'node:fs';
+import {ftruncateSync, openSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
 import type {StoredEvent} from '../../core/monitor/log-store.ts';
 import type {Snapshot} from '../../core/monitor/snapshot.ts';
@@ -27,8 +27,18 @@ export function bundleSaver(stateDir: string, audit: AuditLog, proxy: ProxyContr
 	};
 }
 
+/**
+ * The file stays open and each record overwrites the last in place (no open, truncate and
+ * close a second): a reader may catch it half written, and then reads it again.
+ */
 export function statsFile(path: string): (stats: object) => void {
-	return (stats) => writeFileSync(path, `${JSON.stringify(stats)}\n`);
+	let fd: number | null = null;
+	return (stats) => {
+		fd ??= openSync(path, 'w');
+		const text = Buffer.from(`${JSON.stringify(stats)}\n`);
+		writeSync(fd, text, 0, text.length, 0);
+		ftruncateSync(fd, text.length);
+	};
 }
 
 export function screenFiles(stateDir: string, env: NodeJS.ProcessEnv = process.env, bundle?: {audit: AuditLog; proxy?: ProxyControl; extras?: () => Promise<BundleFile[]>}) {
