@@ -5,8 +5,6 @@ import {replicaWeights} from '../source/domain/replica-weights.ts';
 import {createSmoothWrr} from '../source/domain/smooth-wrr.ts';
 import {findUpstream, readSplit, renderSplit, upstreamDiff, type Split, type UpstreamBlock} from '../source/domain/upstream.ts';
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-
 test('the brief\'s examples: 50/50 over 3+2 is 2,2,2 / 3,3 and 90/10 is 6,6,6 / 1,1', () => {
 	assert.deepEqual(replicaWeights({stable: 50, canary: 50}, {stable: 3, canary: 2}), {stable: 2, canary: 3});
 	assert.deepEqual(replicaWeights({stable: 90, canary: 10}, {stable: 3, canary: 2}), {stable: 6, canary: 1});
