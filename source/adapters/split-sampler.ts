@@ -5,7 +5,7 @@
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
 import {Pool, request} from 'undici';
-import type {Roles} from '../domain/upstream.ts';
+import {replicaIds, serverRoles, serversOf, type RolesConfig} from '../domain/replicas.ts';
 import {wilsonInterval} from '../domain/proportions.ts';
 import {explainSplit, splitMatches, X_UPSTREAM_LINE} from '../core/change/split-verify.ts';
 import type {Role, SampleMethod, SampleOptions, SplitSample, SplitSampler, VerifyOptions, VerifyResult} from '../core/change/split-sample.ts';
@@ -37,14 +37,13 @@ function formatAddress(host: string, port: string): string {
 }
 
 /** Maps X-Upstream addresses to roles; names in the config are resolved once, lazily. */
-function addressBook(roles: Roles, aliases: Record<string, Role> = {}) {
+function addressBook(roles: RolesConfig, aliases: Record<string, Role> = {}) {
 	const book = new Map<string, Role>(Object.entries(aliases));
-	book.set(roles.stable, 'stable');
-	book.set(roles.canary, 'canary');
+	for (const role of ['stable', 'canary'] as const) for (const server of serversOf(roles, role)) book.set(server, role);
 	let resolved: Promise<void> | null = null;
 	const resolve = async () => {
-		for (const role of ['stable', 'canary'] as const) {
-			const parts = splitHostPort(roles[role]);
+		for (const [server, role] of serverRoles(roles)) {
+			const parts = splitHostPort(server);
 			if (!parts || isIP(parts.host)) continue;
 			try {
 				const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('dns timeout')), 500).unref());
@@ -103,6 +102,9 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 		if (versions.stable !== null) byVersion.set(versions.stable, 'stable');
 		if (versions.canary !== null) byVersion.set(versions.canary, 'canary');
 	}
+	// Replicas: X-Upstream's address names the replica too (per-replica counts of the sample).
+	const replicaOf = replicaIds(options.roles);
+	const perReplica: Record<string, number> = {};
 	const pool = new Pool(base.origin, {connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000, connectTimeout: timeoutMs});
 	let headerSeen = false;
 	const used = {header: 0, version: 0};
@@ -114,9 +116,12 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 		const upstream = Array.isArray(header) ? header.at(-1) : header;
 		if (upstream && options.attribute !== 'version') {
 			headerSeen = true;
-			const role = await roleOf(lastUpstreamAddress(upstream));
+			const address = lastUpstreamAddress(upstream);
+			const role = await roleOf(address);
 			if (role) {
 				used.header++;
+				const replica = replicaOf.get(address);
+				if (replica) perReplica[replica] = (perReplica[replica] ?? 0) + 1;
 				return role;
 			}
 		}
@@ -190,6 +195,7 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 		attributed,
 		unattributed: counts.unknown,
 		...(versions ? {versions} : {}),
+		...(replicaOf.size > 0 ? {replicas: Object.fromEntries([...new Set(replicaOf.values())].map((id) => [id, perReplica[id] ?? 0]))} : {}),
 		...(attributionProblem ? {attributionProblem} : {}),
 		...(firstError ? {firstError} : {}),
 	};
