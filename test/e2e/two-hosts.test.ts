@@ -187,6 +187,20 @@ test('status --json over two hosts: every replica container on its host, running
 	assert.ok(services.some((s) => s.name === NGINX && s.state === 'running'), JSON.stringify(services));
 });
 
+test('weights 50/50 --yes over replicas on two hosts: each role\'s share over its servers, nginx on A reloads, verified per role', async () => {
+	const run = await runConsole(configFile, ['weights', '50/50', '--yes']);
+	assert.equal(run.code, 0, describeRun(run));
+	assert.equal(run.json.outcome, 'verified', describeRun(run));
+	assert.deepEqual([run.json.from, run.json.to], ['90/10', '50/50']);
+	// Attributed per role by the version each replica reports: both roles answered.
+	assert.equal(run.json.sample.method, 'version');
+	assert.ok(run.json.sample.stable > 0 && run.json.sample.canary > 0, JSON.stringify(run.json.sample));
+	// 3 stable and 2 canary servers: 2+2+2 against 3+3 is exactly 50/50.
+	const seen = await dockerAt(HOST_A, ['exec', NGINX, 'cat', CONTAINER_PATH]);
+	const weights = Object.fromEntries([...seen.matchAll(/server 127\.0\.0\.1:(\d+) weight=(\d+);/g)].map((m) => [placed.find((p) => p.port === Number(m[1]))!.id, Number(m[2])]));
+	assert.deepEqual(weights, {S1: 2, S2: 2, S3: 2, C1: 3, C2: 3}, seen);
+});
+
 test('engine B stopped mid-run: its replicas marked (host, since when), A goes on; B back by itself', async () => {
 	const before = seen.lines.length;
 	await engineB('stop');
@@ -194,6 +208,7 @@ test('engine B stopped mid-run: its replicas marked (host, since when), A goes o
 		const run = await runConsole(configFile, ['status', '--now']);
 		assert.equal(run.code, 0, describeRun(run));
 		const services = run.json.services as Array<{name: string; state: string; host?: string; hostDown?: {since: number; message: string}}>;
+		process.stderr.write(`[two-hosts] verdict with engine B down: ${JSON.stringify(run.json.verdict)}\n`);
 		for (const p of placed) {
 			const service = services.find((s) => s.name === p.container)!;
 			if (p.host === HOST_B) {
