@@ -3,7 +3,7 @@ import {test} from 'node:test';
 import type Docker from 'dockerode';
 import {DockerEndpointPool} from '../source/adapters/docker/endpoints.ts';
 import {parseLifecycleEvent} from '../source/adapters/docker/lifecycle.ts';
-import {replicaServices, sumReadings} from '../source/adapters/docker/replica-hosts.ts';
+import {combineReplicaReadings, replicaServices} from '../source/adapters/docker/replica-hosts.ts';
 import {type ReplicaLine, TimeMerger} from '../source/adapters/docker/replica-logs.ts';
 import {waitUntil} from './helpers/wait.ts';
 
@@ -41,13 +41,13 @@ test('merged logs: the merger flushes by itself on its timer, and never holds mo
 	assert.deepEqual(out.slice(2).map((l) => l.time), [6, 7, 8], 'the bound flushes at once');
 });
 
-test('a role figure from its replicas: memory, CPU and restarts summed, the worst state, any OOM kill', () => {
-	const r = sumReadings([
+test('a role figure from its replicas: the fullest replica\'s memory, CPU and restarts summed, the worst state, any OOM kill', () => {
+	const r = combineReplicaReadings([
 		{memUsed: 100, memLimit: 1000, cpuPercent: 10, startedAt: 50, restarts: 1, state: 'running', exitCode: null, oomKilled: false},
 		{memUsed: 300, memLimit: 1000, cpuPercent: null, startedAt: 40, restarts: 2, state: 'exited', exitCode: 137, oomKilled: true},
-		{memUsed: 50, memLimit: 1000, cpuPercent: 5, startedAt: null, restarts: 0, state: 'running', exitCode: null, oomKilled: false},
+		{memUsed: 900, memLimit: 1000, cpuPercent: 5, startedAt: null, restarts: 0, state: 'running', exitCode: null, oomKilled: false},
 	]);
-	assert.deepEqual(r, {memUsed: 450, memLimit: 3000, cpuPercent: 15, startedAt: 40, restarts: 3, state: 'exited', exitCode: 137, oomKilled: true});
+	assert.deepEqual(r, {memUsed: 900, memLimit: 1000, cpuPercent: 15, startedAt: 50, restarts: 3, state: 'exited', exitCode: 137, oomKilled: true});
 });
 
 test('Docker events: a role with several containers on one host; the event names which container', () => {

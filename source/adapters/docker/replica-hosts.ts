@@ -28,25 +28,31 @@ export interface ReplicaStatsSource extends DockerStatsSource {
 }
 
 const STATE_RANK: Record<NonNullable<ResourceReading['state']>, number> = {running: 0, restarting: 1, exited: 2, missing: 3};
+const share = (r: ResourceReading) => (r.memLimit > 0 ? r.memUsed / r.memLimit : 0);
 
-/** A role's reading from its replicas': memory, CPU and restarts summed, the worst state. */
-export function sumReadings(readings: readonly ResourceReading[]): ResourceReading {
+/**
+ * A role's reading from its replicas', as the lab combines them: the memory of the replica
+ * closest to its limit (a sum would hide one replica near an OOM kill), CPU and restarts summed,
+ * the worst state, the latest start, any OOM kill.
+ */
+export function combineReplicaReadings(readings: readonly ResourceReading[]): ResourceReading {
+	const fullest = readings.reduce((a, b) => (share(b) > share(a) ? b : a));
+	const worst = readings.reduce((a, b) => (STATE_RANK[b.state ?? 'running'] > STATE_RANK[a.state ?? 'running'] ? b : a));
 	const cpu = readings.map((r) => r.cpuPercent).filter((c): c is number => c !== null);
-	const worst = readings.reduce((a, b) => (STATE_RANK[b.state ?? 'running'] > STATE_RANK[a.state ?? 'running'] ? b : a), readings[0]!);
 	const started = readings.map((r) => r.startedAt).filter((t): t is number => t !== null);
 	return {
-		memUsed: readings.reduce((sum, r) => sum + r.memUsed, 0),
-		memLimit: readings.reduce((sum, r) => sum + r.memLimit, 0),
+		memUsed: fullest.memUsed,
+		memLimit: fullest.memLimit,
 		cpuPercent: cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) : null,
-		startedAt: started.length > 0 ? Math.min(...started) : null,
+		startedAt: started.length > 0 ? Math.max(...started) : null,
 		restarts: readings.reduce((sum, r) => sum + r.restarts, 0),
 		state: worst.state,
 		exitCode: worst.exitCode ?? null,
-		oomKilled: readings.some((r) => r.oomKilled),
+		oomKilled: readings.some((r) => r.oomKilled === true),
 	};
 }
 
-/** Background stats per replica on its own host; a role's read() sums the replicas that answer. */
+/** Background stats per replica on its own host; a role's read() combines the replicas that answer. */
 export function createReplicaStatsSource(pool: DockerEndpointPool, replicas: readonly DockerReplica[], options: {intervalMs?: number; idleMs?: number} = {}): ReplicaStatsSource {
 	const sources = new Map<string, {replica: DockerReplica; stats: DockerStatsSource}>();
 	for (const replica of replicas) {
@@ -65,7 +71,7 @@ export function createReplicaStatsSource(pool: DockerEndpointPool, replicas: rea
 			const ids = [...sources.values()].filter((s) => s.replica.role === engine).map((s) => s.replica.id);
 			const settled = await Promise.allSettled(ids.map((id) => readReplica(id, signal)));
 			const readings = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-			if (readings.length > 0) return sumReadings(readings);
+			if (readings.length > 0) return combineReplicaReadings(readings);
 			const failed = settled.find((s) => s.status === 'rejected');
 			throw failed ? (failed as PromiseRejectedResult).reason : new Error(`no ${engine} replica names a container`);
 		},
