@@ -147,7 +147,12 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
 	const {names} = dockerConfig.docker;
-	const containers = createDockerContainers(docker.docker, {canary: names.canary, nginx: names.nginx, redis: names.redis});
+	const targets = {canary: names.canary, nginx: names.nginx, redis: names.redis};
+	// Replicas listed: "the canary" is every canary replica, each on its own Docker host.
+	const containers =
+		docker.pool && docker.replicas
+			? (await import('./adapters/docker/replica-containers.ts')).createReplicaContainers(docker.pool, docker.docker, docker.replicas, targets)
+			: createDockerContainers(docker.docker, targets);
 	// A deployment without the Redis container is not failed for it: it is not watched, and the panel says so.
 	const {createRedisSource} = await import('./adapters/redis.ts');
 	const {dockerExec} = await import('./adapters/docker/exec.ts');

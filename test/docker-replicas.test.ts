@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type Docker from 'dockerode';
 import {DockerEndpointPool} from '../source/adapters/docker/endpoints.ts';
+import {canaryState, combineCanaries} from '../source/adapters/docker/replica-containers.ts';
+import type {ContainerControl, ContainerState} from '../source/core/guide/containers.ts';
 import {parseLifecycleEvent} from '../source/adapters/docker/lifecycle.ts';
 import {combineReplicaReadings, replicaServices} from '../source/adapters/docker/replica-hosts.ts';
 import {type ReplicaLine, TimeMerger} from '../source/adapters/docker/replica-logs.ts';
@@ -123,4 +125,50 @@ test('services strip over two hosts: host B down marks its replicas (host, since
 	const pool2 = new DockerEndpointPool({env: {DOCKER_HOST: 'unix:///run/a.sock'}, connect: (e) => clients[`unix://${e.socketPath}`]!});
 	b.down = true;
 	await assert.rejects(replicaServices(pool2, pool2.get(undefined), replicas, 'nginx-canary', []), /refused the connection/);
+});
+
+/** A container stand-in: its state, and what stop/restart do to it. */
+function fakeControl(name: string, initial: ContainerState): ContainerControl & {current: ContainerState} {
+	const control = {
+		current: initial,
+		name: () => name,
+		state: async () => control.current,
+		stop: async () => {
+			if (control.current === 'unknown') return {ok: false, exitCode: null, output: 'Docker daemon refused the connection'};
+			control.current = 'exited';
+			return {ok: true, exitCode: 0, output: `${name} stopped`};
+		},
+		restart: async () => {
+			control.current = 'running';
+			return {ok: true, exitCode: 0, output: `${name} restarted`};
+		},
+		inspect: async () => ({state: control.current, exitCode: 0, oomKilled: false, restarts: 0, startedAt: null, image: name, imageId: null, imageCreated: null}),
+	};
+	return control;
+}
+
+test('emergency actions over canary replicas on two hosts: stop stops every one, running while any runs, nginx untouched', async () => {
+	const nginx = fakeControl('nginx-canary', 'running');
+	const c1 = fakeControl('engine-canary-1', 'running');
+	const c2 = fakeControl('engine-canary-2', 'running');
+	const control = combineCanaries(nginx, [{name: 'engine-canary-1', control: c1}, {name: 'engine-canary-2', control: c2}]);
+	assert.equal(control.name('canary'), 'engine-canary-1, engine-canary-2');
+	assert.equal(control.name('nginx'), 'nginx-canary');
+	c1.current = 'exited';
+	assert.equal(await control.state('canary'), 'running', 'one replica still runs');
+	assert.equal((await control.inspect!('canary')).image, 'engine-canary-1', 'details of the replica that is not running');
+	const stopped = await control.stop('canary');
+	assert.equal(stopped.ok, true);
+	assert.equal(stopped.output, 'engine-canary-1: engine-canary-1 stopped\nengine-canary-2: engine-canary-2 stopped');
+	assert.equal(await control.state('canary'), 'exited');
+	assert.equal(nginx.current, 'running');
+	// A host that does not answer: the stop is not done, and says which replica.
+	await control.restart('canary');
+	c2.current = 'unknown';
+	assert.equal(await control.state('canary'), 'unknown');
+	const partial = await control.stop('canary');
+	assert.equal(partial.ok, false);
+	assert.match(partial.output, /engine-canary-2: Docker daemon refused/);
+	assert.equal(canaryState(['exited', 'missing']), 'exited');
+	assert.equal(canaryState([]), 'missing');
 });

@@ -49,6 +49,8 @@ export interface DockerAdapters {
 	close(): void;
 	/** One client per Docker host the replicas run on (the default one included). */
 	pool?: DockerEndpointPool;
+	/** The replicas, when the config lists them. */
+	replicas?: readonly DockerReplica[];
 }
 
 export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapters {
@@ -117,6 +119,7 @@ function replicaAdapters(
 	return {
 		docker,
 		pool,
+		replicas,
 		logs: createReplicaLogSource(pool, replicas, config.logs),
 		stats,
 		proxy,
