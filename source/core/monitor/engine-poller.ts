@@ -7,6 +7,7 @@ import {healthFromFailure, parseHealth} from '../../domain/health.ts';
 import type {MetricProfile} from '../../domain/profiles.ts';
 import {summarizeHealth, type HealthProbe, type HealthWindow} from '../../domain/health-window.ts';
 import {LifecycleLog, type LifecycleWindow} from '../../domain/lifecycle.ts';
+import {ReplicaSet, type ReplicaTarget, type ReplicaView} from './replica-set.ts';
 
 // Polls one engine's /healthz, /metrics and resource usage, keeps the recent scrapes
 // (enough to cover the analysis window) and a bounded history for the sparklines.
@@ -66,8 +67,20 @@ export class EnginePoller {
 			windowSec: number;
 			historyMs: number;
 			now: () => number;
+			/** More than one replica: each is scraped and the role's figures come from their merge. */
+			replicas?: readonly ReplicaTarget[];
 		},
-	) {}
+	) {
+		this.replicaSet = deps.replicas && deps.replicas.length > 1 ? new ReplicaSet(deps.replicas, deps) : null;
+	}
+
+	/** The role's replicas when it has more than one, else null. */
+	readonly replicaSet: ReplicaSet | null;
+
+	/** Each replica's figures, health and resources over the analysis window (empty for one replica). */
+	replicaViews(): ReplicaView[] {
+		return this.replicaSet ? this.replicaSet.views(this.deps.windowSec) : [];
+	}
 
 	/** One poll: health, metrics and resources side by side. Never throws. */
 	async poll(signal: AbortSignal): Promise<void> {
@@ -111,8 +124,13 @@ export class EnginePoller {
 
 	private async pollHealth(signal: AbortSignal): Promise<void> {
 		try {
-			const result = await this.deps.http.get(`${this.url}/healthz`, {signal});
-			this.health = parseHealth(result.status, result.body, result.ms);
+			if (this.replicaSet) {
+				this.health = await this.replicaSet.health(signal);
+				if (signal.aborted) return;
+			} else {
+				const result = await this.deps.http.get(`${this.url}/healthz`, {signal});
+				this.health = parseHealth(result.status, result.body, result.ms);
+			}
 		} catch (error) {
 			if (signal.aborted) return;
 			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
@@ -126,12 +144,7 @@ export class EnginePoller {
 
 	private async pollMetrics(signal: AbortSignal): Promise<void> {
 		try {
-			const result = await this.deps.http.get(`${this.url}/metrics`, {signal});
-			if (result.status !== 200) throw new ProbeError('bad-response', `/metrics answered HTTP ${result.status}`);
-			const page = parsePrometheus(result.body);
-			if (page.samples.length === 0) {
-				throw new ProbeError('bad-response', `/metrics held no samples${page.errors.length > 0 ? ` (${page.errors[0]})` : ''}`);
-			}
+			const {page, ms, problem} = await this.fetchMetrics(signal);
 			const at = this.deps.now();
 			const previous = this.scrapes.at(-1);
 			if (previous) this.requestsSeen += summarizeWindow(previous.page, page, (at - previous.at) / 1000, this.deps.profile).requests;
@@ -140,8 +153,8 @@ export class EnginePoller {
 			const cutoff = at - this.deps.windowSec * 1000;
 			while (this.scrapes.length > 2 && this.scrapes[1]!.at <= cutoff) this.scrapes.shift();
 			this.probe = {
-				state: result.ms > SLOW_MS ? 'slow' : 'ok',
-				message: result.ms > SLOW_MS ? `/metrics took ${Math.round(result.ms)} ms` : null,
+				state: ms > SLOW_MS ? 'slow' : 'ok',
+				message: problem ?? (ms > SLOW_MS ? `/metrics took ${Math.round(ms)} ms` : null),
 				lastOkAt: at,
 				failures: 0,
 			};
@@ -152,7 +165,20 @@ export class EnginePoller {
 		}
 	}
 
+	/** One page of the role's metrics: its engine's, or its replicas' merged. */
+	private async fetchMetrics(signal: AbortSignal): Promise<{page: ParsedPage; ms: number; problem: string | null}> {
+		if (this.replicaSet) return this.replicaSet.metrics(signal);
+		const result = await this.deps.http.get(`${this.url}/metrics`, {signal});
+		if (result.status !== 200) throw new ProbeError('bad-response', `/metrics answered HTTP ${result.status}`);
+		const page = parsePrometheus(result.body);
+		if (page.samples.length === 0) {
+			throw new ProbeError('bad-response', `/metrics held no samples${page.errors.length > 0 ? ` (${page.errors[0]})` : ''}`);
+		}
+		return {page, ms: result.ms, problem: null};
+	}
+
 	private async pollStats(signal: AbortSignal): Promise<void> {
+		if (this.replicaSet) await this.replicaSet.stats(signal);
 		try {
 			this.resources = await this.deps.stats.read(this.role, signal);
 			this.resourcesError = null;
