@@ -208,7 +208,10 @@ test('engine B stopped mid-run: its replicas marked (host, since when), A goes o
 		const run = await runConsole(configFile, ['status', '--now']);
 		assert.equal(run.code, 0, describeRun(run));
 		const services = run.json.services as Array<{name: string; state: string; host?: string; hostDown?: {since: number; message: string}}>;
-		process.stderr.write(`[two-hosts] verdict with engine B down: ${JSON.stringify(run.json.verdict)}\n`);
+		// The verdict says what it lacks: the canary replica on B by name, and it does not pass.
+		const verdict = run.json.verdict as {overall: string; reason: string};
+		assert.notEqual(verdict.overall, 'PASS', JSON.stringify(verdict));
+		assert.match(JSON.stringify(verdict), /C2: connection refused/, JSON.stringify(verdict));
 		for (const p of placed) {
 			const service = services.find((s) => s.name === p.container)!;
 			if (p.host === HOST_B) {
@@ -236,4 +239,17 @@ test('engine B stopped mid-run: its replicas marked (host, since when), A goes o
 	const services = run.json.services as Array<{name: string; state: string}>;
 	assert.ok(placed.every((p) => services.find((s) => s.name === p.container)?.state === 'running'), JSON.stringify(services));
 	assert.ok(seen.gaps.some((g) => /^(S3|C2) /.test(g.reason)), `a gap marker for B's replicas: ${JSON.stringify(seen.gaps)}`);
+});
+
+test('emergency stop-canary over two hosts: after 100/0 VERIFIED, every canary replica stopped on its own host; stable serves alone', async () => {
+	const toStable = await runConsole(configFile, ['emergency', 'to-stable', '--yes']);
+	assert.equal(toStable.code, 0, describeRun(toStable));
+	const stopped = await runConsole(configFile, ['emergency', 'stop-canary', '--yes']);
+	assert.equal(stopped.code, 0, describeRun(stopped));
+	assert.equal(stopped.json.outcome, 'done', describeRun(stopped));
+	for (const p of placed) {
+		const state = await dockerAt(p.host, ['inspect', '-f', '{{.State.Status}}', p.container]);
+		assert.equal(state, p.role === 'canary' ? 'exited' : 'running', `${p.container} on ${p.host}`);
+	}
+	assert.equal((await get(nginxPort, '/healthz', 'after-stop')).status, 200);
 });
