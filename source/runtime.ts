@@ -165,8 +165,16 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 		proxy: docker.proxy,
 		bundleExtras: async () => {
 			const names = dockerConfig.docker.names;
-			const {dockerBundleExtras} = await import('./adapters/docker/bundle-extras.ts');
-			return [...(await dockerBundleExtras(docker.docker, [names.stable, names.canary, names.nginx, ...names.services], names.nginx)), ...guide.probes.bundleFiles()];
+			const {dockerBundleExtras, replicaBundleFiles} = await import('./adapters/docker/bundle-extras.ts');
+			// Replicas listed: those on the console's host are inspected with the services, the others on their own host.
+			const home = docker.pool?.get(undefined);
+			const listed = docker.replicas ?? [];
+			const here = listed.filter((r) => r.container && docker.pool?.get(r.endpoint) === home).map((r) => r.container!);
+			const elsewhere = (docker.pool?.all() ?? [])
+				.filter((p) => p !== home)
+				.map((p) => ({docker: p.docker, describe: p.describe, containers: listed.filter((r) => r.container && docker.pool!.get(r.endpoint) === p).map((r) => r.container!)}));
+			const services = docker.replicas ? [...here, names.nginx, ...names.services] : [names.stable, names.canary, names.nginx, ...names.services];
+			return [...(await dockerBundleExtras(docker.docker, services, names.nginx)), ...(await replicaBundleFiles(elsewhere)), ...guide.probes.bundleFiles()];
 		},
 		shutdown: async () => {
 			stop.abort();

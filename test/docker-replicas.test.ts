@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type Docker from 'dockerode';
+import {replicaBundleFiles} from '../source/adapters/docker/bundle-extras.ts';
 import {DockerEndpointPool} from '../source/adapters/docker/endpoints.ts';
 import {canaryState, combineCanaries} from '../source/adapters/docker/replica-containers.ts';
 import type {ContainerControl, ContainerState} from '../source/core/guide/containers.ts';
@@ -171,4 +172,16 @@ test('emergency actions over canary replicas on two hosts: stop stops every one,
 	assert.match(partial.output, /engine-canary-2: Docker daemon refused/);
 	assert.equal(canaryState(['exited', 'missing']), 'exited');
 	assert.equal(canaryState([]), 'missing');
+});
+
+test('incident bundle over hosts: each replica container inspected on its own host; a host down is said in its file', async () => {
+	const b = fakeDocker(['engine-stable-2'], {down: false});
+	const c = fakeDocker(['engine-canary-3'], {down: true});
+	const files = await replicaBundleFiles([
+		{docker: b, describe: 'unix:///run/b.sock', containers: ['engine-stable-2']},
+		{docker: c, describe: 'ssh://ops@host-c', containers: ['engine-canary-3']},
+	]);
+	assert.deepEqual(files.map((f) => f.name), ['docker/engine-stable-2.inspect.json', 'docker/engine-canary-3.inspect.json']);
+	assert.equal((JSON.parse(files[0]!.content) as {Config: {Image: string}}).Config.Image, 'engine');
+	assert.match(files[1]!.content, /docker inspect engine-canary-3 at ssh:\/\/ops@host-c: connect ECONNREFUSED/);
 });
