@@ -185,3 +185,18 @@ test('incident bundle over hosts: each replica container inspected on its own ho
 	assert.equal((JSON.parse(files[0]!.content) as {Config: {Image: string}}).Config.Image, 'engine');
 	assert.match(files[1]!.content, /docker inspect engine-canary-3 at ssh:\/\/ops@host-c: connect ECONNREFUSED/);
 });
+
+test('a host that never answers (packets dropped) is marked after the timeout; the other host\'s strip is not held up', async () => {
+	const silent = {listContainers: () => new Promise(() => {}), getContainer: () => ({inspect: () => new Promise(() => {})})} as unknown as Docker;
+	const clients: Record<string, Docker> = {'unix:///run/a.sock': fakeDocker(['nginx-canary', 'engine-stable-1'], {down: false}), 'unix:///run/b.sock': silent};
+	const pool = new DockerEndpointPool({env: {DOCKER_HOST: 'unix:///run/a.sock'}, connect: (e) => clients[`unix://${e.socketPath}`]!});
+	const replicas = [
+		{id: 'S1', role: 'stable' as const, container: 'engine-stable-1'},
+		{id: 'C1', role: 'canary' as const, container: 'engine-canary-1', endpoint: 'unix:///run/b.sock'},
+	];
+	// The stand-in holds no socket open, as a real silent host's connection would: keep the test alive.
+	const alive = setInterval(() => {}, 1000);
+	const services = await replicaServices(pool, pool.get(undefined), replicas, 'nginx-canary', [], 100).finally(() => clearInterval(alive));
+	assert.deepEqual(services.map((s) => [s.name, s.state]), [['engine-stable-1', 'running'], ['nginx-canary', 'running'], ['engine-canary-1', 'unreachable']]);
+	assert.match(services[2]!.hostDown!.message, /unix:\/\/\/run\/b\.sock is unreachable \(ETIMEDOUT\)/);
+});

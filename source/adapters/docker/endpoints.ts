@@ -145,7 +145,8 @@ export function describeHostDown(health: HostHealth): string {
 	return `Docker host ${health.endpoint} unreachable${health.since === null ? '' : ` since ${clockTime(health.since)}`}${health.message ? `: ${health.message}` : ''}`;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Rejects with an ETIMEDOUT error when `promise` has not settled in `ms` (a host that drops packets never refuses). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 	return new Promise((resolve, reject) => {
 		const timer = setTimeout(() => reject(Object.assign(new Error(`no answer from ${what} in ${ms} ms`), {code: 'ETIMEDOUT'})), ms);
 		timer.unref?.();

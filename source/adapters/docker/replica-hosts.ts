@@ -1,6 +1,6 @@
 import type {EngineRole, LifecycleSource, ResourceReading} from '../../core/types.ts';
 import {describeDockerError, isUnreachable} from './connect.ts';
-import {type DockerEndpointPool, describeHostDown, type PooledEndpoint} from './endpoints.ts';
+import {type DockerEndpointPool, describeHostDown, type PooledEndpoint, withTimeout} from './endpoints.ts';
 import {deploymentNames, inspectServices, type ServiceState} from './inspect.ts';
 import {createDockerLifecycleSource} from './lifecycle.ts';
 import type {DockerReplica} from './replica-logs.ts';
@@ -126,7 +126,7 @@ function unknownService(name: string, endpoint: PooledEndpoint): HostServiceStat
  * host its replicas' containers. A host that does not answer marks its containers unreachable
  * (with since when) and the others are shown as they are; it throws only when no host answers.
  */
-export async function replicaServices(pool: DockerEndpointPool, defaultEndpoint: PooledEndpoint, replicas: readonly DockerReplica[], nginx: string, extra: string[]): Promise<HostServiceState[]> {
+export async function replicaServices(pool: DockerEndpointPool, defaultEndpoint: PooledEndpoint, replicas: readonly DockerReplica[], nginx: string, extra: string[], timeoutMs = 5000): Promise<HostServiceState[]> {
 	const groups = byHost(pool, replicas);
 	if (!groups.some((g) => g.endpoint === defaultEndpoint)) groups.unshift({endpoint: defaultEndpoint, replicas: []});
 	else groups.sort((a, b) => (a.endpoint === defaultEndpoint ? -1 : b.endpoint === defaultEndpoint ? 1 : 0));
@@ -136,8 +136,12 @@ export async function replicaServices(pool: DockerEndpointPool, defaultEndpoint:
 			const containers = here.map((r) => r.container!);
 			const isDefault = endpoint === defaultEndpoint;
 			try {
-				const names = isDefault ? await deploymentNames(endpoint.docker, [...containers, nginx], nginx, extra) : containers;
-				const services: HostServiceState[] = await inspectServices(endpoint.docker, names);
+				// Bounded: a host that drops packets must not hold up the strip of the others.
+				const services: HostServiceState[] = await withTimeout(
+					(async () => inspectServices(endpoint.docker, isDefault ? await deploymentNames(endpoint.docker, [...containers, nginx], nginx, extra) : containers))(),
+					timeoutMs,
+					endpoint.describe,
+				);
 				pool.markReachable(endpoint);
 				return {ok: true, services: several ? services.map((s) => ({...s, host: endpoint.describe})) : services};
 			} catch (error) {
