@@ -49,11 +49,14 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	// Redis's port first: the lab's own ports are picked last, just before its processes bind them.
 	const redisServer = wantRedis ? findRedisServer() : null;
 	const redis = redisServer ? createLabRedis(redisServer, (await pickPorts({redis: 0})).redis) : null;
-	const ports = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports});
 	const counts = labOptions.replicas ?? ONE_EACH;
 	const ids = unitIds(counts);
-	const replicaPorts = await pickPorts(Object.fromEntries(ids.filter((unit) => unit.index > 0).map((unit) => [unit.id, labOptions.replicaPorts?.[unit.id] ?? 0])));
-	const roles = labRoles(ids.map((unit) => ({...unit, port: replicaPorts[unit.id] ?? ports[unit.role]})), counts);
+	const extra = ids.filter((unit) => unit.index > 0).map((unit) => unit.id);
+	// One call for every port, so no two parts are handed the same free port.
+	const picked: Record<string, number> = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports, ...Object.fromEntries(extra.map((id) => [id, labOptions.replicaPorts?.[id] ?? 0]))});
+	const ports = {stable: picked.stable!, canary: picked.canary!, balancer: picked.balancer!};
+	const replicaPorts = Object.fromEntries(extra.map((id) => [id, picked[id]!]));
+	const roles = labRoles(ids.map((unit) => ({...unit, port: unit.index > 0 ? replicaPorts[unit.id]! : ports[unit.role]})), counts);
 	const upstream = labOptions.upstream ?? 'involution_engine';
 	const seed = labOptions.seed ?? randomInt(0, MAX_SEED + 1);
 	// Made here, so a watcher attached before the lab is up misses none of its events.

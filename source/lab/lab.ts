@@ -225,10 +225,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	}
 
 	try {
-		const ports = await pickPorts({...DEFAULT_PORTS, ...options.ports});
-		const extra = await pickPorts(Object.fromEntries(units.filter((unit) => unit.index > 0).map((unit) => [unit.id, options.replicaPorts?.[unit.id] ?? 0])));
-		for (const unit of units) unit.port = extra[unit.id] ?? ports[unit.role];
-		const balancerPort = ports.balancer;
+		// One call for every port, so no two parts are handed the same free port.
+		const extra = Object.fromEntries(units.filter((unit) => unit.index > 0).map((unit) => [unit.id, options.replicaPorts?.[unit.id] ?? 0]));
+		const ports: Record<string, number> = await pickPorts({...DEFAULT_PORTS, ...options.ports, ...extra});
+		for (const unit of units) unit.port = unit.index > 0 ? ports[unit.id]! : ports[unit.role]!;
+		const balancerPort = ports.balancer!;
 		const roles = labRoles(units, counts);
 		const address = (unit: LabUnit) => `127.0.0.1:${unit.port}`;
 		const replicaServers = {stable: of('stable').map(address), canary: of('canary').map(address)};

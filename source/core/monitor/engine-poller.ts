@@ -144,8 +144,8 @@ export class EnginePoller {
 
 	private async pollMetrics(signal: AbortSignal): Promise<void> {
 		try {
-			const {page, ms, problem} = await this.fetchMetrics(signal);
-			const at = this.deps.now();
+			const {page, ms, problem, at: scrapedAt} = await this.fetchMetrics(signal);
+			const at = scrapedAt ?? this.deps.now();
 			const previous = this.scrapes.at(-1);
 			if (previous) this.requestsSeen += summarizeWindow(previous.page, page, (at - previous.at) / 1000, this.deps.profile).requests;
 			this.scrapes.push({at, page});
@@ -166,7 +166,7 @@ export class EnginePoller {
 	}
 
 	/** One page of the role's metrics: its engine's, or its replicas' merged. */
-	private async fetchMetrics(signal: AbortSignal): Promise<{page: ParsedPage; ms: number; problem: string | null}> {
+	private async fetchMetrics(signal: AbortSignal): Promise<{page: ParsedPage; ms: number; problem: string | null; at?: number}> {
 		if (this.replicaSet) return this.replicaSet.metrics(signal);
 		const result = await this.deps.http.get(`${this.url}/metrics`, {signal});
 		if (result.status !== 200) throw new ProbeError('bad-response', `/metrics answered HTTP ${result.status}`);

@@ -69,8 +69,9 @@ export class ReplicaSet {
 	}
 
 	/** Every replica's /metrics, merged; throws (ProbeError) only when none answered. */
-	async metrics(signal: AbortSignal): Promise<{page: ParsedPage; ms: number; problem: string | null}> {
+	async metrics(signal: AbortSignal): Promise<{page: ParsedPage; ms: number; problem: string | null; at: number}> {
 		let slowest = 0;
+		const fresh = new Map<ReplicaState, ParsedPage>();
 		const answered = await Promise.all(
 			this.states.map(async (state) => {
 				if (!state.target.url) return false;
@@ -80,10 +81,7 @@ export class ReplicaSet {
 					const page = parsePrometheus(result.body);
 					if (page.samples.length === 0) throw new ProbeError('bad-response', '/metrics held no samples');
 					slowest = Math.max(slowest, result.ms);
-					const at = this.deps.now();
-					state.scrapes.push({at, page});
-					const cutoff = at - this.deps.windowSec * 1000;
-					while (state.scrapes.length > 2 && state.scrapes[1]!.at <= cutoff) state.scrapes.shift();
+					fresh.set(state, page);
 					state.problem = null;
 					return true;
 				} catch (error) {
@@ -96,12 +94,20 @@ export class ReplicaSet {
 			const first = this.states.find((state) => state.problem);
 			throw new ProbeError('error', `no replica answered /metrics${first ? ` (${first.target.id}: ${first.problem})` : ''}`);
 		}
+		// One time for every replica's scrape and the role's: their windows then cover the same span,
+		// and the replicas' figures add up to the role's.
+		const at = this.deps.now();
+		for (const [state, page] of fresh) {
+			state.scrapes.push({at, page});
+			const cutoff = at - this.deps.windowSec * 1000;
+			while (state.scrapes.length > 2 && state.scrapes[1]!.at <= cutoff) state.scrapes.shift();
+		}
 		const pages = this.states.flatMap((state) => {
 			const last = state.scrapes.at(-1);
 			return last ? [{id: state.target.id, page: last.page}] : [];
 		});
 		const failed = this.states.filter((state) => state.problem).map((state) => `${state.target.id}: ${state.problem}`);
-		return {page: mergeReplicaPages(pages), ms: slowest, problem: failed.length > 0 ? failed.join('; ') : null};
+		return {page: mergeReplicaPages(pages), ms: slowest, problem: failed.length > 0 ? failed.join('; ') : null, at};
 	}
 
 	/** Each replica's resources, where the stats source knows replicas. */
