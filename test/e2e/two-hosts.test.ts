@@ -185,6 +185,12 @@ test('status --json over two hosts: every replica container on its host, running
 		assert.ok(service.host?.startsWith(p.host), `${p.container} on ${p.host}: ${JSON.stringify(service)}`);
 	}
 	assert.ok(services.some((s) => s.name === NGINX && s.state === 'running'), JSON.stringify(services));
+	// Each replica's memory from Docker's stats on its own host (256 MiB limit each).
+	for (const role of ['stable', 'canary'] as const) {
+		const cards = run.json.engines[role].replicas as Array<{id: string; memPercent: number | null}>;
+		assert.deepEqual(cards.map((c) => c.id), placed.filter((p) => p.role === role).map((p) => p.id), JSON.stringify(cards));
+		for (const card of cards) assert.ok(card.memPercent !== null && card.memPercent > 0 && card.memPercent < 100, `${card.id} memory: ${JSON.stringify(card)}`);
+	}
 });
 
 test('weights 50/50 --yes over replicas on two hosts: each role\'s share over its servers, nginx on A reloads, verified per role', async () => {
