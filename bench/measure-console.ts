@@ -160,7 +160,9 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		const framed = await until(async () => isCompleteFrame(await tmux.capture()), 30_000, 10);
 		const firstFrameMs = framed ? Date.now() - started : null;
 		if (!framed) throw new Error(`the console showed no complete frame within 30 s:\n${await tmux.capture()}`);
-		if (!(await until(() => readConsoleStats(statsPath), 5000, 50))) throw new Error('the console wrote no CANARY_CONSOLE_STATS_FILE record within 5 s');
+		// The record starts once the lab is up (run-screen.ts): ten replicas take longer than two engines.
+		const statsWaitMs = options.replicas ? 30_000 : 5000;
+		if (!(await until(() => readConsoleStats(statsPath), statsWaitMs, 50))) throw new Error(`the console wrote no CANARY_CONSOLE_STATS_FILE record within ${statsWaitMs / 1000} s`);
 		if (deployment) await Promise.all(enginePorts.map((port) => setLogRate(port, perEngine)));
 		if (options.view === 'logs') {
 			await tmux.sendKeys('2');

@@ -13,7 +13,7 @@ import {benchDockerHost, stopBenchDocker} from './docker-deployment.ts';
 import {lazydockerBinary, runLazydocker, type LazydockerRun} from './measure-lazydocker.ts';
 
 // `npm run bench [-- --json] [--long] [--runs N] [--phase SECONDS] [--rates 10,1000]
-// [--views overview,logs] [--sources lab,docker]`: the real console in tmux at 120x40 on each
+// [--views overview,logs] [--sources lab,docker] [--replicas 5,5]`: the real console in tmux at 120x40 on each
 // view, against lab engines and against containers on a real Docker Engine logging at fixed
 // rates, next to a raw reader of the same lab.
 
