@@ -150,7 +150,12 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	// The console keeps running when Docker is down or a name is wrong: it says so and retries.
 	if (!check.ok) monitor.notice('error', /socket|daemon|refused|permission/i.test(check.message) ? `Docker unreachable: ${check.message}` : check.message);
 	const {names} = dockerConfig.docker;
-	const containers = createDockerContainers(docker.docker, {canary: names.canary, nginx: names.nginx, redis: names.redis});
+	const targets = {canary: names.canary, nginx: names.nginx, redis: names.redis};
+	// Replicas listed: "the canary" is every canary replica, each on its own Docker host.
+	const containers =
+		docker.pool && docker.replicas
+			? (await import('./adapters/docker/replica-containers.ts')).createReplicaContainers(docker.pool, docker.docker, docker.replicas, targets)
+			: createDockerContainers(docker.docker, targets);
 	// A deployment without the Redis container is not failed for it: it is not watched, and the panel says so.
 	const {createRedisSource} = await import('./adapters/redis.ts');
 	const {dockerExec} = await import('./adapters/docker/exec.ts');
@@ -163,8 +168,16 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 		proxy: docker.proxy,
 		bundleExtras: async () => {
 			const names = dockerConfig.docker.names;
-			const {dockerBundleExtras} = await import('./adapters/docker/bundle-extras.ts');
-			return [...(await dockerBundleExtras(docker.docker, [names.stable, names.canary, names.nginx, ...names.services], names.nginx)), ...guide.probes.bundleFiles()];
+			const {dockerBundleExtras, replicaBundleFiles} = await import('./adapters/docker/bundle-extras.ts');
+			// Replicas listed: those on the console's host are inspected with the services, the others on their own host.
+			const home = docker.pool?.get(undefined);
+			const listed = docker.replicas ?? [];
+			const here = listed.filter((r) => r.container && docker.pool?.get(r.endpoint) === home).map((r) => r.container!);
+			const elsewhere = (docker.pool?.all() ?? [])
+				.filter((p) => p !== home)
+				.map((p) => ({docker: p.docker, describe: p.describe, containers: listed.filter((r) => r.container && docker.pool!.get(r.endpoint) === p).map((r) => r.container!)}));
+			const services = docker.replicas ? [...here, names.nginx, ...names.services] : [names.stable, names.canary, names.nginx, ...names.services];
+			return [...(await dockerBundleExtras(docker.docker, services, names.nginx)), ...(await replicaBundleFiles(elsewhere)), ...guide.probes.bundleFiles()];
 		},
 		shutdown: async () => {
 			stop.abort();

@@ -57,6 +57,18 @@ test('health flips, exits, OOM kills and starts, NEW patterns once, a detached c
 	]);
 });
 
+test('a Docker host going away is one event for the host (not per container), and one when it answers again', () => {
+	const {w, texts} = watch();
+	const on = (name: string, host: string) => ({name, found: true, state: 'running', health: 'none' as const, restarts: 0, host});
+	const message = 'Docker host unix:///run/b.sock unreachable since 10:00:01: Docker daemon at unix:///run/b.sock refused the connection: it is down or restarting.';
+	const down = (name: string) => ({...on(name, 'unix:///run/b.sock'), state: 'unreachable', hostDown: {since: 1, message}});
+	w.services([on('engine-stable-1', 'unix:///run/a.sock'), on('engine-stable-2', 'unix:///run/b.sock'), on('engine-canary-2', 'unix:///run/b.sock')], 1);
+	w.services([on('engine-stable-1', 'unix:///run/a.sock'), down('engine-stable-2'), down('engine-canary-2')], 2);
+	w.services([on('engine-stable-1', 'unix:///run/a.sock'), down('engine-stable-2'), down('engine-canary-2')], 3);
+	w.services([on('engine-stable-1', 'unix:///run/a.sock'), on('engine-stable-2', 'unix:///run/b.sock'), on('engine-canary-2', 'unix:///run/b.sock')], 4);
+	assert.deepEqual(texts(), [`lifecycle|unix:///run/b.sock|${message}`, 'lifecycle|unix:///run/b.sock|Docker host unix:///run/b.sock answers again']);
+});
+
 test('audited actions: who, from, to and outcome; automatic ones marked; a started line waits for its outcome', () => {
 	const {w, texts} = watch();
 	const at = () => Date.UTC(2026, 0, 5, 10, 0, 0);

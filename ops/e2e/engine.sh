@@ -4,6 +4,9 @@
 #                             prints the DOCKER_HOST to use on stdout
 #   ops/e2e/engine.sh daemon  only starts dockerd (the suite's daemon-restart test)
 #   ops/e2e/engine.sh stop    stops that dockerd by its PID
+#   ops/e2e/engine.sh copy-images HOST IMAGE...
+#                             loads the images into the engine at HOST (another daemon) unless it
+#                             has them already with the same id: a second engine needs no build
 # The engine has its own socket, exec root and data root, so it never touches a system Docker;
 # the data root lives under the cache dir, so images survive between runs.
 # Every failure exits non-zero with the reason: the suite must never be skipped silently.
@@ -97,5 +100,16 @@ daemon)
 	echo "unix://$sock"
 	;;
 stop) stop_dockerd ;;
-*) echo "usage: $0 start|daemon|stop" >&2; exit 2 ;;
+copy-images)
+	target="${2:?usage: $0 copy-images HOST IMAGE...}"
+	shift 2
+	for image in "$@"; do
+		id="$(DOCKER_HOST="unix://$sock" "$docker" image inspect -f '{{.Id}}' "$image")" || fail "no image $image at unix://$sock"
+		[ "$(DOCKER_HOST="$target" "$docker" image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)" = "$id" ] && continue
+		log "copying $image to $target"
+		DOCKER_HOST="unix://$sock" "$docker" save "$image" | DOCKER_HOST="$target" "$docker" load >/dev/null \
+			|| fail "copying $image to $target failed"
+	done
+	;;
+*) echo "usage: $0 start|daemon|stop|copy-images HOST IMAGE..." >&2; exit 2 ;;
 esac

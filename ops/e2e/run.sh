@@ -1,20 +1,36 @@
 #!/bin/bash
-# npm run test:e2e: prepares a private Docker Engine (ops/e2e/engine.sh), runs test/e2e/*.test.ts
+# npm run test:e2e [-- FILE...]: prepares a private Docker Engine (ops/e2e/engine.sh), runs test/e2e/*.test.ts
 # against it, removes the test containers and stops the engine it started. Fails loudly with the
 # reason when the engine cannot be prepared: the suite is never skipped.
+# A second private engine (B: its own socket, data root and exec root, host networking) runs
+# beside the first for the replicas-on-two-hosts test, which stops and starts it mid-run; it gets
+# the first engine's images by `docker save | docker load`, so it builds nothing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 run="${CANARY_E2E_RUN:-/run/canary-console-e2e}"
+cache="${CANARY_E2E_CACHE:-/var/cache/canary-console-e2e}"
+export CANARY_E2E_RUN_B="${CANARY_E2E_RUN_B:-$run-b}"
+export CANARY_E2E_CACHE_B="${CANARY_E2E_CACHE_B:-$cache-b}"
+engine_b() { CANARY_E2E_RUN="$CANARY_E2E_RUN_B" CANARY_E2E_CACHE="$CANARY_E2E_CACHE_B" CANARY_E2E_NETWORK=host ops/e2e/engine.sh "$@"; }
+alive() { [ -f "$1/dockerd.pid" ] && kill -0 "$(cat "$1/dockerd.pid")" 2>/dev/null; }
 started=0
+started_b=0
 began=$SECONDS
-if ! [ -f "$run/dockerd.pid" ] || ! kill -0 "$(cat "$run/dockerd.pid")" 2>/dev/null; then started=1; fi
+alive "$run" || started=1
+alive "$CANARY_E2E_RUN_B" || started_b=1
 cleanup() {
 	local code=$?
 	if [ -n "${DOCKER_HOST:-}" ]; then
 		/usr/bin/docker rm -f engine-stable engine-canary nginx-canary >/dev/null 2>&1 || true
+		/usr/bin/docker ps -aq --filter label=canary-console.e2e=two-hosts | xargs -r /usr/bin/docker rm -f >/dev/null 2>&1 || true
 		/usr/bin/docker network rm canary-e2e >/dev/null 2>&1 || true
 	fi
+	if [ -n "${CANARY_E2E_DOCKER_HOST_B:-}" ]; then
+		DOCKER_HOST="$CANARY_E2E_DOCKER_HOST_B" /usr/bin/docker ps -aq --filter label=canary-console.e2e=two-hosts \
+			| DOCKER_HOST="$CANARY_E2E_DOCKER_HOST_B" xargs -r /usr/bin/docker rm -f >/dev/null 2>&1 || true
+	fi
+	[ $started_b = 1 ] && engine_b stop || true
 	[ $started = 1 ] && ops/e2e/engine.sh stop || true
 	exit $code
 }
@@ -25,6 +41,13 @@ if ! DOCKER_HOST="$(ops/e2e/engine.sh start)"; then
 	exit 1
 fi
 export DOCKER_HOST
-echo "[e2e] engine ready at $DOCKER_HOST in $((SECONDS - began)) s" >&2
+if ! CANARY_E2E_DOCKER_HOST_B="$(engine_b daemon)" || ! ops/e2e/engine.sh copy-images "$CANARY_E2E_DOCKER_HOST_B" canary-console/lab-engine:e2e; then
+	echo 'test:e2e FAILED: could not prepare the second Docker Engine (reason above)' >&2
+	exit 1
+fi
+export CANARY_E2E_DOCKER_HOST_B
+echo "[e2e] engines ready at $DOCKER_HOST and $CANARY_E2E_DOCKER_HOST_B in $((SECONDS - began)) s" >&2
 export CANARY_E2E_ENGINE="$root/ops/e2e/engine.sh"
-node --import tsx --test --test-concurrency=1 test/e2e/*.test.ts
+# Arguments name test files to run instead of the whole suite (both engines are prepared either way).
+if [ $# -gt 0 ]; then files=("$@"); else files=(test/e2e/*.test.ts); fi
+node --import tsx --test --test-concurrency=1 "${files[@]}"

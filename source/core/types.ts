@@ -44,6 +44,8 @@ export interface LifecycleEvent {
 	kind: 'start' | 'die' | 'oom';
 	/** For 'die': the exit code, when known. */
 	exitCode?: number | null;
+	/** The container, when the role runs as several replicas. */
+	container?: string;
 }
 
 /** Follows both engines' lifecycle events until the signal aborts; never throws, reconnects by itself. */

@@ -61,6 +61,7 @@ export function Header({snapshot, width, past}: {snapshot: Snapshot; width: numb
 
 function serviceText(service: ServiceView): string {
 	if (!service.found) return 'missing';
+	if (service.hostDown) return `HOST DOWN since ${clock(service.hostDown.since)}`;
 	if (service.problem) return 'CONFIG DETACHED';
 	const health = service.health === 'none' ? '' : `/${service.health}`;
 	return `${service.state}${health}${service.restarts > 0 ? ` (${service.restarts} restarts)` : ''}`;
@@ -75,6 +76,8 @@ function serviceColour(service: ServiceView): string {
 /** What stops the console from seeing the deployment, e.g. "Docker unreachable since 12:03:11". */
 function troubleOf(snapshot: Snapshot): string | null {
 	if (snapshot.servicesError) return snapshot.servicesError;
+	const down = snapshot.services.find((service) => service.hostDown);
+	if (down) return down.hostDown!.message;
 	const detached = snapshot.services.find((service) => service.problem);
 	if (detached) return detached.problem!;
 	for (const role of ['stable', 'canary'] as const) {

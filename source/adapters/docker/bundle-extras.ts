@@ -38,3 +38,21 @@ export async function dockerBundleExtras(docker: Docker, services: readonly stri
 	files.push({name: 'nginx-T.txt', content: dump.ok ? dump.output : `# nginx -T failed (exit ${dump.exitCode ?? '?'}):\n${dump.output}`});
 	return files;
 }
+
+/** `docker inspect` of every replica container on a host other than the console's, redacted as above. */
+export async function replicaBundleFiles(hosts: ReadonlyArray<{docker: Docker; describe: string; containers: readonly string[]}>): Promise<BundleFile[]> {
+	const files: BundleFile[] = [];
+	for (const host of hosts) {
+		for (const name of host.containers) {
+			const content = await host.docker
+				.getContainer(name)
+				.inspect()
+				.then(
+					(info) => JSON.stringify(redactInspect(info), null, 2),
+					(error: Error) => JSON.stringify({error: `docker inspect ${name} at ${host.describe}: ${error.message}`}),
+				);
+			files.push({name: `docker/${name.replace(/[^\w.-]/g, '_')}.inspect.json`, content});
+		}
+	}
+	return files;
+}

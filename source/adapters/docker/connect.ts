@@ -73,6 +73,16 @@ export function currentDockerContext(env: NodeJS.ProcessEnv): DockerContext | nu
 		from = configPath;
 	}
 	if (!name || name === 'default') return null;
+	return dockerContextByName(name, env, from);
+}
+
+/**
+ * A named context from the docker CLI's store, as docker/cli's context store lays it out: the
+ * metadata in contexts/meta/<sha256 of the name>/meta.json, the endpoint's TLS material (ca.pem,
+ * cert.pem, key.pem) in contexts/tls/<same id>/docker/. Throws with the reason when it cannot be read.
+ */
+export function dockerContextByName(name: string, env: NodeJS.ProcessEnv, from = 'the config'): DockerContext {
+	const dir = dockerConfigDir(env);
 	const id = createHash('sha256').update(name).digest('hex');
 	const metaPath = join(dir, 'contexts', 'meta', id, 'meta.json');
 	let host: unknown;

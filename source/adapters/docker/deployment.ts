@@ -4,6 +4,7 @@
 
 import type {Config} from '../../config.ts';
 import type {EngineRole} from '../../domain/engine.ts';
+import {replicasOf} from '../../domain/replicas.ts';
 import {refreshAliases} from './aliases.ts';
 import {connectDocker} from './connect.ts';
 import {createDockerAdapters, type DockerAdapters} from './index.ts';
@@ -24,7 +25,11 @@ export async function openDockerDeployment(config: Config): Promise<DockerDeploy
 	// Run from anywhere: without ops/ here, nginx-canary's mounts name the host file.
 	const nginxFile = await findNginxHostFile(docker, config.docker.names.nginx, config.docker.nginxConfig);
 	const dockerConfig: Config = nginxFile.found ? {...config, docker: {...config.docker, nginxConfig: {...config.docker.nginxConfig, host: nginxFile.path}}} : config;
-	const adapters = createDockerAdapters({docker, endpoint: endpoint.describe, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig});
+	// Replicas listed in the config: each followed on the Docker host it names.
+	const listed = typeof config.roles.stable !== 'string' || typeof config.roles.canary !== 'string';
+	const all = replicasOf(config);
+	const replicas = listed ? [...all.stable, ...all.canary] : undefined;
+	const adapters = createDockerAdapters({docker, endpoint: endpoint.describe, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig, ...(replicas ? {replicas} : {})});
 	return {
 		config: dockerConfig,
 		adapters,

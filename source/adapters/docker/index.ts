@@ -7,6 +7,9 @@ import type {LifecycleSource} from '../../core/types.ts';
 import {createDockerLogSource, type DockerLogOptions} from './logs.ts';
 import {createDockerProxy} from './proxy.ts';
 import {createDockerStatsSource, type DockerStatsSource} from './stats.ts';
+import {DockerEndpointPool} from './endpoints.ts';
+import {createReplicaLogSource, type DockerReplica} from './replica-logs.ts';
+import {createReplicaLifecycleSource, createReplicaStatsSource, replicaServices} from './replica-hosts.ts';
 
 export {describeDockerError, checkDocker, connectDocker, dockerEndpointFromEnv} from './connect.ts';
 export {describeGap} from './logs.ts';
@@ -24,6 +27,11 @@ export interface DockerAdaptersConfig {
 	names: {stable: string; canary: string; nginx: string; services: string[]};
 	nginxConfig: {host: string; container: string};
 	logs?: DockerLogOptions;
+	/**
+	 * The replicas, when the config lists them (roles.<role> as a list): each on the Docker host
+	 * it names. Left out for the single pair, which uses names.stable and names.canary.
+	 */
+	replicas?: readonly DockerReplica[];
 }
 
 export interface DockerAdapters {
@@ -39,6 +47,10 @@ export interface DockerAdapters {
 	/** Reachable, and every container name exists (else the message lists those that do). */
 	check(): Promise<{ok: boolean; message: string}>;
 	close(): void;
+	/** One client per Docker host the replicas run on (the default one included). */
+	pool?: DockerEndpointPool;
+	/** The replicas, when the config lists them. */
+	replicas?: readonly DockerReplica[];
 }
 
 export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapters {
@@ -48,6 +60,8 @@ export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapte
 	const engines: Record<EngineRole, string> = {stable: config.names.stable, canary: config.names.canary};
 	const required = [config.names.stable, config.names.canary, config.names.nginx];
 	const runtime: {kind: 'docker'; describe: string} = {kind: 'docker', describe: `Docker at ${endpoint}`};
+	// A client handed in (tests) is placed by its modem's settings.
+	if (config.replicas) return replicaAdapters(config, config.replicas, docker, connected?.endpoint ?? {options: docker.modem as unknown as Docker.DockerOptions, describe: endpoint}, runtime);
 	const stats = createDockerStatsSource(docker, engines);
 	const proxy = createDockerProxy(docker, {container: config.names.nginx, hostConfigPath: config.nginxConfig.host, containerConfigPath: config.nginxConfig.container});
 	return {
@@ -79,6 +93,63 @@ export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapte
 			} catch (error) {
 				return {ok: false, message: (error as Error).message};
 			}
+		},
+		close() {
+			stats.close();
+		},
+	};
+}
+
+/** The adapters over replicas on one or several Docker hosts. */
+function replicaAdapters(
+	config: DockerAdaptersConfig,
+	replicas: readonly DockerReplica[],
+	docker: Docker,
+	endpoint: import('./connect.ts').DockerEndpoint,
+	runtime: {kind: 'docker'; describe: string},
+): DockerAdapters {
+	const pool = new DockerEndpointPool();
+	const home = pool.adopt(docker, endpoint);
+	// Every replica's host is resolved now: a context that cannot be read stops the start with its message.
+	for (const replica of replicas) pool.get(replica.endpoint);
+	const stats = createReplicaStatsSource(pool, replicas);
+	const proxy = createDockerProxy(docker, {container: config.names.nginx, hostConfigPath: config.nginxConfig.host, containerConfigPath: config.nginxConfig.container});
+	const hosts = pool.all().length;
+	if (hosts > 1) runtime.describe = `Docker on ${hosts} hosts: ${pool.all().map((p) => p.describe).join(', ')}`;
+	return {
+		docker,
+		pool,
+		replicas,
+		logs: createReplicaLogSource(pool, replicas, config.logs),
+		stats,
+		proxy,
+		runtime,
+		lifecycle: createReplicaLifecycleSource(pool, replicas),
+		async services() {
+			const services = await replicaServices(pool, home, replicas, config.names.nginx, config.names.services);
+			const nginx = services.find((s) => s.name === config.names.nginx);
+			if (nginx?.found && nginx.state === 'running') {
+				const problem = await proxy.mountProblem().catch(() => null);
+				if (problem) nginx.problem = problem;
+			}
+			return services;
+		},
+		async check() {
+			const health = await pool.probe();
+			const down = health.filter((h) => !h.reachable);
+			if (!health[0]?.reachable) return {ok: false, message: health[0]?.message ?? `Docker at ${home.describe} unreachable`};
+			const result = await checkDocker(docker, home.describe);
+			if (!result.ok) return {ok: false, message: result.message};
+			if (hosts === 1) runtime.describe = result.message;
+			try {
+				const here = replicas.filter((r) => r.container && pool.get(r.endpoint) === home).map((r) => r.container!);
+				const missing = await suggestNames(docker, [...here, config.names.nginx]);
+				if (missing) return {ok: false, message: missing};
+			} catch (error) {
+				return {ok: false, message: (error as Error).message};
+			}
+			// A host that does not answer is not fatal: its replicas are marked and the rest goes on.
+			return {ok: true, message: down.length > 0 ? `${result.message}; ${down.map((h) => `${h.endpoint} unreachable: ${h.message}`).join('; ')}` : result.message};
 		},
 		close() {
 			stats.close();

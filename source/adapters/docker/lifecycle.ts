@@ -14,8 +14,13 @@ interface RawEvent {
 	Actor?: {Attributes?: {name?: string; exitCode?: string}};
 }
 
+/** Each role's container, or its replicas' containers on one Docker host. */
+export type LifecycleNames = Record<EngineRole, string | readonly string[]>;
+
+const named = (names: string | readonly string[], name: string | undefined) => name !== undefined && (typeof names === 'string' ? names === name : names.includes(name));
+
 /** One line of the events stream as a lifecycle event of an engine, or null. */
-export function parseLifecycleEvent(line: string, names: Record<EngineRole, string>): LifecycleEvent | null {
+export function parseLifecycleEvent(line: string, names: LifecycleNames): LifecycleEvent | null {
 	let event: RawEvent;
 	try {
 		event = JSON.parse(line) as RawEvent;
@@ -26,12 +31,14 @@ export function parseLifecycleEvent(line: string, names: Record<EngineRole, stri
 	const action = event.Action ?? event.status;
 	if (action !== 'start' && action !== 'die' && action !== 'oom') return null;
 	const name = event.Actor?.Attributes?.name;
-	const engine = name === names.stable ? 'stable' : name === names.canary ? 'canary' : null;
+	const engine = named(names.stable, name) ? 'stable' : named(names.canary, name) ? 'canary' : null;
 	if (!engine) return null;
 	const at = event.timeNano ? Math.round(event.timeNano / 1e6) : (event.time ?? 0) * 1000 || Date.now();
-	if (action !== 'die') return {engine, at, kind: action};
+	// Which replica, when a role has several containers.
+	const container = typeof names[engine] === 'string' ? {} : {container: name!};
+	if (action !== 'die') return {engine, at, kind: action, ...container};
 	const code = Number(event.Actor?.Attributes?.exitCode);
-	return {engine, at, kind: 'die', exitCode: Number.isInteger(code) ? code : null};
+	return {engine, at, kind: 'die', exitCode: Number.isInteger(code) ? code : null, ...container};
 }
 
 export interface DockerLifecycleOptions {
@@ -39,7 +46,7 @@ export interface DockerLifecycleOptions {
 	retryMs?: number;
 }
 
-export function createDockerLifecycleSource(docker: Docker, names: Record<EngineRole, string>, options: DockerLifecycleOptions = {}): LifecycleSource {
+export function createDockerLifecycleSource(docker: Docker, names: LifecycleNames, options: DockerLifecycleOptions = {}): LifecycleSource {
 	const firstRetry = options.retryMs ?? 500;
 	return {
 		watch(sink, signal) {
@@ -51,7 +58,7 @@ export function createDockerLifecycleSource(docker: Docker, names: Record<Engine
 					try {
 						const stream = await docker.getEvents({
 							...(since !== null ? {since: Math.floor(since / 1000)} : {}),
-							filters: {type: ['container'], event: ['start', 'die', 'oom'], container: [names.stable, names.canary]},
+							filters: {type: ['container'], event: ['start', 'die', 'oom'], container: [names.stable, names.canary].flat()},
 						});
 						retry = firstRetry;
 						await follow(stream as unknown as NodeJS.ReadableStream);
@@ -78,7 +85,7 @@ export function createDockerLifecycleSource(docker: Docker, names: Record<Engine
 							const event = parseLifecycleEvent(line, names);
 							if (!event) continue;
 							// A reopened stream with `since` repeats the last second: deliver each event once.
-							const key = `${event.engine} ${event.kind} ${event.at}`;
+							const key = `${event.engine} ${event.container ?? ''} ${event.kind} ${event.at}`;
 							if (seen.has(key)) continue;
 							seen.add(key);
 							if (seen.size > 1000) seen.delete(seen.values().next().value!);

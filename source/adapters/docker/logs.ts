@@ -54,9 +54,8 @@ function parseTime(value: string | undefined): number | null {
  * the container to come back (events, with polling as the fallback), resume from the last
  * timestamp. Never throws: problems become statuses.
  */
-export function createDockerLogSource(docker: Docker, names: Record<EngineRole, string>, options: DockerLogOptions = {}): LogSource {
+export function createDockerLogSource(docker: Docker, names: Record<EngineRole, string>, options: DockerLogOptions = {}, events = new ContainerEvents(docker)): LogSource {
 	const endpoint = endpointOf(docker);
-	const events = new ContainerEvents(docker);
 	return {
 		follow(engine, sink, signal) {
 			void followLoop(engine, names[engine], sink, signal).catch((error: unknown) => {

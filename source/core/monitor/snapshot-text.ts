@@ -154,7 +154,7 @@ export function renderStatusText(snapshot: Snapshot, basis?: StatusBasis): strin
 	if (snapshot.servicesError) lines.push(`docker: ${snapshot.servicesError}`);
 	const missing = snapshot.services.filter((service) => !service.found).map((service) => service.name);
 	if (missing.length > 0) lines.push(`services missing: ${missing.join(', ')}`);
-	for (const service of snapshot.services.filter((x) => x.found && x.state !== 'running')) lines.push(`service ${service.name}: ${service.state}`);
+	for (const service of snapshot.services.filter((x) => x.found && x.state !== 'running')) lines.push(`service ${service.name}: ${service.hostDown?.message ?? service.state}`);
 	for (const role of ['stable', 'canary'] as const) {
 		const logs = snapshot.engines[role].logs;
 		if (logs.state === 'failed' || logs.state === 'waiting') lines.push(`${role} logs ${logs.state}${logs.message ? `: ${logs.message}` : ''}`);

@@ -60,6 +60,10 @@ export interface ServiceView {
 	restarts: number;
 	/** Something wrong beyond the state, e.g. nginx reading a detached config file. */
 	problem?: string;
+	/** The Docker host it runs on, when the deployment spans several. */
+	host?: string;
+	/** Its host does not answer: since when (ms since epoch) and the sentence that says so. */
+	hostDown?: {since: number; message: string};
 }
 
 /** What the automation loop shows: its modes, the soak countdown and what it last did. */

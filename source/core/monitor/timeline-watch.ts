@@ -1,7 +1,7 @@
 // Turns what the Monitor sees into timeline events, each on its edge: a check's state changing
 // in a recorded window, an engine's health flipping, the runtime killing or restarting an
-// engine, a NEW error pattern, a service's problem (a detached config file) appearing, and
-// every audited action (who, from, to, outcome).
+// engine, a NEW error pattern, a service's problem (a detached config file) appearing, a Docker
+// host going away or coming back, and every audited action (who, from, to, outcome).
 
 import {auditEntry, currentUser, type AuditEntry, type AuditLog, type AuditWrite} from '../change/audit.ts';
 import {hostname} from 'node:os';
@@ -33,6 +33,8 @@ export class TimelineWatch implements StageDating {
 	private readonly health = new Map<string, string>();
 	private readonly patterns = new Set<string>();
 	private readonly problems = new Map<string, string>();
+	/** Docker hosts seen unreachable, with the message they went down with. */
+	private readonly hostsDown = new Map<string, string>();
 
 	constructor(private readonly deps: TimelineWatchDeps) {
 		this.timeline = new Timeline({...deps, file: deps.actions().events});
@@ -129,6 +131,17 @@ export class TimelineWatch implements StageDating {
 
 	/** A service's problem appearing or clearing (nginx reading a detached config file). */
 	services(list: readonly ServiceView[], at: number): void {
+		// A Docker host going away or coming back is one event for the host, not one per container.
+		const down = new Map<string, string>();
+		for (const service of list) if (service.host && service.hostDown) down.set(service.host, service.hostDown.message);
+		for (const [host, message] of down) {
+			if (!this.hostsDown.has(host)) this.timeline.add({at, kind: 'lifecycle', source: host, text: cut(message, 300)});
+		}
+		for (const host of this.hostsDown.keys()) {
+			if (!down.has(host) && list.some((service) => service.host === host)) this.timeline.add({at, kind: 'lifecycle', source: host, text: `Docker host ${host} answers again`});
+		}
+		this.hostsDown.clear();
+		for (const [host, message] of down) this.hostsDown.set(host, message);
 		for (const service of list) {
 			const problem = service.problem ?? '';
 			const before = this.problems.get(service.name) ?? '';
