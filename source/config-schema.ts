@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {parseSplit, type Split} from './domain/upstream.ts';
 import {PROFILE_NAMES} from './domain/profiles.ts';
+import {metricsSchema} from './config-metrics.ts';
 
 // The config file's schema: every key, its type, its range and one line of documentation.
 // Validation (config.ts) and the README's configuration table (config-docs.ts) both read it,
@@ -210,6 +211,7 @@ const shape = {
 	logBuffer: whole('Log events kept in memory for the log view.', 1, 10_000_000),
 	maxFps: positive('Most frames drawn per second.'),
 	historyMinutes: positive('Minutes of history the charts show.'),
+	metrics: metricsSchema,
 };
 
 export const configSchema = z

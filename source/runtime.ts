@@ -48,6 +48,13 @@ export interface LabFlags {
 	redis?: boolean;
 }
 
+/** Prometheus' query API when the config names one: every metric check is a PromQL query then. */
+async function prometheusFor(config: Config) {
+	if (!config.metrics?.prometheus.url) return undefined;
+	const {createPrometheusClient} = await import('./adapters/prometheus-api.ts');
+	return createPrometheusClient(config.metrics.prometheus);
+}
+
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
 	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}, {createGuideParts}] = await Promise.all([
 		import('./lab/lab-behind.ts'),
@@ -92,6 +99,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		analysisTimer: options.analysisTimer,
 		openState,
 		splitSampler: httpSplitSampler,
+		prometheus: await prometheusFor(labConfig),
 	});
 	const {createRedisSource} = await import('./adapters/redis.ts');
 	const guide = createGuideParts(monitor, lab.proxy, lab.containers, {
@@ -127,6 +135,7 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 		analysisTimer: options.analysisTimer,
 		openState,
 		splitSampler: httpSplitSampler,
+		prometheus: await prometheusFor(dockerConfig),
 	});
 	// A recreated engine comes back with a new address: nginx's X-Upstream then names that one.
 	const stop = new AbortController();

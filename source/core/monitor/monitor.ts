@@ -22,6 +22,7 @@ import type {MonitorDeps} from './monitor-deps.ts';
 import type {MonitorPart} from './monitor-part.ts';
 import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
+import {prometheusMetrics, withQueries} from './prometheus-metrics.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -80,6 +81,7 @@ export class Monitor {
 			dating: () => this.watch,
 		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
+		const remote = deps.prometheus && prometheusMetrics(deps.prometheus, profile, this.config.metrics.prometheus, this.config.windowSec);
 		const make = (role: EngineRole) =>
 			new EnginePoller(role, this.config.urls[role], {
 				http: deps.http,
@@ -88,6 +90,7 @@ export class Monitor {
 				windowSec: this.config.windowSec,
 				historyMs: this.config.historyMinutes * 60_000,
 				now: () => this.clock.now(),
+				remote,
 			});
 		this.pollers = {stable: make('stable'), canary: make('canary')};
 		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
@@ -152,7 +155,7 @@ export class Monitor {
 		this.timers = [];
 		this.published.stop();
 		this.logStore.close();
-		await this.deps.http.close();
+		await Promise.all([this.deps.http.close(), this.deps.prometheus?.close?.()]);
 	}
 
 	subscribe = (listener: () => void): (() => void) => this.published.subscribe(listener);
@@ -182,7 +185,7 @@ export class Monitor {
 	analyse(): Verdict {
 		const result = evaluate(this.verdictInput(), this.budget);
 		this.budget = result.budget;
-		this.verdict = result.verdict;
+		this.verdict = this.queried(result.verdict);
 		this.verdictHistory.push({at: result.verdict.at, overall: result.verdict.overall});
 		this.watch.verdict(result.verdict);
 		if (this.verdictHistory.length > MAX_VERDICT_HISTORY) this.verdictHistory.shift();
@@ -196,7 +199,12 @@ export class Monitor {
 	 * the window that acts on it (an automatic rollback) is recorded.
 	 */
 	private preview(): void {
-		this.verdict = evaluate(this.verdictInput(), this.budget, false).verdict;
+		this.verdict = this.queried(evaluate(this.verdictInput(), this.budget, false).verdict);
+	}
+
+	/** With Prometheus as the source, each value's PromQL goes with the verdict. */
+	private queried(verdict: Verdict): Verdict {
+		return withQueries(verdict, {stable: this.pollers.stable.remote?.queries ?? null, canary: this.pollers.canary.remote?.queries ?? null});
 	}
 
 	/** Adds a part polled beside the engines whose checks join the verdict (Redis, drift). */
