@@ -1,0 +1,157 @@
+// Run with `npm run test:prometheus`; fails (never skips) when prometheus is not installed.
+// A real Prometheus server scrapes the lab's engines every second (labels role and replica);
+// a console reading figures from it is compared with one scraping the same engines directly:
+// the same figures (p95 within one bucket, rates within 5 %), the same verdict on the same
+// faults, NO DATA when Prometheus has no series, and a stopped Prometheus reported with its age.
+
+import {after, before, describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {Monitor} from '../../source/core/monitor/monitor.ts';
+import {createHttpProbe} from '../../source/adapters/http-probe.ts';
+import {createPrometheusClient} from '../../source/adapters/prometheus-api.ts';
+import {openState} from '../../source/adapters/files/deployment-state.ts';
+import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
+import {DEFAULT_PROMETHEUS, type PrometheusConfig} from '../../source/config-metrics.ts';
+import type {CheckRow, Verdict, WindowFigures} from '../../source/domain/figures.ts';
+import {DURATION_BUCKETS} from '../../source/lab/engine-metrics.ts';
+import {renderStatusText, snapshotToJson} from '../../source/core/monitor/snapshot-text.ts';
+import {startMonitorLab, type MonitorLab} from '../helpers/monitor-lab.ts';
+import {findPrometheus, queryValue, startPrometheus, type PrometheusServer} from '../helpers/prometheus-server.ts';
+import {waitUntil} from '../helpers/wait.ts';
+
+const WINDOWS = {pollIntervalMs: 1000, windowSec: 15, analysisIntervalSec: 5};
+const METRIC_CHECKS: CheckRow['id'][] = ['p95', 'p95-relative', '5xx', '5xx-relative'];
+
+/** Which bucket of the engine's histogram a latency falls in (0 = up to the first bound). */
+const bucketOf = (seconds: number) => {
+	const index = DURATION_BUCKETS.findIndex((le) => seconds <= le + 1e-9);
+	return index < 0 ? DURATION_BUCKETS.length : index;
+};
+
+function compare(direct: WindowFigures | null, prom: WindowFigures | null): string | null {
+	if (!direct || !prom) return `figures missing: direct ${direct ? 'ok' : 'none'}, prometheus ${prom ? 'ok' : 'none'}`;
+	if (!direct.p95 || !prom.p95) return 'no p95 yet';
+	const buckets = Math.abs(bucketOf(direct.p95.seconds) - bucketOf(prom.p95.seconds));
+	if (buckets > 1) return `p95 ${direct.p95.seconds} s direct vs ${prom.p95.seconds} s from Prometheus: ${buckets} buckets apart`;
+	const off = Math.abs((prom.rps ?? 0) - (direct.rps ?? 0)) / Math.max(direct.rps ?? 0, 1e-9);
+	if (off > 0.05) return `rate ${direct.rps?.toFixed(2)}/s direct vs ${prom.rps?.toFixed(2)}/s from Prometheus: ${(off * 100).toFixed(1)} % apart`;
+	const ratio = Math.abs((prom.ratio5xx ?? 0) - (direct.ratio5xx ?? 0));
+	if (ratio > 0.05 * Math.max(direct.ratio5xx ?? 0, 0.01)) return `5xx ratio ${direct.ratio5xx} direct vs ${prom.ratio5xx} from Prometheus`;
+	return null;
+}
+
+const states = (verdict: Verdict | null) => Object.fromEntries((verdict?.checks ?? []).filter((row) => METRIC_CHECKS.includes(row.id)).map((row) => [row.id, row.state]));
+
+describe('Prometheus as the metrics source, against a real Prometheus scraping the lab', {concurrency: 1}, () => {
+	let m: MonitorLab;
+	let prometheus: PrometheusServer;
+	let fromProm: Monitor;
+
+	const promMonitor = (config: Partial<PrometheusConfig>) => {
+		const base = m.monitor.config;
+		const prom = {...DEFAULT_PROMETHEUS, url: prometheus.url, timeoutMs: 2000, ...config};
+		const {lab} = m;
+		return new Monitor({openState, splitSampler: httpSplitSampler, config: {...base, metrics: {prometheus: prom}}, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: false, prometheus: createPrometheusClient(prom, {})});
+	};
+
+	before(async () => {
+		assert.ok(findPrometheus(), 'prometheus is installed (apt-get install -y prometheus); this suite does not skip without it');
+		m = await startMonitorLab({lab: {split: {stable: 50, canary: 50}, canaryFaults: {}, rps: 80}, config: WINDOWS, analysisTimer: false});
+		const address = (url: string) => new URL(url).host;
+		prometheus = await startPrometheus([
+			{address: address(m.lab.urls.stable), labels: {role: 'stable', replica: 'S1'}},
+			{address: address(m.lab.urls.canary), labels: {role: 'canary', replica: 'C1'}},
+		]);
+		fromProm = promMonitor({});
+		fromProm.start();
+	});
+
+	after(async () => {
+		await fromProm?.stop();
+		await m?.stop();
+		await prometheus?.close();
+	});
+
+	it('gives the figures a direct scrape gives: p95 within one bucket, rates within 5 %', async () => {
+		let last = '';
+		await waitUntil(
+			'the figures from Prometheus match the direct scrape for both roles',
+			() => {
+				const direct = m.monitor.current().engines;
+				const prom = fromProm.current().engines;
+				last = [compare(direct.stable.figures, prom.stable.figures), compare(direct.canary.figures, prom.canary.figures)].filter(Boolean).join('; ');
+				return last === '' && (prom.canary.figures?.requests ?? 0) > 100;
+			},
+			{timeoutMs: 60_000, everyMs: 500, detail: () => last},
+		);
+		const prom = fromProm.current().engines.canary;
+		assert.equal(prom.probe.state, 'ok');
+		assert.ok(fromProm.pollers.canary.remote?.replicas.some((r) => r.name === 'C1' && r.figures !== null), 'the canary replica C1 has figures of its own');
+	});
+
+	it('judges a canary latency fault and a 5xx fault as the direct scrape does, with the PromQL behind each value', async () => {
+		for (const [name, faults, failing] of [
+			['latency +400 ms', {latencyMs: 400, jitterMs: 5}, 'p95'],
+			['5xx at 30 %', {latencyMs: 0, jitterMs: 0, errorRate: 0.3}, '5xx'],
+		] as const) {
+			await m.lab.setFaults('canary', faults);
+			let last = '';
+			await waitUntil(
+				`${name}: both sources FAIL ${failing} and agree on every metric check and the overall verdict`,
+				() => {
+					const direct = m.monitor.analyse();
+					const prom = fromProm.analyse();
+					last = `direct ${direct.overall} ${JSON.stringify(states(direct))} | prometheus ${prom.overall} ${JSON.stringify(states(prom))}`;
+					return states(prom)[failing] === 'FAIL' && JSON.stringify(states(direct)) === JSON.stringify(states(prom)) && direct.overall === prom.overall;
+				},
+				{timeoutMs: 60_000, everyMs: 1000, detail: () => last},
+			);
+			console.log(`# ${name}: ${last}`);
+		}
+		const row = fromProm.current().verdict!.checks.find((c) => c.id === 'p95')!;
+		assert.match(row.queries?.canary ?? '', /^histogram_quantile\(0\.95, sum by \(le\) \(rate\(involution_request_duration_seconds_bucket\{role="canary",.*\}\[15s\]\)\)\)$/);
+		// The query as shown, pasted into Prometheus, answers (close to) the value shown.
+		const pasted = await queryValue(prometheus.url, row.queries!.canary!);
+		assert.ok(pasted !== null && row.canary !== null && bucketOf(pasted) === bucketOf(row.canary / 1000) , `pasted query answers ${pasted} s, the row shows ${row.canary} ms`);
+		const json = JSON.stringify(snapshotToJson(fromProm.current()));
+		assert.ok(json.includes(JSON.stringify(row.queries!.canary).slice(1, -1)), 'status --json carries the query');
+		await m.lab.setFaults('canary', {errorRate: 0});
+	});
+
+	it('says NO DATA (never 0 ms, never PASS) when Prometheus has no series for the engines', async () => {
+		const none = promMonitor({selector: 'job="no-such-job"'});
+		none.start();
+		try {
+			await waitUntil('Prometheus answered with no series', () => none.current().engines.canary.probe.state === 'ok', {timeoutMs: 20_000});
+			const verdict = none.analyse();
+			for (const id of METRIC_CHECKS) {
+				const row = verdict.checks.find((c) => c.id === id)!;
+				assert.equal(row.state, 'NO DATA', `${id}: ${row.reason}`);
+				assert.equal(row.canary, null, `${id} shows no canary value`);
+			}
+			assert.equal(none.current().engines.canary.figures, null);
+			assert.notEqual(verdict.overall, 'READY TO PROMOTE');
+		} finally {
+			await none.stop();
+		}
+	});
+
+	it('reports a stopped Prometheus with the age of its last answer, and the console goes on', async () => {
+		await waitUntil('figures from Prometheus', () => fromProm.current().engines.canary.probe.state === 'ok', {timeoutMs: 20_000});
+		await prometheus.stop();
+		const snapshot = await waitUntil(
+			'the stopped Prometheus is reported',
+			() => {
+				const s = fromProm.current();
+				return s.engines.canary.probe.state === 'refused' && s.engines.stable.probe.state === 'refused' ? s : null;
+			},
+			{timeoutMs: 20_000, everyMs: 200},
+		);
+		const probe = snapshot.engines.canary.probe;
+		assert.match(probe.message ?? '', /Prometheus at http:\/\/127\.0\.0\.1:\d+/);
+		assert.ok(probe.lastOkAt !== null && snapshot.at - probe.lastOkAt >= 0, 'the age of the last answer is known');
+		assert.match(renderStatusText(snapshot), /probe refused \(connection refused at Prometheus/);
+		// Health still comes from the engines themselves.
+		assert.equal(snapshot.engines.canary.health?.status, 'healthy');
+	});
+});
