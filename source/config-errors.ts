@@ -11,7 +11,7 @@ export function describeIssues(issues: readonly ZodIssue[], input: unknown): str
 	const lines: string[] = [];
 	for (const issue of issues) {
 		if (issue.code === 'unrecognized_keys') {
-			for (const key of issue.keys) lines.push(unknownKey([...issue.path.map(String), key]));
+			for (const key of issue.keys) lines.push(unknownKey([...issue.path, key]));
 		} else {
 			lines.push(badValue(issue, input));
 		}
@@ -51,8 +51,8 @@ function badValue(issue: ZodIssue, input: unknown): string {
 	return `${key || 'the config'} must be ${allowed} (got ${got}${why ? `${why})` : ')'}`;
 }
 
-function unknownKey(path: string[]): string {
-	const name = path.at(-1) ?? '';
+function unknownKey(path: (string | number)[]): string {
+	const name = String(path.at(-1) ?? '');
 	const parentPath = path.slice(0, -1);
 	const parent = schemaAt(parentPath);
 	const siblings = parent instanceof z.ZodObject ? Object.keys(parent.shape as object) : [];

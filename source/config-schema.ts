@@ -2,41 +2,13 @@ import {z} from 'zod';
 import {parseSplit, type Split} from './domain/upstream.ts';
 import {PROFILE_NAMES} from './domain/profiles.ts';
 import {metricsSchema} from './config-metrics.ts';
+import {rolesProblems} from './domain/replicas.ts';
+import {allow, allowedText, atLeast0, httpUrl, percent, positive, text, whole, num} from './config-schema-kit.ts';
+import {role, walkAs} from './config-roles.ts';
 
 // The config file's schema: every key, its type, its range and one line of documentation.
 // Validation (config.ts) and the README's configuration table (config-docs.ts) both read it,
 // so the documented keys and the accepted keys cannot drift apart.
-
-/** What a key accepts, in words, for error messages and the README. Numbers derive theirs. */
-const allowedText = new WeakMap<z.ZodTypeAny, string>();
-
-function allow<T extends z.ZodTypeAny>(schema: T, text: string): T {
-	allowedText.set(schema, text);
-	return schema;
-}
-
-const num = (doc: string) => z.number({invalid_type_error: 'not a number'}).finite().describe(doc);
-const positive = (doc: string) => num(doc).positive();
-const atLeast0 = (doc: string) => num(doc).min(0);
-const percent = (doc: string) => num(doc).min(0).max(100);
-const whole = (doc: string, min: number, max?: number) => (max === undefined ? num(doc).int().min(min) : num(doc).int().min(min).max(max));
-const text = (doc: string, allowed = 'text, not empty') => allow(z.string().min(1).describe(doc), allowed);
-
-const httpUrl = (doc: string) =>
-	allow(
-		z
-			.string()
-			.refine((value) => {
-				try {
-					const url = new URL(value);
-					return url.protocol === 'http:' || url.protocol === 'https:';
-				} catch {
-					return false;
-				}
-			}, 'not an http:// URL')
-			.describe(doc),
-		'an http:// URL (or https://)',
-	);
 
 const SPLIT_TEXT = 'a split "stable/canary" of whole percentages adding up to 100, e.g. "90/10"';
 
@@ -116,11 +88,11 @@ const shape = {
 	),
 	roles: z
 		.object({
-			stable: text('Server address of the stable engine inside the upstream block.', 'host:port as written in the upstream block'),
-			canary: text('Server address of the canary engine inside the upstream block.', 'host:port as written in the upstream block'),
+			stable: role('stable'),
+			canary: role('canary'),
 		})
 		.strict()
-		.describe('Which server line of the upstream is which engine.'),
+		.describe('Which server lines of the upstream are which engine: one address per role, or a list of replicas per role.'),
 	docker: z
 		.object({
 			names: z
@@ -218,6 +190,7 @@ export const configSchema = z
 	.object(shape)
 	.strict()
 	.superRefine((config, ctx) => {
+		for (const problem of rolesProblems(config.roles)) ctx.addIssue({code: z.ZodIssueCode.custom, path: problem.path, message: problem.message});
 		if (config.windowSec * 1000 < config.pollIntervalMs * 2) {
 			ctx.addIssue({
 				code: z.ZodIssueCode.custom,
@@ -248,6 +221,7 @@ export function allowedOf(schema: z.ZodTypeAny): string {
 	if (schema instanceof z.ZodString) return 'text';
 	if (schema instanceof z.ZodObject) return `an object with the keys ${Object.keys(schema.shape as object).join(', ')}`;
 	if (schema instanceof z.ZodEffects) return allowedOf(schema.innerType());
+	if (schema instanceof z.ZodOptional) return allowedOf(schema.unwrap());
 	return 'see README: Configuration';
 }
 
@@ -269,7 +243,8 @@ function numberText(schema: z.ZodNumber): string {
 export function schemaAt(path: readonly (string | number)[]): z.ZodTypeAny | null {
 	let schema: z.ZodTypeAny = configShape;
 	for (const part of path) {
-		while (schema instanceof z.ZodEffects) schema = schema.innerType();
+		schema = walkAs.get(schema) ?? schema;
+		while (schema instanceof z.ZodEffects || schema instanceof z.ZodOptional) schema = schema instanceof z.ZodOptional ? schema.unwrap() : schema.innerType();
 		if (schema instanceof z.ZodObject && typeof part === 'string') {
 			const next = (schema.shape as Record<string, z.ZodTypeAny>)[part];
 			if (!next) return null;

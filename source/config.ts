@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs';
-import {DEFAULT_STAGES, type Roles, type Split} from './domain/upstream.ts';
+import {DEFAULT_STAGES, type Split} from './domain/upstream.ts';
+import type {RolesConfig} from './domain/replicas.ts';
 import {DEFAULT_THRESHOLDS, type Thresholds} from './domain/verdict.ts';
 import {configSchema} from './config-schema.ts';
 import type {DriftRules} from './domain/drift.ts';
@@ -24,8 +25,8 @@ export interface Config {
 	profile: string;
 	urls: {balancer: string; stable: string; canary: string};
 	upstream: string;
-	/** Server addresses of the two engines inside the upstream block. */
-	roles: Roles;
+	/** Server address of each engine inside the upstream block, or a list of replicas per role (replicas.ts). */
+	roles: RolesConfig;
 	docker: {
 		names: {stable: string; canary: string; nginx: string; redis: string; services: string[]};
 		nginxConfig: {host: string; container: string};

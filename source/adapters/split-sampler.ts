@@ -5,7 +5,7 @@
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
 import {Pool, request} from 'undici';
-import type {Roles} from '../domain/upstream.ts';
+import {serverRoles, serversOf, type RolesConfig} from '../domain/replicas.ts';
 import {wilsonInterval} from '../domain/proportions.ts';
 import {explainSplit, splitMatches, X_UPSTREAM_LINE} from '../core/change/split-verify.ts';
 import type {Role, SampleMethod, SampleOptions, SplitSample, SplitSampler, VerifyOptions, VerifyResult} from '../core/change/split-sample.ts';
@@ -37,14 +37,13 @@ function formatAddress(host: string, port: string): string {
 }
 
 /** Maps X-Upstream addresses to roles; names in the config are resolved once, lazily. */
-function addressBook(roles: Roles, aliases: Record<string, Role> = {}) {
+function addressBook(roles: RolesConfig, aliases: Record<string, Role> = {}) {
 	const book = new Map<string, Role>(Object.entries(aliases));
-	book.set(roles.stable, 'stable');
-	book.set(roles.canary, 'canary');
+	for (const role of ['stable', 'canary'] as const) for (const server of serversOf(roles, role)) book.set(server, role);
 	let resolved: Promise<void> | null = null;
 	const resolve = async () => {
-		for (const role of ['stable', 'canary'] as const) {
-			const parts = splitHostPort(roles[role]);
+		for (const [server, role] of serverRoles(roles)) {
+			const parts = splitHostPort(server);
 			if (!parts || isIP(parts.host)) continue;
 			try {
 				const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('dns timeout')), 500).unref());

@@ -2,6 +2,7 @@
 // find it, read its split, and rewrite only the weights, keeping every other byte.
 
 import type {EngineRole} from './engine.ts';
+import {serversOf, type RolesConfig} from './replicas.ts';
 import {parseNginx, walkDirectives, type NginxDirective, type NginxToken} from './nginx-syntax.ts';
 
 /** Integer percentages that sum to 100. */
@@ -82,9 +83,9 @@ export function nextStage(current: Split, stages: Split[]): Split | null {
 	return stages.find(stage => stage.canary > current.canary) ?? null;
 }
 
-function roleOf(address: string, roles: Roles): EngineRole | null {
-	if (address === roles.stable) return 'stable';
-	if (address === roles.canary) return 'canary';
+function roleOf(address: string, roles: RolesConfig): EngineRole | null {
+	if (serversOf(roles, 'stable').includes(address)) return 'stable';
+	if (serversOf(roles, 'canary').includes(address)) return 'canary';
 	const stable = address.includes('stable');
 	const canary = address.includes('canary');
 	if (stable && !canary) return 'stable';
@@ -92,7 +93,7 @@ function roleOf(address: string, roles: Roles): EngineRole | null {
 	return null;
 }
 
-function toServer(directive: NginxDirective, roles: Roles): ServerNode | {error: string} {
+function toServer(directive: NginxDirective, roles: RolesConfig): ServerNode | {error: string} {
 	const [, addressToken, ...params] = directive.words;
 	if (!addressToken) return {error: `"server" without an address on line ${directive.line}`};
 	const weightTokens = params.filter(p => p.value.startsWith('weight='));
@@ -125,7 +126,7 @@ interface Located {
 	nodes: ServerNode[];
 }
 
-function locate(config: string, name: string, roles: Roles): Located | {error: string} {
+function locate(config: string, name: string, roles: RolesConfig): Located | {error: string} {
 	const tree = parseNginx(config);
 	if (!Array.isArray(tree)) return {error: `the config cannot be read: ${tree.error} on line ${tree.line}`};
 	const matches = walkDirectives(tree).filter(
@@ -156,7 +157,7 @@ function locate(config: string, name: string, roles: Roles): Located | {error: s
 	};
 }
 
-export function findUpstream(config: string, name: string, roles: Roles): UpstreamBlock | {error: string} {
+export function findUpstream(config: string, name: string, roles: RolesConfig): UpstreamBlock | {error: string} {
 	const located = locate(config, name, roles);
 	return 'error' in located ? located : located.block;
 }
@@ -234,7 +235,7 @@ function serverEdits(config: string, node: ServerNode, percent: number): Edit[] 
 }
 
 /** The config with the two role servers set to the split; every other byte is kept. */
-export function renderSplit(config: string, name: string, roles: Roles, split: Split): {text: string} | {error: string} {
+export function renderSplit(config: string, name: string, roles: RolesConfig, split: Split): {text: string} | {error: string} {
 	const problem = checkSplit(split);
 	if (problem) return {error: problem};
 	const located = locate(config, name, roles);
@@ -249,7 +250,7 @@ export function renderSplit(config: string, name: string, roles: Roles, split: S
 }
 
 /** Whole lines that hold the upstream block (with the first line's indentation and trailing comment). */
-function blockLines(config: string, name: string, roles: Roles): string[] | null {
+function blockLines(config: string, name: string, roles: RolesConfig): string[] | null {
 	const block = findUpstream(config, name, roles);
 	if ('error' in block) return null;
 	const from = config.lastIndexOf('\n', block.start - 1) + 1;
@@ -259,7 +260,7 @@ function blockLines(config: string, name: string, roles: Roles): string[] | null
 }
 
 /** A line diff of the upstream block: '- ' removed, '+ ' added, '  ' unchanged. */
-export function upstreamDiff(before: string, after: string, name: string, roles: Roles): string[] {
+export function upstreamDiff(before: string, after: string, name: string, roles: RolesConfig): string[] {
 	const a = blockLines(before, name, roles) ?? [];
 	const b = blockLines(after, name, roles) ?? [];
 	// Longest common subsequence table; blocks are a handful of lines.

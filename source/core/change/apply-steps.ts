@@ -4,7 +4,8 @@
 import type {ProxyControl} from '../types.ts';
 import type {AuditLog, AuditOutcome} from './audit.ts';
 import type {ChangeFiles} from './ports.ts';
-import type {Roles, Split} from '../../domain/upstream.ts';
+import type {RolesConfig} from '../../domain/replicas.ts';
+import type {Split} from '../../domain/upstream.ts';
 import type {SplitSample, VerifyResult} from './split-sample.ts';
 
 export type StepId = 'lock' | 'read' | 'render' | 'check-seen' | 'audit' | 'backup' | 'write' | 'read-back' | 'validate' | 'reload' | 'confirm-seen' | 'verify' | 'restore' | 'restart';
@@ -74,7 +75,7 @@ export interface ApplyDeps {
 	/** Samples the balancer until the split matches or the timeout (verifySplit, bound to the balancer URL). */
 	sampler: (split: Split) => Promise<VerifyResult>;
 	upstream: string;
-	roles: Roles;
+	roles: RolesConfig;
 	/** The deployment's lock and backups (adapters/files: in its state directory). */
 	files: ChangeFiles;
 	/** Change even when the audit log cannot be written; default false: such a change is refused. */

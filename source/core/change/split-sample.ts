@@ -1,7 +1,8 @@
 // What a split sample is and how the core asks for one: the port the HTTP sampler
 // (split-sampler.ts) implements. Sampling itself is network I/O and lives behind it.
 
-import type {Roles, Split} from '../../domain/upstream.ts';
+import type {RolesConfig} from '../../domain/replicas.ts';
+import type {Split} from '../../domain/upstream.ts';
 
 export type Role = 'stable' | 'canary';
 
@@ -10,7 +11,7 @@ export interface SampleOptions {
 	url: string;
 	/** Requests to send; default 200. */
 	n?: number;
-	roles: Roles;
+	roles: RolesConfig;
 	/** 'header' reads X-Upstream only, 'version' reads /healthz JSON only; default: header, else version. */
 	attribute?: 'header' | 'version';
 	/** The engines' versions; read from `versionUrls` when left out. */

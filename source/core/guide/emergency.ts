@@ -7,6 +7,7 @@ import {auditEntry, summarizeSample, type AuditAction, type AuditOutcome} from '
 import {oneLine} from '../change/apply-steps.ts';
 import {restartProxy} from '../change/restart-proxy.ts';
 import {findUpstream, formatSplit, readSplit, type Split} from '../../domain/upstream.ts';
+import {serversOf} from '../../domain/replicas.ts';
 
 // The guide's emergency procedures as guarded actions: all traffic to stable (the rollback
 // flow, verified), stop the canary (only once 100/0 is VERIFIED), restart nginx, restart
@@ -98,7 +99,7 @@ export class Emergency {
 		const nginx = this.name('nginx');
 		switch (action) {
 			case 'to-stable':
-				return `Write 100/0 into the upstream ${config.upstream} of ${proxy.configPath} (${config.roles.canary} marked down), run nginx -t, reload ${nginx}, read the file back as ${nginx} sees it, then sample ${config.sampleSize} requests through ${config.urls.balancer} until every answer comes from stable (at most ${Math.round(config.verifyTimeoutMs / 1000)} s). ${canary} keeps running. Recorded in the audit log as a rollback.`;
+				return `Write 100/0 into the upstream ${config.upstream} of ${proxy.configPath} (${serversOf(config.roles, 'canary').join(', ')} marked down), run nginx -t, reload ${nginx}, read the file back as ${nginx} sees it, then sample ${config.sampleSize} requests through ${config.urls.balancer} until every answer comes from stable (at most ${Math.round(config.verifyTimeoutMs / 1000)} s). ${canary} keeps running. Recorded in the audit log as a rollback.`;
 			case 'stop-canary':
 				return `First prove 100/0: the upstream in ${proxy.configPath} says 100/0, ${nginx} reads that same file, and a sample of ${config.sampleSize} requests through ${config.urls.balancer} is answered by stable only. Then stop ${canary} (it stays stopped; the weights are not touched). Refused, with nothing stopped, when any of that does not hold. Recorded in the audit log.`;
 			case 'restart-nginx':
