@@ -13,7 +13,7 @@ import {createPrometheusClient} from '../source/adapters/prometheus-api.ts';
 import {DEFAULT_PROMETHEUS} from '../source/config-metrics.ts';
 import {buildConfig} from '../source/config.ts';
 import {pickPorts} from '../source/lab/lab-process.ts';
-import {ProbeError} from '../source/core/types.ts';
+import type {ProbeError} from '../source/core/types.ts';
 
 // Prometheus as the source without a Prometheus: the queries as written, the answers read
 // back (an empty answer is no data), and the credentials, which reach Prometheus' request
