@@ -18,6 +18,10 @@ import {renderStatusText, snapshotToJson} from '../../source/core/monitor/snapsh
 import {startMonitorLab, type MonitorLab} from '../helpers/monitor-lab.ts';
 import {findPrometheus, queryValue, startPrometheus, type PrometheusServer} from '../helpers/prometheus-server.ts';
 import {waitUntil} from '../helpers/wait.ts';
+import {createElement} from 'react';
+import {render} from 'ink-testing-library';
+import {EngineCards} from '../../source/ui/engine-cards.tsx';
+import {VerdictDetail} from '../../source/ui/verdict-panel.tsx';
 
 const WINDOWS = {pollIntervalMs: 1000, windowSec: 15, analysisIntervalSec: 5};
 const METRIC_CHECKS: CheckRow['id'][] = ['p95', 'p95-relative', '5xx', '5xx-relative'];
@@ -113,6 +117,13 @@ describe('Prometheus as the metrics source, against a real Prometheus scraping t
 		// The query as shown, pasted into Prometheus, answers (close to) the value shown.
 		const pasted = await queryValue(prometheus.url, row.queries!.canary!);
 		assert.ok(pasted !== null && row.canary !== null && bucketOf(pasted) === bucketOf(row.canary / 1000) , `pasted query answers ${pasted} s, the row shows ${row.canary} ms`);
+		// The verdict detail (key 4) shows the selected row's PromQL for both roles.
+		const checks = fromProm.current().verdict!.checks;
+		const detail = render(createElement(VerdictDetail, {verdict: fromProm.current().verdict, width: 220, height: 40, selected: checks.indexOf(row)}));
+		const frame = (detail.lastFrame() ?? '').replace(/\s*\n\s*/g, ' ');
+		detail.unmount();
+		assert.ok(frame.includes(`PromQL canary: ${row.queries!.canary}`), frame);
+		assert.ok(frame.includes(`PromQL stable: ${row.queries!.stable}`), frame);
 		const json = JSON.stringify(snapshotToJson(fromProm.current()));
 		assert.ok(json.includes(JSON.stringify(row.queries!.canary).slice(1, -1)), 'status --json carries the query');
 		await m.lab.setFaults('canary', {errorRate: 0});
@@ -151,6 +162,12 @@ describe('Prometheus as the metrics source, against a real Prometheus scraping t
 		assert.match(probe.message ?? '', /Prometheus at http:\/\/127\.0\.0\.1:\d+/);
 		assert.ok(probe.lastOkAt !== null && snapshot.at - probe.lastOkAt >= 0, 'the age of the last answer is known');
 		assert.match(renderStatusText(snapshot), /probe refused \(connection refused at Prometheus/);
+		const later = snapshot.at + 12_000;
+		const cards = render(createElement(EngineCards, {engines: snapshot.engines, width: 120, now: later - (later % 1000)}));
+		const frame = cards.lastFrame() ?? '';
+		cards.unmount();
+		assert.match(frame, /refused, data 1\ds old/, frame);
+		assert.match(frame, /connection refused at Prometheus/, frame);
 		// Health still comes from the engines themselves.
 		assert.equal(snapshot.engines.canary.health?.status, 'healthy');
 	});
