@@ -90,6 +90,25 @@ test('the client sends a bearer token from the environment or basic auth from a 
 	}
 });
 
+test('https: a private CA from caFile is trusted, an unknown certificate is refused unless insecure', async () => {
+	const {createServer: createHttps} = await import('node:https');
+	const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+	const server = createHttps({key: readFileSync(fixture('tls-prometheus.key')), cert: readFileSync(fixture('tls-prometheus.pem'))}, (_req, res) => {
+		res.writeHead(200, {'content-type': 'application/json'});
+		res.end(JSON.stringify({status: 'success', data: {resultType: 'vector', result: [{metric: {replica: 'C1'}, value: [1, '0.25']}]}}));
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	try {
+		const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+		const trusted = createPrometheusClient({...DEFAULT_PROMETHEUS, url, caFile: fixture('tls-ca.pem')}, {});
+		assert.deepEqual(await trusted.instant('x'), [{labels: {replica: 'C1'}, value: 0.25}]);
+		await assert.rejects(createPrometheusClient({...DEFAULT_PROMETHEUS, url}, {}).instant('x'), (error: ProbeError) => /Prometheus at https:\/\/127\.0\.0\.1:\d+/.test(error.message) && /certificate|SELF_SIGNED|UNABLE_TO/i.test(error.message));
+		assert.equal((await createPrometheusClient({...DEFAULT_PROMETHEUS, url, insecure: true}, {}).instant('x')).length, 1);
+	} finally {
+		server.close();
+	}
+});
+
 test('a URL with credentials in it is refused by the config: they belong in the environment or a file', () => {
 	assert.throws(() => buildConfig([{metrics: {prometheus: {url: 'http://ops:secret@prom:9090'}}}]), /metrics\.prometheus\.url/);
 	assert.equal(buildConfig([{metrics: {prometheus: {url: 'https://prom:9090'}}}]).metrics.prometheus.url, 'https://prom:9090');

@@ -112,6 +112,12 @@ describe('Prometheus as the metrics source, against a real Prometheus scraping t
 			);
 			console.log(`# ${name}: ${last}`);
 		}
+		// Memory: Prometheus' resident size of the canary against the limit the runtime reports.
+		const memory = fromProm.current().verdict!.checks.find((c) => c.id === 'memory')!;
+		const direct = m.monitor.current().verdict!.checks.find((c) => c.id === 'memory')!;
+		assert.ok(memory.canary !== null && direct.canary !== null && Math.abs(memory.canary - direct.canary) < 5, `memory ${memory.canary} % from Prometheus vs ${direct.canary} % from the runtime`);
+		assert.equal(memory.state, direct.state);
+		assert.match(memory.queries?.canary ?? '', /^max \(process_resident_memory_bytes\{role="canary"\}\)$/);
 		const row = fromProm.current().verdict!.checks.find((c) => c.id === 'p95')!;
 		assert.match(row.queries?.canary ?? '', /^histogram_quantile\(0\.95, sum by \(le\) \(rate\(involution_request_duration_seconds_bucket\{role="canary",.*\}\[15s\]\)\)\)$/);
 		// The query as shown, pasted into Prometheus, answers (close to) the value shown.
