@@ -16,6 +16,7 @@ import type {CheckRow, Verdict, WindowFigures} from '../../source/domain/figures
 import {DURATION_BUCKETS} from '../../source/lab/engine-metrics.ts';
 import {renderStatusText, snapshotToJson} from '../../source/core/monitor/snapshot-text.ts';
 import {startMonitorLab, type MonitorLab} from '../helpers/monitor-lab.ts';
+import {startLab, type Lab} from '../../source/lab/lab.ts';
 import {findPrometheus, queryValue, startPrometheus, type PrometheusServer} from '../helpers/prometheus-server.ts';
 import {waitUntil} from '../helpers/wait.ts';
 import {createElement} from 'react';
@@ -176,5 +177,63 @@ describe('Prometheus as the metrics source, against a real Prometheus scraping t
 		assert.match(frame, /connection refused at Prometheus/, frame);
 		// Health still comes from the engines themselves.
 		assert.equal(snapshot.engines.canary.health?.status, 'healthy');
+	});
+});
+
+describe('replicas from Prometheus: per-replica figures by the replica label, role figures from merged buckets', {concurrency: 1}, () => {
+	let labs: Lab[] = [];
+	let prometheus: PrometheusServer;
+
+	before(async () => {
+		assert.ok(findPrometheus(), 'prometheus is installed (apt-get install -y prometheus); this suite does not skip without it');
+		// Two labs give two engines per role: C2 is the sick canary replica (+150 ms).
+		labs = await Promise.all([
+			startLab({balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}, rps: 60, split: {stable: 50, canary: 50}, canaryFaults: {}}),
+			startLab({balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}, rps: 60, split: {stable: 50, canary: 50}, canaryFaults: {latencyMs: 150, jitterMs: 5}}),
+		]);
+		const host = (url: string) => new URL(url).host;
+		prometheus = await startPrometheus([
+			{address: host(labs[0]!.urls.stable), labels: {role: 'stable', replica: 'S1'}},
+			{address: host(labs[1]!.urls.stable), labels: {role: 'stable', replica: 'S2'}},
+			{address: host(labs[0]!.urls.canary), labels: {role: 'canary', replica: 'C1'}},
+			{address: host(labs[1]!.urls.canary), labels: {role: 'canary', replica: 'C2'}},
+		]);
+	});
+
+	after(async () => {
+		await prometheus?.close();
+		await Promise.all(labs.map((lab) => lab.stop()));
+	});
+
+	it('gives each replica its figures and the role the sum of its replicas; the slow replica stands out by name', async () => {
+		const config = {...DEFAULT_PROMETHEUS, url: prometheus.url, timeoutMs: 2000};
+		const client = createPrometheusClient(config, {});
+		const {prometheusMetrics} = await import('../../source/core/monitor/prometheus-metrics.ts');
+		const {INVOLUTION_PROFILE} = await import('../../source/domain/profiles.ts');
+		const source = prometheusMetrics(client, INVOLUTION_PROFILE, config, 10);
+		const signal = new AbortController().signal;
+		try {
+			let last = '';
+			const reading = await waitUntil(
+				'both canary replicas have figures from a full window',
+				async () => {
+					const r = await source.read('canary', signal);
+					last = JSON.stringify(r.replicas.map((x) => [x.name, x.figures?.requests, x.figures?.p95?.seconds]));
+					return r.replicas.length === 2 && r.replicas.every((x) => (x.figures?.latencyCount ?? 0) > 100 && x.figures?.p95) ? r : null;
+				},
+				{timeoutMs: 60_000, everyMs: 500, detail: () => last},
+			);
+			const [c1, c2] = reading.replicas;
+			assert.deepEqual([c1!.name, c2!.name], ['C1', 'C2']);
+			const sum = c1!.figures!.requests + c2!.figures!.requests;
+			assert.ok(Math.abs(reading.figures!.requests - sum) / sum < 0.05, `role requests ${reading.figures!.requests} vs replicas' sum ${sum}`);
+			// The slow replica's p95 is far above its sibling's; the role's p95 comes from both replicas' buckets merged.
+			assert.ok(c2!.figures!.p95!.seconds - c1!.figures!.p95!.seconds > 0.1, `C2 p95 ${c2!.figures!.p95!.seconds} s vs C1 ${c1!.figures!.p95!.seconds} s`);
+			assert.ok(reading.figures!.p95!.seconds >= c1!.figures!.p95!.seconds && reading.figures!.p95!.seconds <= c2!.figures!.p95!.seconds, 'the role p95 lies between its replicas');
+			assert.match(reading.queries.p95, /sum by \(le\)/);
+			assert.ok(c1!.memoryBytes !== null && c1!.memoryBytes > 0, 'each replica has its memory');
+		} finally {
+			await client.close();
+		}
 	});
 });
