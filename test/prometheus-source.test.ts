@@ -157,6 +157,7 @@ test('with Prometheus as the source, its token reaches Prometheus but not status
 		]);
 		const json = JSON.parse(status.out.slice(status.out.indexOf('{')));
 		assert.equal(json.engines.canary.window, null, 'Prometheus answered no series: no figures');
+		assert.match(json.runtime.describe, /^lab \(.*\); metrics from Prometheus at http:\/\/127\.0\.0\.1:\d+$/);
 		const p95 = json.verdict.checks.find((row: {id: string}) => row.id === 'p95');
 		assert.equal(p95.state, 'NO DATA');
 		assert.match(p95.queries.canary, /^histogram_quantile\(0\.95/);
