@@ -2,7 +2,7 @@ import {performance} from 'node:perf_hooks';
 import {startLab} from '../source/lab/lab.ts';
 import {createPrometheusClient} from '../source/adapters/prometheus-api.ts';
 import {prometheusMetrics} from '../source/core/monitor/prometheus-metrics.ts';
-import {PROM_FIGURES} from '../source/domain/promql.ts';
+import {promQueries} from '../source/domain/promql.ts';
 import {DEFAULT_PROMETHEUS} from '../source/config-metrics.ts';
 import {INVOLUTION_PROFILE} from '../source/domain/profiles.ts';
 import {findPrometheus, startPrometheus} from '../test/helpers/prometheus-server.ts';
@@ -44,14 +44,15 @@ export async function prometheusPollRows(runs: number, rounds = 20): Promise<{ro
 			own.push((cpu.user + cpu.system) / 1000 / rounds);
 			theirs.push(((cpuSeconds(server.process.pid!) - prom0) * 1000) / rounds);
 		}
-		const queries = PROM_FIGURES.length * 2 * 2;
+		const asked = (by?: string) => Object.values(promQueries(INVOLUTION_PROFILE, config, 'canary', 60, by)).filter(Boolean).length;
+		const queries = 2 * (asked() + asked('replica'));
 		return {
 			rows: [
 				{figure: `one Prometheus poll (${queries} queries), time`, load: '-', unit: 'ms', values: wall, budget: null},
 				{figure: 'one Prometheus poll, console CPU', load: '-', unit: 'ms', values: own, budget: null},
 				{figure: 'one Prometheus poll, Prometheus CPU', load: '-', unit: 'ms', values: theirs, budget: null},
 			],
-			note: `Prometheus poll: ${queries} instant queries (${PROM_FIGURES.length} figures per role and per replica, both roles) against a real Prometheus (${server.url}, scraping the lab's two engines every second, 60 s window), ${rounds} polls per run back to back; CPU from process.cpuUsage and /proc/<pid>/stat.`,
+			note: `Prometheus poll: ${queries} instant queries (${asked()} per role, ${asked('replica')} grouped by replica, both roles) against a real Prometheus (${server.url}, scraping the lab's two engines every second, 60 s window), ${rounds} polls per run back to back; CPU from process.cpuUsage and /proc/<pid>/stat.`,
 		};
 	} finally {
 		await client.close();

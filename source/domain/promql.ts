@@ -16,8 +16,11 @@ export interface PromSelectors {
 
 export type PromRole = 'stable' | 'canary';
 
-/** The figures a poll asks for; `ratio5xx` is shown, `errors5xx`/`requests` give its counts. */
-export const PROM_FIGURES = ['p95', 'p50', 'p99', 'requests', 'errors5xx', 'ratio5xx', 'rps', 'latencyCount', 'memory'] as const;
+/**
+ * The figures a poll asks for; `ratio5xx` is shown, `errors5xx`/`requests` give its counts.
+ * The cache's are asked per role only, and only of a profile that has a cache counter ('' = not asked).
+ */
+export const PROM_FIGURES = ['p95', 'p50', 'p99', 'requests', 'errors5xx', 'ratio5xx', 'rps', 'latencyCount', 'memory', 'cacheRatio', 'cacheOps', 'cacheOpsTotal'] as const;
 export type PromFigure = (typeof PROM_FIGURES)[number];
 export type PromQueries = Record<PromFigure, string>;
 
@@ -59,6 +62,9 @@ export function promQueries(profile: MetricProfile, sel: PromSelectors, role: Pr
 	// No 5xx series at all is 0 errors, not missing data: the requests decide whether there is data.
 	const errors = `sum${group} (increase(${profile.requests.metric}${errMatch}${range}))`;
 	const errorsOrZero = by ? `(${errors} or (${requests}) * 0)` : `(${errors} or vector(0))`;
+	const cache = profile.cacheOps && !by ? profile.cacheOps : null;
+	const lookups = cache ? `${cache.metric}${matcher(sel, role, [`${cache.opLabel}=~${quoteLabel(`${regexEscape(cache.hit)}|${regexEscape(cache.miss)}`)}`])}` : '';
+	const hits = cache ? `${cache.metric}${matcher(sel, role, [`${cache.opLabel}=${quoteLabel(cache.hit)}`])}` : '';
 	return {
 		p95: quantile('0.95'),
 		p50: quantile('0.5'),
@@ -69,6 +75,10 @@ export function promQueries(profile: MetricProfile, sel: PromSelectors, role: Pr
 		rps: `sum${group} (rate(${profile.requests.metric}${reqMatch}${range}))`,
 		latencyCount: `sum${group} (increase(${bucket}${matcher(sel, role, [...notExcluded(profile, profile.duration.endpointLabels), 'le="+Inf"'])}${range}))`,
 		memory: `max${group} (${sel.memoryMetric}${matcher(sel, role)})`,
+		cacheRatio: cache ? `sum (increase(${hits}${range})) / sum (increase(${lookups}${range}))` : '',
+		cacheOps: cache ? `sum (increase(${lookups}${range}))` : '',
+		// The counters' own values: lookups since each engine started (how warm its cache can be).
+		cacheOpsTotal: cache ? `sum (${lookups})` : '',
 	};
 }
 
@@ -114,7 +124,9 @@ export function figuresFromAnswers(answers: PromAnswers, windowSec: number, high
 		p50: latencyCount > 0 ? quantileOf(answers.p50, highestBound) : null,
 		p95: latencyCount > 0 ? quantileOf(answers.p95, highestBound) : null,
 		p99: latencyCount > 0 ? quantileOf(answers.p99, highestBound) : null,
-		cacheHitRatio: null,
+		cacheHitRatio: first(answers.cacheRatio),
+		cacheOps: first(answers.cacheOps) ?? 0,
+		cacheOpsTotal: first(answers.cacheOpsTotal),
 		reset: false,
 	};
 }

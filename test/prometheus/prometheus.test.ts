@@ -26,6 +26,8 @@ import {VerdictDetail} from '../../source/ui/verdict-panel.tsx';
 
 const WINDOWS = {pollIntervalMs: 1000, windowSec: 15, analysisIntervalSec: 5};
 const METRIC_CHECKS: CheckRow['id'][] = ['p95', 'p95-relative', '5xx', '5xx-relative'];
+/** Compared between the sources: the cache's hit rate comes from Prometheus' counters too. */
+const COMPARED: CheckRow['id'][] = [...METRIC_CHECKS, 'cache'];
 
 /** Which bucket of the engine's histogram a latency falls in (0 = up to the first bound). */
 const bucketOf = (seconds: number) => {
@@ -45,7 +47,7 @@ function compare(direct: WindowFigures | null, prom: WindowFigures | null): stri
 	return null;
 }
 
-const states = (verdict: Verdict | null) => Object.fromEntries((verdict?.checks ?? []).filter((row) => METRIC_CHECKS.includes(row.id)).map((row) => [row.id, row.state]));
+const states = (verdict: Verdict | null) => Object.fromEntries((verdict?.checks ?? []).filter((row) => COMPARED.includes(row.id)).map((row) => [row.id, row.state]));
 
 describe('Prometheus as the metrics source, against a real Prometheus scraping the lab', {concurrency: 1}, () => {
 	let m: MonitorLab;
@@ -96,18 +98,20 @@ describe('Prometheus as the metrics source, against a real Prometheus scraping t
 
 	it('judges a canary latency fault and a 5xx fault as the direct scrape does, with the PromQL behind each value', async () => {
 		for (const [name, faults, failing] of [
+			['no fault', {}, null],
 			['latency +400 ms', {latencyMs: 400, jitterMs: 5}, 'p95'],
 			['5xx at 30 %', {latencyMs: 0, jitterMs: 0, errorRate: 0.3}, '5xx'],
 		] as const) {
 			await m.lab.setFaults('canary', faults);
 			let last = '';
 			await waitUntil(
-				`${name}: both sources FAIL ${failing} and agree on every metric check and the overall verdict`,
+				`${name}: both sources ${failing ? `FAIL ${failing}` : 'PASS every metric check'} and agree on every metric check and the overall verdict`,
 				() => {
 					const direct = m.monitor.analyse();
 					const prom = fromProm.analyse();
 					last = `direct ${direct.overall} ${JSON.stringify(states(direct))} | prometheus ${prom.overall} ${JSON.stringify(states(prom))}`;
-					return states(prom)[failing] === 'FAIL' && JSON.stringify(states(direct)) === JSON.stringify(states(prom)) && direct.overall === prom.overall;
+					const judged = failing ? states(prom)[failing] === 'FAIL' : METRIC_CHECKS.every((id) => states(prom)[id] === 'PASS');
+					return judged && JSON.stringify(states(direct)) === JSON.stringify(states(prom)) && direct.overall === prom.overall;
 				},
 				{timeoutMs: 60_000, everyMs: 1000, detail: () => last},
 			);

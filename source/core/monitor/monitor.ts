@@ -22,7 +22,7 @@ import type {MonitorDeps} from './monitor-deps.ts';
 import type {MonitorPart} from './monitor-part.ts';
 import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
-import {prometheusMetrics, withQueries} from './prometheus-metrics.ts';
+import {prometheusMetrics, shownQueries, withQueries} from './prometheus-metrics.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -204,7 +204,7 @@ export class Monitor {
 
 	/** With Prometheus as the source, each value's PromQL goes with the verdict. */
 	private queried(verdict: Verdict): Verdict {
-		return withQueries(verdict, {stable: this.pollers.stable.remote?.queries ?? null, canary: this.pollers.canary.remote?.queries ?? null});
+		return withQueries(verdict, {stable: shownQueries(this.pollers.stable.remote), canary: shownQueries(this.pollers.canary.remote)});
 	}
 
 	/** Adds a part polled beside the engines whose checks join the verdict (Redis, drift). */

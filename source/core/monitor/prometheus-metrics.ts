@@ -28,14 +28,20 @@ export interface RemoteReading {
 }
 
 /** PromQL figure behind each check's values; checks not listed do not come from Prometheus. */
-const QUERY_OF: Partial<Record<CheckRow['id'], keyof PromQueries>> = {p95: 'p95', 'p95-relative': 'p95', '5xx': 'ratio5xx', '5xx-relative': 'ratio5xx', memory: 'memory'};
+const QUERY_OF: Partial<Record<CheckRow['id'], keyof PromQueries>> = {p95: 'p95', 'p95-relative': 'p95', '5xx': 'ratio5xx', '5xx-relative': 'ratio5xx', memory: 'memory', cache: 'cacheRatio'};
+
+/** The queries behind a reading's values: the cache's only when the hit rate came from them. */
+export function shownQueries(reading: RemoteReading | null): PromQueries | null {
+	if (!reading) return null;
+	return reading.figures?.cacheHitRatio == null ? {...reading.queries, cacheRatio: ''} : reading.queries;
+}
 
 /** The verdict with the query behind each value, when the figures came from Prometheus. */
 export function withQueries(verdict: Verdict, queries: Record<EngineRole, PromQueries | null>): Verdict {
 	if (!queries.stable && !queries.canary) return verdict;
 	const checks = verdict.checks.map((row) => {
 		const figure = QUERY_OF[row.id];
-		return figure ? {...row, queries: {stable: queries.stable?.[figure] ?? null, canary: queries.canary?.[figure] ?? null}} : row;
+		return figure ? {...row, queries: {stable: queries.stable?.[figure] || null, canary: queries.canary?.[figure] || null}} : row;
 	});
 	return {...verdict, checks};
 }
@@ -51,7 +57,7 @@ export function prometheusMetrics(client: PromQuery, profile: MetricProfile, sel
 		const answers: PromAnswers = {};
 		// One query at a time would multiply the latency; all of them at once is one round.
 		await Promise.all(
-			PROM_FIGURES.map(async (figure) => {
+			PROM_FIGURES.filter((figure) => queries[figure] !== '').map(async (figure) => {
 				answers[figure] = await client.instant(queries[figure], signal);
 			}),
 		);
