@@ -25,7 +25,8 @@ export async function prometheusPollRows(runs: number, rounds = 20): Promise<{ro
 	});
 	const config = {...DEFAULT_PROMETHEUS, url: server.url};
 	const client = createPrometheusClient(config, {});
-	const source = prometheusMetrics(client, INVOLUTION_PROFILE, config, 60);
+	// As with several replicas per role: the per-replica queries run too.
+	const source = prometheusMetrics(client, INVOLUTION_PROFILE, config, 60, {perReplica: {stable: true, canary: true}});
 	const signal = new AbortController().signal;
 	const poll = () => Promise.all([source.read('stable', signal), source.read('canary', signal)]);
 	try {

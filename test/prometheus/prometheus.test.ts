@@ -93,7 +93,6 @@ describe('Prometheus as the metrics source, against a real Prometheus scraping t
 		);
 		const prom = fromProm.current().engines.canary;
 		assert.equal(prom.probe.state, 'ok');
-		assert.ok(fromProm.pollers.canary.remote?.replicas.some((r) => r.name === 'C1' && r.figures !== null), 'the canary replica C1 has figures of its own');
 	});
 
 	it('judges a canary latency fault and a 5xx fault as the direct scrape does, with the PromQL behind each value', async () => {
@@ -214,7 +213,7 @@ describe('replicas from Prometheus: per-replica figures by the replica label, ro
 		const client = createPrometheusClient(config, {});
 		const {prometheusMetrics} = await import('../../source/core/monitor/prometheus-metrics.ts');
 		const {INVOLUTION_PROFILE} = await import('../../source/domain/profiles.ts');
-		const source = prometheusMetrics(client, INVOLUTION_PROFILE, config, 10);
+		const source = prometheusMetrics(client, INVOLUTION_PROFILE, config, 10, {perReplica: {stable: true, canary: true}});
 		const signal = new AbortController().signal;
 		try {
 			let last = '';

@@ -22,7 +22,7 @@ import type {MonitorDeps} from './monitor-deps.ts';
 import type {MonitorPart} from './monitor-part.ts';
 import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
-import {prometheusMetrics, shownQueries, withQueries} from './prometheus-metrics.ts';
+import {configuredPrometheus, shownQueries, withQueries} from './prometheus-metrics.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -81,7 +81,7 @@ export class Monitor {
 			dating: () => this.watch,
 		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
-		const remote = deps.prometheus && prometheusMetrics(deps.prometheus, profile, this.config.metrics.prometheus, this.config.windowSec);
+		const remote = deps.prometheus && configuredPrometheus(deps.prometheus, this.config, profile);
 		const make = (role: EngineRole) =>
 			new EnginePoller(role, this.config.urls[role], {
 				http: deps.http,

@@ -1,6 +1,8 @@
 import type {EngineRole} from '../types.ts';
 import type {CheckRow, Verdict, WindowFigures} from '../../domain/figures.ts';
 import type {MetricProfile} from '../../domain/profiles.ts';
+import {replicasOf} from '../../domain/replicas.ts';
+import type {Config} from '../../config.ts';
 import {answersByReplica, figuresFromAnswers, PROM_FIGURES, promQueries, type PromAnswers, type PromQueries, type PromSample, type PromSelectors} from '../../domain/promql.ts';
 
 // Prometheus as the metrics source: one round of PromQL queries per role and poll, read back
@@ -25,6 +27,13 @@ export interface RemoteReading {
 	replicas: {name: string; figures: WindowFigures | null; memoryBytes: number | null}[];
 	/** How long the round took, ms. */
 	ms: number;
+}
+
+/** The config's Prometheus source: per-replica queries only for a role with several replicas. */
+export function configuredPrometheus(client: PromQuery, config: Config, profile: MetricProfile): RemoteMetrics {
+	const replicas = replicasOf(config);
+	const perReplica = {stable: replicas.stable.length > 1, canary: replicas.canary.length > 1};
+	return prometheusMetrics(client, profile, config.metrics.prometheus, config.windowSec, {perReplica});
 }
 
 /** PromQL figure behind each check's values; checks not listed do not come from Prometheus. */
@@ -52,7 +61,18 @@ export interface RemoteMetrics {
 	read(role: EngineRole, signal: AbortSignal): Promise<RemoteReading>;
 }
 
-export function prometheusMetrics(client: PromQuery, profile: MetricProfile, selectors: PromSelectors, windowSec: number, now: () => number = Date.now): RemoteMetrics {
+/**
+ * Figures per role from Prometheus; `perReplica` says which roles run several replicas (their
+ * queries grouped by the replica label run too: one replica's figures are its role's).
+ */
+export function prometheusMetrics(
+	client: PromQuery,
+	profile: MetricProfile,
+	selectors: PromSelectors,
+	windowSec: number,
+	options: {perReplica?: Partial<Record<EngineRole, boolean>>; now?: () => number} = {},
+): RemoteMetrics {
+	const now = options.now ?? Date.now;
 	const ask = async (queries: PromQueries, signal: AbortSignal): Promise<PromAnswers> => {
 		const answers: PromAnswers = {};
 		// One query at a time would multiply the latency; all of them at once is one round.
@@ -68,8 +88,8 @@ export function prometheusMetrics(client: PromQuery, profile: MetricProfile, sel
 		async read(role, signal) {
 			const started = now();
 			const queries = promQueries(profile, selectors, role, windowSec);
-			const perReplica = promQueries(profile, selectors, role, windowSec, selectors.labels.replica);
-			const [answers, grouped] = await Promise.all([ask(queries, signal), ask(perReplica, signal)]);
+			const perReplica = options.perReplica?.[role] ? promQueries(profile, selectors, role, windowSec, selectors.labels.replica) : null;
+			const [answers, grouped] = await Promise.all([ask(queries, signal), perReplica ? ask(perReplica, signal) : ({} as PromAnswers)]);
 			const replicas = [...answersByReplica(grouped, selectors.labels.replica)]
 				.sort(([a], [b]) => a.localeCompare(b, 'en', {numeric: true}))
 				.map(([name, own]) => ({name, figures: figuresFromAnswers(own, windowSec), memoryBytes: own.memory?.[0]?.value ?? null}));
