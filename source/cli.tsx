@@ -66,6 +66,8 @@ const cli = meow(
     --canary-faults JSON lab canary faults, merged over the demo's mild fault, e.g.
                          '{"crashLoop":{"afterMs":5000}}' (see README: The lab's faults)
     --stable-faults JSON lab stable faults, the same JSON
+    --replicas S,C       lab engine replicas per role, e.g. 3,2 (default 1,1)
+    --fault-replica ID   the role's lab faults go to this replica only, e.g. C2
     --lab-mem-limit MB   lab engines' memory limit (default 512): reaching it is an OOM kill
     --auto-rollback      roll back by itself after the failure budget of failed windows
     --auto-promote       promote by itself once the soak has passed and the last windows passed
@@ -107,6 +109,8 @@ const cli = meow(
 			seed: {type: 'string'},
 			canaryFaults: {type: 'string'},
 			stableFaults: {type: 'string'},
+			replicas: {type: 'string'},
+			faultReplica: {type: 'string'},
 			labMemLimit: {type: 'number'},
 			json: {type: 'boolean', default: false},
 			now: {type: 'boolean', default: false},
@@ -171,7 +175,9 @@ async function labFlags(): Promise<LabFlags> {
 	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
 	const logRate = cli.flags.logRate ?? 0;
 	if (!(logRate >= 0) || (cli.flags.rps !== undefined && !(cli.flags.rps >= 0))) fail('--rps and --log-rate must be numbers, 0 or more');
-	const [{parseSeed}, {parseFaultsPatch}] = await Promise.all([import('./domain/seeded-random.ts'), import('./lab/faults.ts')]);
+	const [{parseSeed}, {parseFaultsPatch}, {parseReplicaFlags}] = await Promise.all([import('./domain/seeded-random.ts'), import('./lab/faults.ts'), import('./lab/lab-replicas.ts')]);
+	const replicas = parseReplicaFlags(cli.flags.replicas, cli.flags.faultReplica);
+	if ('error' in replicas) fail(replicas.error);
 	let seed: number | undefined;
 	if (cli.flags.seed !== undefined) seed = parseSeed(cli.flags.seed) ?? fail(`--seed must be a whole number from 0 to 4294967295 (got ${cli.flags.seed})`);
 	const faults = (flag: 'canaryFaults' | 'stableFaults', name: string) => {
@@ -189,6 +195,7 @@ async function labFlags(): Promise<LabFlags> {
 		balancer, logRate, rps: cli.flags.rps, ports: labPorts(), audit: cli.flags.audit, seed,
 		canaryFaults: faults('canaryFaults', '--canary-faults'), stableFaults: faults('stableFaults', '--stable-faults'),
 		memLimit: memLimitMb === undefined ? undefined : memLimitMb * 1024 * 1024,
+		...replicas,
 	};
 }
 

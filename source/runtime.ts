@@ -44,6 +44,10 @@ export interface LabFlags {
 	stableFaults?: Partial<import('./lab/faults.ts').Faults>;
 	/** The engines' memory limit in bytes. */
 	memLimit?: number;
+	/** Engine replicas per role (`--replicas 3,2`); one each when absent. */
+	replicas?: import('./lab/lab-replicas.ts').ReplicaCounts;
+	/** The replica (C2, ...) that alone gets its role's faults (`--fault-replica`). */
+	faultReplica?: string;
 	/** false: no Redis in the lab even when redis-server is installed (default: one when installed). */
 	redis?: boolean;
 }
@@ -68,14 +72,18 @@ function withMetricsSource(runtime: RuntimeInfo, prometheus: {describe: string} 
 }
 
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
-	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}, {createGuideParts}] = await Promise.all([
+	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}, {createGuideParts}, {replicaFaultPlan}] = await Promise.all([
 		import('./lab/lab-behind.ts'),
 		import('./core/monitor/monitor.ts'),
 		import('./adapters/http-probe.ts'),
 		import('./lab/faults.ts'),
 		import('./core/guide/guide-parts.ts'),
+		import('./lab/lab-replicas.ts'),
 	]);
-	const perEngine = flags.logRate / 2;
+	const counts = flags.replicas ?? {stable: 1, canary: 1};
+	const perEngine = flags.logRate / (counts.stable + counts.canary);
+	const rate = perEngine > 0 ? {logRate: perEngine} : {};
+	const plan = replicaFaultPlan({stable: {...flags.stableFaults, ...rate}, canary: {...MILD_CANARY_FAULT, ...flags.canaryFaults, ...rate}}, flags.faultReplica, rate);
 	const lab = await startLabBehind({
 		hold: options.hold,
 		balancer: flags.balancer,
@@ -84,8 +92,10 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		seed: flags.seed,
 		memLimit: flags.memLimit,
 		redis: flags.redis,
-		stableFaults: {...flags.stableFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
-		canaryFaults: {...MILD_CANARY_FAULT, ...flags.canaryFaults, ...(perEngine > 0 ? {logRate: perEngine} : {})},
+		replicas: flags.replicas,
+		stableFaults: plan.roleFaults.stable,
+		canaryFaults: plan.roleFaults.canary,
+		replicaFaults: plan.replicaFaults,
 	});
 	// The demo's state stays in a temp dir of its own unless configured: not beside the lab's
 	// config, and not inside the lab's dir, which goes at exit with the logs saved there.

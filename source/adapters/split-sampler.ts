@@ -5,7 +5,7 @@
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
 import {Pool, request} from 'undici';
-import {serverRoles, serversOf, type RolesConfig} from '../domain/replicas.ts';
+import {replicaIds, serverRoles, serversOf, type RolesConfig} from '../domain/replicas.ts';
 import {wilsonInterval} from '../domain/proportions.ts';
 import {explainSplit, splitMatches, X_UPSTREAM_LINE} from '../core/change/split-verify.ts';
 import type {Role, SampleMethod, SampleOptions, SplitSample, SplitSampler, VerifyOptions, VerifyResult} from '../core/change/split-sample.ts';
@@ -102,6 +102,9 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 		if (versions.stable !== null) byVersion.set(versions.stable, 'stable');
 		if (versions.canary !== null) byVersion.set(versions.canary, 'canary');
 	}
+	// Replicas: X-Upstream's address names the replica too (per-replica counts of the sample).
+	const replicaOf = replicaIds(options.roles);
+	const perReplica: Record<string, number> = {};
 	const pool = new Pool(base.origin, {connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000, connectTimeout: timeoutMs});
 	let headerSeen = false;
 	const used = {header: 0, version: 0};
@@ -113,9 +116,12 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 		const upstream = Array.isArray(header) ? header.at(-1) : header;
 		if (upstream && options.attribute !== 'version') {
 			headerSeen = true;
-			const role = await roleOf(lastUpstreamAddress(upstream));
+			const address = lastUpstreamAddress(upstream);
+			const role = await roleOf(address);
 			if (role) {
 				used.header++;
+				const replica = replicaOf.get(address);
+				if (replica) perReplica[replica] = (perReplica[replica] ?? 0) + 1;
 				return role;
 			}
 		}
@@ -189,6 +195,7 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 		attributed,
 		unattributed: counts.unknown,
 		...(versions ? {versions} : {}),
+		...(replicaOf.size > 0 ? {replicas: Object.fromEntries([...new Set(replicaOf.values())].map((id) => [id, perReplica[id] ?? 0]))} : {}),
 		...(attributionProblem ? {attributionProblem} : {}),
 		...(firstError ? {firstError} : {}),
 	};

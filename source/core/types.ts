@@ -53,7 +53,10 @@ export interface LifecycleSource {
 
 /** Memory and CPU of an engine; readings come from background polling, never the render path. */
 export interface StatsSource {
+	/** The role's reading (with replicas: the worst memory share, restarts added up). */
 	read(engine: EngineRole, signal?: AbortSignal): Promise<ResourceReading>;
+	/** One replica's reading (S1, C2, ...), where the source knows replicas. */
+	readReplica?(replica: string, signal?: AbortSignal): Promise<ResourceReading>;
 }
 
 export interface CommandResult {

@@ -11,6 +11,8 @@ export interface RawLine {
 	/** Milliseconds since the epoch: the source's timestamp, or arrival time when it has none. */
 	time: number;
 	text: string;
+	/** The replica that wrote it (S1, C2, ...) when a role runs more than one. */
+	replica?: string;
 }
 
 /** A break in a log stream (restart, recreation, reconnect), shown as a marker line. */

@@ -51,7 +51,7 @@ export interface HealthReading {
 export type CheckState = 'PASS' | 'WARN' | 'FAIL' | 'NO DATA';
 
 export interface CheckRow {
-	id: 'p95' | 'p95-relative' | '5xx' | '5xx-relative' | 'memory' | 'health' | 'restarts' | 'traffic' | 'cache' | 'errors' | 'redis' | 'drift';
+	id: 'p95' | 'p95-relative' | '5xx' | '5xx-relative' | 'memory' | 'health' | 'restarts' | 'traffic' | 'cache' | 'errors' | 'redis' | 'drift' | 'replicas';
 	label: string;
 	/** Values in the check's unit (ms, %, points); null when there is no data. */
 	stable: number | null;

@@ -10,6 +10,8 @@ export interface LogEvent {
 	/** Arrival order, assigned by whoever stores the event. */
 	seq?: number;
 	engine: EngineRole;
+	/** The replica that wrote it (S1, C2, ...) when a role runs more than one. */
+	replica?: string;
 	stream: 'stdout' | 'stderr';
 	/** ms since epoch: the JSON timestamp when valid, else the source's time. */
 	time: number;
@@ -164,6 +166,7 @@ function fromJson(raw: RawLine, object: Record<string, unknown>): LogEvent {
 	const exception = exceptionValue === null || exceptionValue === undefined || exceptionValue === false || exceptionValue === '' ? null : stringify(exceptionValue);
 	return {
 		engine: raw.engine,
+		replica: raw.replica,
 		stream: raw.stream,
 		time: parseTime(timeKey ? object[timeKey] : undefined, raw.time),
 		level: normalizeLevel(levelKey ? object[levelKey] : undefined) ?? (exception ? 'ERROR' : null),
@@ -220,7 +223,7 @@ function fromPlain(raw: RawLine): LogEvent {
 			message = `${message} ${rest.replace(/\n/g, ' ')}`;
 		}
 	}
-	return {engine: raw.engine, stream: raw.stream, time: raw.time, level, message, detail: '', exception, raw: cutRaw(raw.text)};
+	return {engine: raw.engine, replica: raw.replica, stream: raw.stream, time: raw.time, level, message, detail: '', exception, raw: cutRaw(raw.text)};
 }
 
 /**
@@ -261,6 +264,8 @@ function formatValue(value: string): string {
 /** Display form "12:01:03.123 ERROR message exception=... key=value ... ids"; the caller sanitizes it. */
 export function formatEvent(event: LogEvent, options: FormatOptions): string {
 	const parts: string[] = [];
+	// The replica's label leads, so a filter such as `^C2 ` keeps one replica's lines.
+	if (event.replica) parts.push(event.replica);
 	if (options.timestamps) parts.push(formatTime(event.time, options.utc));
 	parts.push((event.level ?? '-').padEnd(5));
 	if (event.message !== '') parts.push(event.message);

@@ -88,6 +88,13 @@ export function serverRoles(roles: {readonly stable: RoleConfig; readonly canary
 	return (['stable', 'canary'] as const).flatMap((role) => serversOf(roles, role).map((server): [string, Role] => [server, role]));
 }
 
+/** Replica label by server address, for roles written as lists with more than one replica in all (else empty). */
+export function replicaIds(roles: {readonly stable: RoleConfig; readonly canary: RoleConfig}): Map<string, string> {
+	const lists = (['stable', 'canary'] as const).map((role) => ({role, list: listOf(roles[role])}));
+	if (lists.every(({list}) => list.length === 1)) return new Map();
+	return new Map(lists.flatMap(({role, list}) => list.map((replica, index): [string, string] => [replica.server, replica.name ?? defaultReplicaId(role, index)])));
+}
+
 /** Whether any role has more than one replica (the screen then shows replicas). */
 export function hasReplicas(replicas: Record<Role, readonly Replica[]>): boolean {
 	return replicas.stable.length > 1 || replicas.canary.length > 1;

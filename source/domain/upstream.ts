@@ -3,6 +3,7 @@
 
 import type {EngineRole} from './engine.ts';
 import {serversOf, type RolesConfig} from './replicas.ts';
+import {replicaWeights, splitOfTotals} from './replica-weights.ts';
 import {parseNginx, walkDirectives, type NginxDirective, type NginxToken} from './nginx-syntax.ts';
 
 /** Integer percentages that sum to 100. */
@@ -34,6 +35,8 @@ export interface UpstreamBlock {
 	start: number;
 	end: number;
 	text: string;
+	/** The servers the config names per role (one address, or the replicas' servers). */
+	configured?: Record<EngineRole, string[]>;
 }
 
 interface ServerNode {
@@ -153,6 +156,7 @@ function locate(config: string, name: string, roles: RolesConfig): Located | {er
 			start: directive.start,
 			end: directive.end,
 			text: config.slice(directive.start, directive.end),
+			configured: {stable: serversOf(roles, 'stable'), canary: serversOf(roles, 'canary')},
 		},
 	};
 }
@@ -162,34 +166,42 @@ export function findUpstream(config: string, name: string, roles: RolesConfig): 
 	return 'error' in located ? located : located.block;
 }
 
-/** The one server of each role; refuses a missing, duplicated, backup or malformed one. */
-function roleServers<T extends {server: UpstreamServer}>(items: T[], name: string): {stable: T; canary: T} | {error: string} {
-	const found: Partial<Record<EngineRole, T>> = {};
+/**
+ * The servers of each role. One configured server: exactly one in the block (matched by address
+ * or by name). Replicas: exactly the listed addresses, once each. Refuses backup or malformed ones.
+ */
+function roleServers<T extends {server: UpstreamServer}>(items: T[], name: string, configured?: Record<EngineRole, string[]>): Record<EngineRole, T[]> | {error: string} {
+	const found: Record<EngineRole, T[]> = {stable: [], canary: []};
 	for (const role of ['stable', 'canary'] as const) {
 		const mine = items.filter(item => item.server.role === role);
+		const listed = configured?.[role] ?? [];
 		if (mine.length === 0) return {error: `upstream ${name} has no ${role} server`};
-		if (mine.length > 1) {
+		if (listed.length <= 1 && mine.length > 1) {
 			return {error: `upstream ${name} has ${mine.length} ${role} servers (${mine.map(m => m.server.address).join(', ')}); expected one`};
 		}
-		const {server} = mine[0]!;
-		if (server.backup) return {error: `${role} server ${server.address} is marked backup; weights apply to primary servers only`};
-		if (!Number.isInteger(server.weight) || server.weight < 0) {
-			return {error: `${role} server ${server.address} has an invalid weight`};
+		if (listed.length > 1) {
+			const missing = listed.filter(address => !mine.some(m => m.server.address === address));
+			if (missing.length > 0) return {error: `upstream ${name} has no server ${missing.join(', ')} (roles.${role} lists ${missing.length === 1 ? 'it' : 'them'})`};
+			const extra = mine.filter((m, i) => !listed.includes(m.server.address) || mine.findIndex(o => o.server.address === m.server.address) !== i);
+			if (extra.length > 0) return {error: `upstream ${name} has ${role} server ${extra.map(m => m.server.address).join(', ')} beyond the ${listed.length} roles.${role} lists; expected each once`};
 		}
-		found[role] = mine[0]!;
+		for (const {server} of mine) {
+			if (server.backup) return {error: `${role} server ${server.address} is marked backup; weights apply to primary servers only`};
+			if (!Number.isInteger(server.weight) || server.weight < 0) return {error: `${role} server ${server.address} has an invalid weight`};
+		}
+		found[role] = mine;
 	}
-	return {stable: found.stable!, canary: found.canary!};
+	return found;
 }
 
-/** The configured split in percent: `down` counts as 0, weights are scaled to sum to 100. */
+/** The configured split in percent: `down` counts as 0, each role's weights summed and scaled to 100. */
 export function readSplit(block: UpstreamBlock): Split | {error: string} {
-	const pair = roleServers(block.servers.map(server => ({server})), block.name);
-	if ('error' in pair) return pair;
-	const stable = pair.stable.server.down ? 0 : pair.stable.server.weight;
-	const canary = pair.canary.server.down ? 0 : pair.canary.server.weight;
-	if (stable + canary === 0) return {error: `both servers of upstream ${block.name} are down or weight 0`};
-	const stablePercent = Math.round((100 * stable) / (stable + canary));
-	return {stable: stablePercent, canary: 100 - stablePercent};
+	const servers = roleServers(block.servers.map(server => ({server})), block.name, block.configured);
+	if ('error' in servers) return servers;
+	const total = (role: EngineRole) => servers[role].reduce((sum, {server}) => sum + (server.down ? 0 : server.weight), 0);
+	const split = splitOfTotals({stable: total('stable'), canary: total('canary')});
+	const what = servers.stable.length + servers.canary.length > 2 ? 'all servers' : 'both servers';
+	return split ?? {error: `${what} of upstream ${block.name} are down or weight 0`};
 }
 
 interface Edit {
@@ -205,13 +217,13 @@ function removal(config: string, token: NginxToken): Edit {
 	return {start, end: token.end, text: ''};
 }
 
-function serverEdits(config: string, node: ServerNode, percent: number): Edit[] {
+function serverEdits(config: string, node: ServerNode, weightOf: number): Edit[] {
 	const edits: Edit[] = [];
 	const address = node.directive.words[1]!;
 	const [weight] = node.weightTokens;
 	const [down, ...extraDowns] = node.downTokens;
 	for (const extra of extraDowns) edits.push(removal(config, extra));
-	if (percent === 0) {
+	if (weightOf === 0) {
 		// nginx rejects weight=0 (`invalid parameter "weight=0"`); `down` takes the server out.
 		if (down) {
 			if (weight) edits.push(removal(config, weight));
@@ -222,7 +234,7 @@ function serverEdits(config: string, node: ServerNode, percent: number): Edit[] 
 		}
 		return edits;
 	}
-	const text = `weight=${percent}`;
+	const text = `weight=${weightOf}`;
 	if (weight) {
 		if (config.slice(weight.start, weight.end) !== text) edits.push({start: weight.start, end: weight.end, text});
 		if (down) edits.push(removal(config, down));
@@ -234,15 +246,16 @@ function serverEdits(config: string, node: ServerNode, percent: number): Edit[] 
 	return edits;
 }
 
-/** The config with the two role servers set to the split; every other byte is kept. */
+/** The config with every role server set to its share of the split (replica-weights.ts); every other byte is kept. */
 export function renderSplit(config: string, name: string, roles: RolesConfig, split: Split): {text: string} | {error: string} {
 	const problem = checkSplit(split);
 	if (problem) return {error: problem};
 	const located = locate(config, name, roles);
 	if ('error' in located) return located;
-	const pair = roleServers(located.nodes, name);
-	if ('error' in pair) return pair;
-	const edits = [...serverEdits(config, pair.stable, split.stable), ...serverEdits(config, pair.canary, split.canary)];
+	const servers = roleServers(located.nodes, name, located.block.configured);
+	if ('error' in servers) return servers;
+	const weights = replicaWeights(split, {stable: servers.stable.length, canary: servers.canary.length});
+	const edits = (['stable', 'canary'] as const).flatMap(role => servers[role].flatMap(node => serverEdits(config, node, weights[role])));
 	edits.sort((a, b) => b.start - a.start);
 	let text = config;
 	for (const edit of edits) text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);

@@ -12,6 +12,7 @@ import http from 'node:http';
 import {readFile} from 'node:fs/promises';
 import type {AddressInfo} from 'node:net';
 import type {Roles} from '../domain/upstream.ts';
+import type {RolesConfig} from '../domain/replicas.ts';
 import {createSmoothWrr, type SmoothWrr} from '../domain/smooth-wrr.ts';
 import {checkConfigText, type LabAddHeader, type LabPeer} from './balancer-config.ts';
 
@@ -35,7 +36,7 @@ export interface BalancerOptions {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'server', 'date']);
 
 /** The lab's `nginx -t`: nginx-like messages, and weight=0 is refused as nginx refuses it. */
-export async function checkConfig(configPath: string, upstream: string, _roles: Roles): Promise<{ok: boolean; output: string}> {
+export async function checkConfig(configPath: string, upstream: string, _roles: RolesConfig): Promise<{ok: boolean; output: string}> {
 	let text: string;
 	try {
 		text = await readFile(configPath, 'utf8');

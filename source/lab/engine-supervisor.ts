@@ -27,6 +27,10 @@ export interface SupervisedInfo {
 
 export interface SupervisorOptions {
 	engine: EngineRole;
+	/** The replica's label (S2, C1, ...) when a role runs more than one: its log lines carry it. */
+	replica?: string;
+	/** How messages name it; default engine-<role>. */
+	name?: string;
 	/** The engine's argv for the next start (faults and seed may change between starts). */
 	args: (start: number) => string[];
 	logs: LabLogs;
@@ -64,6 +68,7 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): 
 
 export function createEngineSupervisor(options: SupervisorOptions): EngineSupervisor {
 	const {engine, logs} = options;
+	const name = options.name ?? `engine-${engine}`;
 	const restartDelayMs = options.restartDelayMs ?? RESTART_DELAY_MS;
 	let current: ChildProcess | null = null;
 	let startedAt: number | null = null;
@@ -95,7 +100,7 @@ export function createEngineSupervisor(options: SupervisorOptions): EngineSuperv
 			// The kernel's OOM killer under a cgroup limit: SIGKILL, no goodbye, exit 137.
 			oomPending = true;
 			emit('oom');
-			logs.detached(engine, `engine-${engine} out of memory: ${Math.round(rss / MB)} MB reached the ${Math.round(options.memLimit / MB)} MB limit, killed`);
+			logs.detached(engine, `${name} out of memory: ${Math.round(rss / MB)} MB reached the ${Math.round(options.memLimit / MB)} MB limit, killed`);
 			child.kill('SIGKILL');
 		}, options.memoryCheckMs ?? 200);
 		memoryTimer.unref();
@@ -113,7 +118,7 @@ export function createEngineSupervisor(options: SupervisorOptions): EngineSuperv
 		const downAt = Date.now();
 		emit('die', exitCode);
 		const why = oomKilled ? 'was OOM-killed (exit 137)' : `exited (${signal ?? `code ${code}`})`;
-		logs.detached(engine, `engine-${engine} ${why}`);
+		logs.detached(engine, `${name} ${why}`);
 		if (!options.autoRestart) {
 			state = 'exited';
 			return;
@@ -128,7 +133,7 @@ export function createEngineSupervisor(options: SupervisorOptions): EngineSuperv
 				() => {
 					const gapMs = Date.now() - downAt;
 					const what = oomKilled ? 'was OOM-killed' : 'crashed';
-					logs.gap({engine, at: Date.now(), gapMs, reason: `engine-${engine} ${what} and restarted, ${(gapMs / 1000).toFixed(1)} s gap`});
+					logs.gap({engine, at: Date.now(), gapMs, reason: `${name} ${what} and restarted, ${(gapMs / 1000).toFixed(1)} s gap`});
 				},
 				// Its exit, if it had one, has already scheduled the next try.
 				(error: Error) => logs.detached(engine, error.message),
@@ -143,13 +148,13 @@ export function createEngineSupervisor(options: SupervisorOptions): EngineSuperv
 				startedAt = Date.now();
 				state = 'running';
 				emit('start');
-				logs.attach(engine, spawned);
+				logs.attach(engine, spawned, options.replica);
 				spawned.once('exit', (code, signal) => onExit(spawned, code, signal));
 				watchMemory(spawned);
 			},
 		});
 		intentional = false;
-		if (child !== current) throw new Error(`engine-${engine} was replaced while starting`);
+		if (child !== current) throw new Error(`${name} was replaced while starting`);
 	}
 
 	async function halt(): Promise<void> {
@@ -174,7 +179,7 @@ export function createEngineSupervisor(options: SupervisorOptions): EngineSuperv
 			if (stopped) return;
 			state = 'restarting';
 			if (had) emit('die', exitCode);
-			logs.detached(engine, `engine-${engine} restarting`);
+			logs.detached(engine, `${name} restarting`);
 			restarts++;
 			await launch();
 		},

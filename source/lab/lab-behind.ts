@@ -7,6 +7,8 @@ import {MAX_SEED} from '../domain/seeded-random.ts';
 import {createLabLifecycle} from './lab-lifecycle.ts';
 import {DEFAULT_PORTS, startLab, type Lab, type LabOptions} from './lab.ts';
 import {pickPorts} from './lab-process.ts';
+import {labRoles, ONE_EACH, unitIds} from './lab-replicas.ts';
+import type {RolesConfig} from '../domain/replicas.ts';
 import {createLabContainers} from './lab-containers.ts';
 import type {ContainerControl} from '../core/guide/containers.ts';
 import {createLabRedis, findRedisServer, type LabRedis} from './lab-redis.ts';
@@ -19,7 +21,7 @@ import {createLabRedis, findRedisServer, type LabRedis} from './lab-redis.ts';
 export interface LabBehind {
 	ready: Promise<Lab>;
 	urls: {balancer: string; stable: string; canary: string};
-	roles: {stable: string; canary: string};
+	roles: RolesConfig;
 	upstream: string;
 	dir: string;
 	logs: LogSource;
@@ -47,7 +49,14 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	// Redis's port first: the lab's own ports are picked last, just before its processes bind them.
 	const redisServer = wantRedis ? findRedisServer() : null;
 	const redis = redisServer ? createLabRedis(redisServer, (await pickPorts({redis: 0})).redis) : null;
-	const ports = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports});
+	const counts = labOptions.replicas ?? ONE_EACH;
+	const ids = unitIds(counts);
+	const extra = ids.filter((unit) => unit.index > 0).map((unit) => unit.id);
+	// One call for every port, so no two parts are handed the same free port.
+	const picked: Record<string, number> = await pickPorts({...DEFAULT_PORTS, ...labOptions.ports, ...Object.fromEntries(extra.map((id) => [id, labOptions.replicaPorts?.[id] ?? 0]))});
+	const ports = {stable: picked.stable!, canary: picked.canary!, balancer: picked.balancer!};
+	const replicaPorts = Object.fromEntries(extra.map((id) => [id, picked[id]!]));
+	const roles = labRoles(ids.map((unit) => ({...unit, port: unit.index > 0 ? replicaPorts[unit.id]! : ports[unit.role]})), counts);
 	const upstream = labOptions.upstream ?? 'involution_engine';
 	const seed = labOptions.seed ?? randomInt(0, MAX_SEED + 1);
 	// Made here, so a watcher attached before the lab is up misses none of its events.
@@ -56,7 +65,7 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	let release: () => void = () => {};
 	const held = hold ? Promise.race([hold, new Promise<void>((resolve) => (release = resolve))]) : Promise.resolve();
 	// A Redis that does not come up is shown as unreachable, as a dead redis-canary would be.
-	const ready = held.then(() => Promise.all([startLab({...labOptions, dir, ports, upstream, seed, lifecycle}), redis?.start().catch(() => {})])).then(([started]) => {
+	const ready = held.then(() => Promise.all([startLab({...labOptions, dir, ports, replicaPorts, upstream, seed, lifecycle}), redis?.start().catch(() => {})])).then(([started]) => {
 		lab = started;
 		return started;
 	});
@@ -84,17 +93,17 @@ export async function startLabBehind(options: LabOptions & {hold?: Promise<unkno
 	const runtime: RuntimeInfo = {
 		kind: 'lab',
 		get describe() {
-			return lab ? lab.runtime.describe : `starting the lab (2 engines, a balancer, a load generator, seed ${seed})...`;
+			return lab ? lab.runtime.describe : `starting the lab (${ids.length} engines, a balancer, a load generator, seed ${seed})...`;
 		},
 	};
 	return {
 		ready,
 		urls: {balancer: `http://127.0.0.1:${ports.balancer}`, stable: `http://127.0.0.1:${ports.stable}`, canary: `http://127.0.0.1:${ports.canary}`},
-		roles: {stable: `127.0.0.1:${ports.stable}`, canary: `127.0.0.1:${ports.canary}`},
+		roles,
 		upstream,
 		dir,
 		logs: {follow: (engine, sink, signal) => started().logs.follow(engine, sink, signal)},
-		stats: {read: (engine, signal) => started().stats.read(engine, signal)},
+		stats: {read: (engine, signal) => started().stats.read(engine, signal), readReplica: (replica, signal) => started().stats.readReplica!(replica, signal)},
 		lifecycle,
 		proxy,
 		runtime,

@@ -4,6 +4,8 @@
 // balancer when it is not. `upstreamHeader` adds the header of the richer ops/nginx/canary.conf.
 
 import {formatSplit, type Split} from '../domain/upstream.ts';
+import {replicaWeights} from '../domain/replica-weights.ts';
+import {defaultReplicaId} from '../domain/replicas.ts';
 
 export interface LabConfigOptions {
 	upstream: string;
@@ -12,24 +14,30 @@ export interface LabConfigOptions {
 	canary: string;
 	split: Split;
 	listenPort: number;
+	/** Several servers per role (replicas): their weights share each role's percentage (replica-weights.ts). */
+	replicas?: {stable: string[]; canary: string[]};
 	/** Add `add_header X-Upstream $upstream_addr always;` (ops/nginx/canary.conf does); default false, as the guide. */
 	upstreamHeader?: boolean;
 }
 
 // nginx rejects weight=0; a 0 % server is taken out with `down`.
-function serverLine(address: string, percent: number, comment: string): string {
-	const parameters = percent === 0 ? 'down' : `weight=${percent}`;
+function serverLine(address: string, weight: number, comment: string): string {
+	const parameters = weight === 0 ? 'down' : `weight=${weight}`;
 	return `\tserver ${address} ${parameters};\t# ${comment}`;
 }
 
 export function renderLabConfig(options: LabConfigOptions): string {
 	const {upstream, stable, canary, split, listenPort, upstreamHeader = false} = options;
+	const servers = options.replicas ?? {stable: [stable], canary: [canary]};
+	const weights = replicaWeights(split, {stable: servers.stable.length, canary: servers.canary.length});
+	const many = servers.stable.length + servers.canary.length > 2;
+	const label = (role: 'stable' | 'canary', index: number) => (many ? ` ${defaultReplicaId(role, index)}` : '');
 	return [
 		`# canary-console lab: traffic split ${formatSplit(split)} (stable/canary).`,
 		'# The console rewrites only the weights below; everything else stays as written.',
 		`upstream ${upstream} {`,
-		serverLine(stable, split.stable, 'vX (current)'),
-		serverLine(canary, split.canary, 'vX+1 (new)'),
+		...servers.stable.map((address, index) => serverLine(address, weights.stable, `vX (current)${label('stable', index)}`)),
+		...servers.canary.map((address, index) => serverLine(address, weights.canary, `vX+1 (new)${label('canary', index)}`)),
 		'\tkeepalive 64;',
 		'}',
 		'',

@@ -10,7 +10,7 @@ export const MAX_LINE = 64 * 1024;
 
 export interface LabLogs extends LogSource {
 	/** Reads one child's output for `engine` until the streams end. */
-	attach(engine: EngineRole, streams: {stdout: Readable | null; stderr: Readable | null}): void;
+	attach(engine: EngineRole, streams: {stdout: Readable | null; stderr: Readable | null}, replica?: string): void;
 	/** The engine is down (e.g. killed for a restart): followers see 'waiting'. */
 	detached(engine: EngineRole, message?: string): void;
 	gap(gap: LogGap): void;
@@ -73,7 +73,7 @@ export function createLabLogs(options: {tail?: number; now?: () => number} = {})
 			sink.status(engine, attached[engine] ? 'attached' : 'waiting');
 			if (recent[engine].length > 0) sink.lines([...recent[engine]]);
 		},
-		attach(engine, streams) {
+		attach(engine, streams, replica) {
 			attached[engine] = true;
 			status(engine, 'attached');
 			for (const stream of ['stdout', 'stderr'] as const) {
@@ -82,7 +82,7 @@ export function createLabLogs(options: {tail?: number; now?: () => number} = {})
 				readable.setEncoding('utf8');
 				const splitter = createLineSplitter((lines) => {
 					const time = now();
-					deliver(engine, lines.map((text) => ({engine, stream, time, text})));
+					deliver(engine, lines.map((text): RawLine => (replica ? {engine, stream, time, text, replica} : {engine, stream, time, text})));
 				});
 				readable.on('data', (chunk: string) => splitter.push(chunk));
 				readable.on('end', () => splitter.end());

@@ -3,14 +3,14 @@
 
 import {readFile} from 'node:fs/promises';
 import type {CommandResult, ProxyControl} from '../core/types.ts';
-import type {Roles} from '../domain/upstream.ts';
+import type {RolesConfig} from '../domain/replicas.ts';
 import {writeInPlace} from '../adapters/files/in-place-write.ts';
 import {checkConfig} from './balancer.ts';
 
 export interface LabProxyOptions {
 	configPath: string;
 	upstream: string;
-	roles: Roles;
+	roles: RolesConfig;
 	/** Asks the running balancer to re-read the file (the lab sends SIGHUP to its process). */
 	reload: () => Promise<{ok: boolean; message: string}>;
 	restart?: () => Promise<{ok: boolean; message: string}>;

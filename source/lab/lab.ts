@@ -7,17 +7,19 @@ import {randomInt} from 'node:crypto';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {ENGINE_ROLES, type EngineRole, type LifecycleSource, type LogSource, type ProxyControl, type RuntimeInfo, type StatsSource} from '../core/types.ts';
+import type {EngineRole, LifecycleSource, LogSource, ProxyControl, RuntimeInfo, StatsSource} from '../core/types.ts';
 import {deriveSeed, MAX_SEED} from '../domain/seeded-random.ts';
 import {findNginx, startLocalNginx} from '../adapters/nginx-local.ts';
 import {MILD_CANARY_FAULT, type Faults} from './faults.ts';
 import {renderLabConfig} from './lab-config.ts';
-import {createEngineSupervisor, type EngineSupervisor} from './engine-supervisor.ts';
+import {createEngineSupervisor} from './engine-supervisor.ts';
 import {createLabLifecycle, type LabLifecycle} from './lab-lifecycle.ts';
 import {createLabLogs} from './lab-logs.ts';
 import {hasExited, pickPorts, spawnLabChild, stopChild} from './lab-process.ts';
 import {createLabProxy} from './lab-proxy.ts';
 import {createLabStats, LAB_MEM_LIMIT} from './lab-stats.ts';
+import {isSinglePair, labReplicaStats, labRoles, ONE_EACH, unitIds, unitName, type LabUnit, type ReplicaCounts} from './lab-replicas.ts';
+import {serversOf, type RolesConfig} from '../domain/replicas.ts';
 import type {LabChildMessage, LoadRequest} from './run.ts';
 import type {LoadStats} from './load.ts';
 
@@ -47,13 +49,22 @@ export interface LabOptions {
 	 * request mix): the same seed replays the same draws. Random when absent.
 	 */
 	seed?: number;
+	/** Engines per role (default one each): `demo --replicas 3,2` starts five. */
+	replicas?: ReplicaCounts;
+	/** Faults of single replicas by label (C2, ...), merged over their role's faults. */
+	replicaFaults?: Record<string, Partial<Faults>>;
+	/** Ports of the replicas beyond the first of each role, by label; a free one when absent. */
+	replicaPorts?: Record<string, number>;
 	/** Where the supervisor reports start/die/oom; a new one when absent (the lab behind the screen passes its own, so watchers can attach before the lab is up). */
 	lifecycle?: LabLifecycle;
 }
 
 export interface Lab {
 	urls: {balancer: string; stable: string; canary: string};
-	roles: {stable: string; canary: string};
+	/** One address per role, or (with replicas) the replica lists as the config writes them. */
+	roles: RolesConfig;
+	/** Each replica's label, role and address. */
+	replicas: {id: string; role: EngineRole; server: string}[];
 	upstream: string;
 	balancerKind: 'nginx' | 'lab';
 	logs: LogSource;
@@ -64,7 +75,10 @@ export interface Lab {
 	runtime: RuntimeInfo;
 	/** The seed this lab runs with (given, or drawn at start): pass it back to replay the run. */
 	seed: number;
+	/** Faults of every replica of a role. */
 	setFaults(engine: EngineRole, faults: Partial<Faults>): Promise<void>;
+	/** Faults of one replica (S1, C2, ...). */
+	setReplicaFaults(replica: string, faults: Partial<Faults>): Promise<void>;
 	restartEngine(engine: EngineRole): Promise<void>;
 	/** As `docker stop`: the engine stays stopped (no restart policy applies). */
 	stopEngine(engine: EngineRole): Promise<void>;
@@ -111,12 +125,6 @@ function labLoad(child: ChildProcess): LabLoad {
 	};
 }
 
-interface EngineState {
-	port: number;
-	version: string;
-	faults: Partial<Faults>;
-}
-
 export const DEFAULT_PORTS = {stable: 9101, canary: 9102, balancer: 9100};
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
@@ -130,17 +138,17 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	const lifecycle = options.lifecycle ?? createLabLifecycle();
 	const memLimit = options.memLimit ?? LAB_MEM_LIMIT;
 	const seed = options.seed ?? randomInt(0, MAX_SEED + 1);
-	const engines: Record<EngineRole, EngineState> = {
-		stable: {port: 0, version: versions.stable, faults: options.stableFaults ?? {}},
-		canary: {port: 0, version: versions.canary, faults: options.canaryFaults ?? MILD_CANARY_FAULT},
-	};
+	const counts = options.replicas ?? ONE_EACH;
+	const roleFaults: Record<EngineRole, Partial<Faults>> = {stable: options.stableFaults ?? {}, canary: options.canaryFaults ?? MILD_CANARY_FAULT};
 	let stopped = false;
 	const cleanups: Array<() => Promise<void>> = [];
-	const supervisors = {} as Record<EngineRole, EngineSupervisor>;
-	for (const role of ENGINE_ROLES) {
-		const state = engines[role];
-		supervisors[role] = createEngineSupervisor({
+	const units: LabUnit[] = unitIds(counts).map(({id, role, index}) => {
+		const unit = {id, role, index, name: unitName(role, index, counts), port: 0, version: versions[role], faults: {...roleFaults[role], ...options.replicaFaults?.[id]}} as LabUnit;
+		// One replica per role keeps today's seed streams (engine-stable#0 ...): a seed replays as before.
+		const stream = isSinglePair(counts) ? `engine-${role}` : `engine-${role}-${index + 1}`;
+		unit.supervisor = createEngineSupervisor({
 			engine: role,
+			...(isSinglePair(counts) ? {} : {replica: id, name: unit.name}),
 			logs,
 			emit: (event) => lifecycle.emit(event),
 			memLimit,
@@ -148,24 +156,27 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 			restartDelayMs: options.restartDelayMs,
 			// Each start draws its own stream, so a restarted engine does not repeat its first draws.
 			args: (start) => [
-				'engine', '--port', String(state.port), '--version', state.version, '--faults', JSON.stringify(state.faults),
-				'--seed', String(deriveSeed(seed, `engine-${role}#${start}`)), '--memory-cap-mb', String(Math.ceil(memLimit / (1024 * 1024))),
+				'engine', '--port', String(unit.port), '--version', unit.version, '--faults', JSON.stringify(unit.faults),
+				'--seed', String(deriveSeed(seed, `${stream}#${start}`)), '--memory-cap-mb', String(Math.ceil(memLimit / (1024 * 1024))),
 			],
 			// A crash is a one-shot event: the restarted engine keeps the other faults (a crash loop too).
 			onCrashRestart: () => {
-				state.faults = {...state.faults, crashAfterMs: null};
+				unit.faults = {...unit.faults, crashAfterMs: null};
 			},
 		});
-	}
+		unit.stats = createLabStats(() => unit.supervisor.info(), {memLimit});
+		return unit;
+	});
+	const of = (role: EngineRole) => units.filter((unit) => unit.role === role);
 
 	async function stopEngines(): Promise<void> {
-		await Promise.all(ENGINE_ROLES.map((role) => supervisors[role].stop()));
+		await Promise.all(units.map((unit) => unit.supervisor.stop()));
 	}
 
 	async function startBalancerPart(
 		useNginx: boolean,
 		configText: string,
-		roles: {stable: string; canary: string},
+		roles: RolesConfig,
 		balancerPort: number,
 	): Promise<{proxy: ProxyControl; balancerPid: () => number | null; balancerDescribe: string}> {
 		if (useNginx) {
@@ -175,7 +186,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 		} else {
 			const configPath = join(dir, 'canary.conf');
 			await writeFile(configPath, configText);
-			const args = ['balancer', '--config', configPath, '--upstream', upstream, '--stable', roles.stable, '--canary', roles.canary, '--port', String(balancerPort)];
+			const args = ['balancer', '--config', configPath, '--upstream', upstream, '--stable', serversOf(roles, 'stable')[0]!, '--canary', serversOf(roles, 'canary')[0]!, '--port', String(balancerPort)];
 			let balancer = await spawnLabChild(args);
 			cleanups.push(() => stopChild(balancer.child));
 			// SIGHUP makes the balancer re-read the file (as `nginx -s reload` signals nginx);
@@ -214,63 +225,83 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 	}
 
 	try {
-		const ports = await pickPorts({...DEFAULT_PORTS, ...options.ports});
-		for (const role of ENGINE_ROLES) engines[role].port = ports[role];
-		const balancerPort = ports.balancer;
-		const roles = {stable: `127.0.0.1:${engines.stable.port}`, canary: `127.0.0.1:${engines.canary.port}`};
-		const configText = renderLabConfig({upstream, stable: roles.stable, canary: roles.canary, split, listenPort: balancerPort});
+		// One call for every port, so no two parts are handed the same free port.
+		const extra = Object.fromEntries(units.filter((unit) => unit.index > 0).map((unit) => [unit.id, options.replicaPorts?.[unit.id] ?? 0]));
+		const ports: Record<string, number> = await pickPorts({...DEFAULT_PORTS, ...options.ports, ...extra});
+		for (const unit of units) unit.port = unit.index > 0 ? ports[unit.id]! : ports[unit.role]!;
+		const balancerPort = ports.balancer!;
+		const roles = labRoles(units, counts);
+		const address = (unit: LabUnit) => `127.0.0.1:${unit.port}`;
+		const replicaServers = {stable: of('stable').map(address), canary: of('canary').map(address)};
+		// Replicas: nginx names the server that answered (X-Upstream), which gives the per-replica counts of a split sample.
+		const configText = renderLabConfig({upstream, stable: replicaServers.stable[0]!, canary: replicaServers.canary[0]!, split, listenPort: balancerPort, ...(isSinglePair(counts) ? {} : {replicas: replicaServers, upstreamHeader: true})});
 		const want = options.balancer ?? 'auto';
 		const useNginx = want === 'nginx' || (want === 'auto' && findNginx() !== null);
 		cleanups.push(stopEngines);
 		// Engines and balancer start side by side: the ports are known, and each child takes
 		// about a second to load.
 		// allSettled, not all: on a failure every part must have registered its cleanup first.
-		const [balancer, ...started] = await Promise.allSettled([startBalancerPart(useNginx, configText, roles, balancerPort), ...ENGINE_ROLES.map((role) => supervisors[role].start())]);
+		const [balancer, ...started] = await Promise.allSettled([startBalancerPart(useNginx, configText, roles, balancerPort), ...units.map((unit) => unit.supervisor.start())]);
 		for (const part of [balancer, ...started]) if (part.status === 'rejected') throw part.reason;
 		const {proxy, balancerPid, balancerDescribe} = (balancer as PromiseFulfilledResult<Awaited<ReturnType<typeof startBalancerPart>>>).value;
 
 		const balancerUrl = `http://127.0.0.1:${balancerPort}`;
 		const {child: load} = await spawnLabChild(['load', '--url', balancerUrl, '--rps', String(options.rps ?? 20), '--seed', String(deriveSeed(seed, 'load'))]);
 		cleanups.push(() => stopChild(load));
-		const stats = createLabStats((role) => supervisors[role].info(), {memLimit});
+		const stats = labReplicaStats(() => units);
+		const setUnitFaults = async (unit: LabUnit, faults: Partial<Faults>) => {
+			const response = await fetch(`http://${address(unit)}/__lab/faults`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(faults), signal: AbortSignal.timeout(5000)});
+			const text = await response.text();
+			if (!response.ok) throw new Error(`${unit.name} refused the faults: ${text}`);
+			unit.faults = {...unit.faults, ...faults};
+		};
+		/** A role's state: the first replica that is not running, else running. */
+		const roleInfo = (role: EngineRole) => {
+			const infos = of(role).map((unit) => unit.supervisor.info());
+			const down = infos.find((info) => info.state !== 'running') ?? infos[0]!;
+			return {...down, restarts: infos.reduce((sum, info) => sum + info.restarts, 0)};
+		};
+		const engineCount = units.length === 2 ? '2 engines' : `${counts.stable}+${counts.canary} engine replicas`;
 
 		return {
-			urls: {balancer: balancerUrl, stable: `http://${roles.stable}`, canary: `http://${roles.canary}`},
+			urls: {balancer: balancerUrl, stable: `http://${address(of('stable')[0]!)}`, canary: `http://${address(of('canary')[0]!)}`},
 			roles,
+			replicas: units.map((unit) => ({id: unit.id, role: unit.role, server: address(unit)})),
 			upstream,
 			balancerKind: useNginx ? 'nginx' : 'lab',
 			logs,
 			stats,
 			lifecycle,
 			proxy,
-			runtime: {kind: 'lab', describe: `lab (2 engines + ${balancerDescribe}, seed ${seed})`},
+			runtime: {kind: 'lab', describe: `lab (${engineCount} + ${balancerDescribe}, seed ${seed})`},
 			seed,
 			load: labLoad(load),
 			async setFaults(role, faults) {
-				const state = engines[role];
-				const response = await fetch(`http://${roles[role]}/__lab/faults`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(faults), signal: AbortSignal.timeout(5000)});
-				const text = await response.text();
-				if (!response.ok) throw new Error(`engine-${role} refused the faults: ${text}`);
-				state.faults = {...state.faults, ...faults};
+				await Promise.all(of(role).map((unit) => setUnitFaults(unit, faults)));
+			},
+			async setReplicaFaults(id, faults) {
+				const unit = units.find((candidate) => candidate.id === id);
+				if (!unit) throw new Error(`no replica ${id} in the lab (it runs ${units.map((u) => u.id).join(', ')})`);
+				await setUnitFaults(unit, faults);
 			},
 			async restartEngine(role) {
 				const downAt = Date.now();
-				await supervisors[role].restart();
+				await Promise.all(of(role).map((unit) => unit.supervisor.restart()));
 				const gapMs = Date.now() - downAt;
 				logs.gap({engine: role, at: Date.now(), gapMs, reason: `engine-${role} restarted, ${(gapMs / 1000).toFixed(1)} s gap`});
 			},
 			async stopEngine(role) {
-				await supervisors[role].stop();
+				await Promise.all(of(role).map((unit) => unit.supervisor.stop()));
 				lifecycle.emit({engine: role, at: Date.now(), kind: 'die', exitCode: 143});
 				logs.detached(role, `engine-${role} stopped`);
 			},
-			engineState: (role) => supervisors[role].info().state,
+			engineState: (role) => roleInfo(role).state,
 			engineInfo: (role) => {
-				const {exitCode, oomKilled, restarts, startedAt} = supervisors[role].info();
+				const {exitCode, oomKilled, restarts, startedAt} = roleInfo(role);
 				return {exitCode, oomKilled, restarts, startedAt};
 			},
 			pids() {
-				const pids = ENGINE_ROLES.map((role) => supervisors[role].child()).filter((c): c is ChildProcess => !!c && !hasExited(c)).map((c) => c.pid!);
+				const pids = units.map((unit) => unit.supervisor.child()).filter((c): c is ChildProcess => !!c && !hasExited(c)).map((c) => c.pid!);
 				if (!hasExited(load) && load.pid !== undefined) pids.push(load.pid);
 				const b = balancerPid();
 				return b === null ? pids : [...pids, b];

@@ -1,6 +1,6 @@
 import React from 'react';
 import {Box, Text} from 'ink';
-import type {EngineView} from '../core/monitor/snapshot.ts';
+import type {EngineView, ReplicaCard} from '../core/monitor/snapshot.ts';
 import {bytes, DASH, duration, ms, number, percent} from './format.ts';
 import {Line, Panel, Title} from './line.tsx';
 import {theme} from './theme.ts';
@@ -52,8 +52,28 @@ function Card({engine, width, now}: {engine: EngineView; width: number; now: num
 			<Line>{`mem ${bytes(resources?.memUsed)}/${bytes(resources?.memLimit)} ${percent(memPct, 0)}  cpu ${resources?.cpuPercent === null || resources?.cpuPercent === undefined ? DASH : `${resources.cpuPercent.toFixed(0)}%`}`}</Line>
 			<Line>{`cache ${percent(figures?.cacheHitRatio ?? health?.cacheHitRate ?? null, 0)}  queue ${health?.queueDepth ?? DASH}`}</Line>
 			<Line>{`up ${uptime}  restarts ${resources?.restarts ?? DASH}${engine.lifecycle.lastExit ? `  last exit ${engine.lifecycle.lastExit.code ?? '?'}${engine.lifecycle.lastExit.oom ? ' (OOM)' : ''}` : ''}`}</Line>
-			<Line dim>{engine.probe.message ?? health?.error ?? engine.resourcesError ?? engine.url}</Line>
+			{engine.replicas && !engine.probe.message ? (
+				<ReplicaLine replicas={engine.replicas} />
+			) : (
+				<Line dim>{engine.probe.message ?? health?.error ?? engine.resourcesError ?? engine.url}</Line>
+			)}
 		</Panel>
+	);
+}
+
+/** One line for a role's replicas: each one's p95; an outlier or a failing one in the warning colour with `!`. */
+function ReplicaLine({replicas}: {replicas: readonly ReplicaCard[]}) {
+	return (
+		<Line>
+			{replicas.map((replica, index) => {
+				const bad = replica.outlier !== null || replica.problem !== null || replica.health === 'unhealthy';
+				return (
+					<Text key={replica.id} color={bad ? theme.state.warn : theme.text.dim}>
+						{`${index > 0 ? ' ' : ''}${replica.id} ${replica.problem ? 'down' : ms(replica.p95Ms === null ? null : {seconds: replica.p95Ms / 1000, atLeast: false})}${bad ? '!' : ''}`}
+					</Text>
+				);
+			})}
+		</Line>
 	);
 }
 

@@ -16,7 +16,6 @@ import type {CheckRow, Verdict, WindowFigures} from '../../source/domain/figures
 import {DURATION_BUCKETS} from '../../source/lab/engine-metrics.ts';
 import {renderStatusText, snapshotToJson} from '../../source/core/monitor/snapshot-text.ts';
 import {startMonitorLab, type MonitorLab} from '../helpers/monitor-lab.ts';
-import {startLab, type Lab} from '../../source/lab/lab.ts';
 import {findPrometheus, queryValue, startPrometheus, type PrometheusServer} from '../helpers/prometheus-server.ts';
 import {waitUntil} from '../helpers/wait.ts';
 import {createElement} from 'react';
@@ -184,59 +183,55 @@ describe('Prometheus as the metrics source, against a real Prometheus scraping t
 });
 
 describe('replicas from Prometheus: per-replica figures by the replica label, role figures from merged buckets', {concurrency: 1}, () => {
-	let labs: Lab[] = [];
+	let m: MonitorLab;
 	let prometheus: PrometheusServer;
 
 	before(async () => {
 		assert.ok(findPrometheus(), 'prometheus is installed (apt-get install -y prometheus); this suite does not skip without it');
-		// Two labs give two engines per role: C2 is the sick canary replica (+150 ms).
-		labs = await Promise.all([
-			startLab({balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}, rps: 60, split: {stable: 50, canary: 50}, canaryFaults: {}}),
-			startLab({balancer: 'lab', ports: {stable: 0, canary: 0, balancer: 0}, rps: 60, split: {stable: 50, canary: 50}, canaryFaults: {latencyMs: 150, jitterMs: 5}}),
-		]);
-		const host = (url: string) => new URL(url).host;
-		prometheus = await startPrometheus([
-			{address: host(labs[0]!.urls.stable), labels: {role: 'stable', replica: 'S1'}},
-			{address: host(labs[1]!.urls.stable), labels: {role: 'stable', replica: 'S2'}},
-			{address: host(labs[0]!.urls.canary), labels: {role: 'canary', replica: 'C1'}},
-			{address: host(labs[1]!.urls.canary), labels: {role: 'canary', replica: 'C2'}},
-		]);
+		// Two stable and three canary replicas; C2 is the sick one (+150 ms among two healthy siblings).
+		m = await startMonitorLab({lab: {replicas: {stable: 2, canary: 3}, split: {stable: 50, canary: 50}, canaryFaults: {}, replicaFaults: {C2: {latencyMs: 150}}, rps: 60}, config: {windowSec: 10, analysisIntervalSec: 3600, thresholds: {minRequests: 25}}, analysisTimer: false});
+		prometheus = await startPrometheus(m.lab.replicas.map((replica) => ({address: replica.server, labels: {role: replica.role, replica: replica.id}})));
 	});
 
 	after(async () => {
+		await m?.stop();
 		await prometheus?.close();
-		await Promise.all(labs.map((lab) => lab.stop()));
 	});
 
-	it('gives each replica its figures and the role the sum of its replicas; the slow replica stands out by name', async () => {
-		const config = {...DEFAULT_PROMETHEUS, url: prometheus.url, timeoutMs: 2000};
-		const client = createPrometheusClient(config, {});
-		const {prometheusMetrics} = await import('../../source/core/monitor/prometheus-metrics.ts');
-		const {INVOLUTION_PROFILE} = await import('../../source/domain/profiles.ts');
-		const source = prometheusMetrics(client, INVOLUTION_PROFILE, config, 10, {perReplica: {stable: true, canary: true}});
-		const signal = new AbortController().signal;
+	it('gives each replica its figures, the role the sum of its replicas, and flags the slow canary replica by name as the direct scrape does', async () => {
+		const base = m.monitor.config;
+		const prom = {...DEFAULT_PROMETHEUS, url: prometheus.url, timeoutMs: 2000};
+		const {lab} = m;
+		const fromProm = new Monitor({openState, splitSampler: httpSplitSampler, config: {...base, metrics: {prometheus: prom}}, http: createHttpProbe(), logs: lab.logs, stats: lab.stats, lifecycle: lab.lifecycle, proxy: lab.proxy, runtime: lab.runtime, analysisTimer: false, prometheus: createPrometheusClient(prom, {})});
+		fromProm.start();
 		try {
 			let last = '';
-			const reading = await waitUntil(
-				'both canary replicas have figures from a full window',
-				async () => {
-					const r = await source.read('canary', signal);
-					last = JSON.stringify(r.replicas.map((x) => [x.name, x.figures?.requests, x.figures?.p95?.seconds]));
-					return r.replicas.length === 2 && r.replicas.every((x) => (x.figures?.latencyCount ?? 0) > 100 && x.figures?.p95) ? r : null;
+			const verdicts = await waitUntil(
+				'both sources flag the slow canary replica',
+				() => {
+					const direct = m.monitor.analyse();
+					const fromP = fromProm.analyse();
+					const replicasRow = (v: Verdict) => v.checks.find((c) => c.id === 'replicas');
+					last = `direct: ${replicasRow(direct)?.state} ${replicasRow(direct)?.reason} | prometheus: ${replicasRow(fromP)?.state} ${replicasRow(fromP)?.reason}`;
+					return replicasRow(direct)?.state === 'WARN' && replicasRow(fromP)?.state === 'WARN' ? {direct, fromP} : null;
 				},
-				{timeoutMs: 60_000, everyMs: 500, detail: () => last},
+				{timeoutMs: 60_000, everyMs: 1000, detail: () => last},
 			);
-			const [c1, c2] = reading.replicas;
-			assert.deepEqual([c1!.name, c2!.name], ['C1', 'C2']);
-			const sum = c1!.figures!.requests + c2!.figures!.requests;
-			assert.ok(Math.abs(reading.figures!.requests - sum) / sum < 0.05, `role requests ${reading.figures!.requests} vs replicas' sum ${sum}`);
-			// The slow replica's p95 is far above its sibling's; the role's p95 comes from both replicas' buckets merged.
-			assert.ok(c2!.figures!.p95!.seconds - c1!.figures!.p95!.seconds > 0.1, `C2 p95 ${c2!.figures!.p95!.seconds} s vs C1 ${c1!.figures!.p95!.seconds} s`);
-			assert.ok(reading.figures!.p95!.seconds >= c1!.figures!.p95!.seconds && reading.figures!.p95!.seconds <= c2!.figures!.p95!.seconds, 'the role p95 lies between its replicas');
-			assert.match(reading.queries.p95, /sum by \(le\)/);
-			assert.ok(c1!.memoryBytes !== null && c1!.memoryBytes > 0, 'each replica has its memory');
+			const reason = verdicts.fromP.checks.find((c) => c.id === 'replicas')!.reason;
+			assert.match(reason, /outlier: C2 p95 \d+ ms vs \d+ ms/);
+			assert.doesNotMatch(reason, /C1|C3|S1|S2/);
+			const snapshot = fromProm.current();
+			assert.deepEqual(snapshot.engines.canary.replicas!.filter((card) => card.outlier).map((card) => card.id), ['C2']);
+			// The role's figures from Prometheus add up to its replicas' (rates of the same window).
+			for (const role of ['stable', 'canary'] as const) {
+				const reading = fromProm.pollers[role].remote!;
+				assert.deepEqual(reading.replicas.map((r) => r.name), role === 'stable' ? ['S1', 'S2'] : ['C1', 'C2', 'C3']);
+				const sum = reading.replicas.reduce((total, r) => total + (r.figures?.requests ?? 0), 0);
+				assert.ok(Math.abs(reading.figures!.requests - sum) / sum < 0.05, `${role}: role requests ${reading.figures!.requests} vs replicas' sum ${sum}`);
+				assert.match(reading.queries.p95, /sum by \(le\)/);
+			}
 		} finally {
-			await client.close();
+			await fromProm.stop();
 		}
 	});
 });

@@ -51,6 +51,8 @@ export interface SplitSample {
 	unattributed?: number;
 	/** The versions the engines reported on their own URLs, when read. */
 	versions?: {stable: string | null; canary: string | null};
+	/** Answers per replica (S1, C2, ...) by X-Upstream, when a role runs several. */
+	replicas?: Record<string, number>;
 	/** Why answers could not be attributed, when some could not. */
 	attributionProblem?: string;
 	/** The first error message, for the screen. */

@@ -8,6 +8,7 @@ import type {MetricProfile} from '../../domain/profiles.ts';
 import {summarizeHealth, type HealthProbe, type HealthWindow} from '../../domain/health-window.ts';
 import {LifecycleLog, type LifecycleWindow} from '../../domain/lifecycle.ts';
 import type {RemoteMetrics, RemoteReading} from './prometheus-metrics.ts';
+import {ReplicaSet, type ReplicaTarget, type ReplicaView} from './replica-set.ts';
 
 // Polls one engine's /healthz, /metrics and resource usage, keeps the recent scrapes
 // (enough to cover the analysis window) and a bounded history for the sparklines.
@@ -67,10 +68,26 @@ export class EnginePoller {
 			windowSec: number;
 			historyMs: number;
 			now: () => number;
+			/** More than one replica: each is scraped and the role's figures come from their merge. */
+			replicas?: readonly ReplicaTarget[];
 			/** Figures from Prometheus instead of scraping this engine's /metrics. */
 			remote?: RemoteMetrics;
 		},
-	) {}
+	) {
+		this.replicaSet = deps.replicas && deps.replicas.length > 1 ? new ReplicaSet(deps.replicas, deps) : null;
+	}
+
+	/** The role's replicas when it has more than one, else null. */
+	readonly replicaSet: ReplicaSet | null;
+
+	/** Each replica's figures, health and resources over the analysis window (empty for one replica). */
+	replicaViews(): ReplicaView[] {
+		const views = this.replicaSet ? this.replicaSet.views(this.deps.windowSec) : [];
+		if (!this.deps.remote) return views;
+		// From Prometheus: each replica's figures by its replica label; health and resources as scraped.
+		const remote = new Map(this.remote?.replicas.map((replica) => [replica.name, replica]));
+		return views.map((view) => ({...view, figures: remote.get(view.id)?.figures ?? null, problem: remote.has(view.id) || !this.remote ? view.problem : `no series with replica ${view.id} in Prometheus`}));
+	}
 
 	/** The newest reading from Prometheus (its queries, per-replica figures), when it is the source. */
 	remote: RemoteReading | null = null;
@@ -117,8 +134,13 @@ export class EnginePoller {
 
 	private async pollHealth(signal: AbortSignal): Promise<void> {
 		try {
-			const result = await this.deps.http.get(`${this.url}/healthz`, {signal});
-			this.health = parseHealth(result.status, result.body, result.ms);
+			if (this.replicaSet) {
+				this.health = await this.replicaSet.health(signal);
+				if (signal.aborted) return;
+			} else {
+				const result = await this.deps.http.get(`${this.url}/healthz`, {signal});
+				this.health = parseHealth(result.status, result.body, result.ms);
+			}
 		} catch (error) {
 			if (signal.aborted) return;
 			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
@@ -132,13 +154,8 @@ export class EnginePoller {
 
 	private async pollMetrics(signal: AbortSignal): Promise<void> {
 		try {
-			const result = await this.deps.http.get(`${this.url}/metrics`, {signal});
-			if (result.status !== 200) throw new ProbeError('bad-response', `/metrics answered HTTP ${result.status}`);
-			const page = parsePrometheus(result.body);
-			if (page.samples.length === 0) {
-				throw new ProbeError('bad-response', `/metrics held no samples${page.errors.length > 0 ? ` (${page.errors[0]})` : ''}`);
-			}
-			const at = this.deps.now();
+			const {page, ms, problem, at: scrapedAt} = await this.fetchMetrics(signal);
+			const at = scrapedAt ?? this.deps.now();
 			const previous = this.scrapes.at(-1);
 			if (previous) this.requestsSeen += summarizeWindow(previous.page, page, (at - previous.at) / 1000, this.deps.profile).requests;
 			this.scrapes.push({at, page});
@@ -146,8 +163,8 @@ export class EnginePoller {
 			const cutoff = at - this.deps.windowSec * 1000;
 			while (this.scrapes.length > 2 && this.scrapes[1]!.at <= cutoff) this.scrapes.shift();
 			this.probe = {
-				state: result.ms > SLOW_MS ? 'slow' : 'ok',
-				message: result.ms > SLOW_MS ? `/metrics took ${Math.round(result.ms)} ms` : null,
+				state: ms > SLOW_MS ? 'slow' : 'ok',
+				message: problem ?? (ms > SLOW_MS ? `/metrics took ${Math.round(ms)} ms` : null),
 				lastOkAt: at,
 				failures: 0,
 			};
@@ -193,7 +210,20 @@ export class EnginePoller {
 		return (this.resources!.memUsed / limit) * 100;
 	}
 
+	/** One page of the role's metrics: its engine's, or its replicas' merged. */
+	private async fetchMetrics(signal: AbortSignal): Promise<{page: ParsedPage; ms: number; problem: string | null; at?: number}> {
+		if (this.replicaSet) return this.replicaSet.metrics(signal);
+		const result = await this.deps.http.get(`${this.url}/metrics`, {signal});
+		if (result.status !== 200) throw new ProbeError('bad-response', `/metrics answered HTTP ${result.status}`);
+		const page = parsePrometheus(result.body);
+		if (page.samples.length === 0) {
+			throw new ProbeError('bad-response', `/metrics held no samples${page.errors.length > 0 ? ` (${page.errors[0]})` : ''}`);
+		}
+		return {page, ms: result.ms, problem: null};
+	}
+
 	private async pollStats(signal: AbortSignal): Promise<void> {
+		if (this.replicaSet) await this.replicaSet.stats(signal);
 		try {
 			this.resources = await this.deps.stats.read(this.role, signal);
 			this.resourcesError = null;

@@ -2,8 +2,28 @@ import type {EngineRole} from '../types.ts';
 import type {Config} from '../../config.ts';
 import type {EnginePoller} from './engine-poller.ts';
 import type {LogStore} from './log-store.ts';
-import type {EngineView} from './snapshot.ts';
+import type {EngineView, ReplicaCard} from './snapshot.ts';
+import {findOutliers} from '../../domain/outliers.ts';
 import {conditionOf} from './verdict-input.ts';
+
+function replicaCards(poller: EnginePoller): {replicas?: ReplicaCard[]} {
+	const views = poller.replicaViews();
+	if (views.length === 0) return {};
+	const outliers = findOutliers(views);
+	return {
+		replicas: views.map((view) => ({
+			id: view.id,
+			requests: view.figures?.requests ?? null,
+			p95Ms: view.figures?.p95 ? view.figures.p95.seconds * 1000 : null,
+			ratio5xx: view.figures?.ratio5xx ?? null,
+			memPercent: view.memPercent,
+			restarts: view.restarts,
+			health: view.health?.status ?? 'unknown',
+			problem: view.problem,
+			outlier: outliers.find((outlier) => outlier.id === view.id)?.reason ?? null,
+		})),
+	};
+}
 
 // Each engine's card data for the snapshot: the same object while nothing in it changed, so the
 // screen can skip unchanged panels.
@@ -35,6 +55,7 @@ export class EngineViews {
 			logs: {...stream, dropped: this.logStore.dropped(role)},
 			lifecycle,
 			condition: conditionOf(lifecycle, poller.health?.status ?? 'unknown', this.config.thresholds.restartsFail),
+			...replicaCards(poller),
 		};
 		this.views[role] = {key, view};
 		return view;

@@ -130,6 +130,7 @@ export class LogStore {
 		const event: StoredEvent = {
 			seq: ++this.seq,
 			engine: parsed.engine,
+			replica: parsed.replica,
 			stream: parsed.stream,
 			time: parsed.time,
 			level: parsed.level,

@@ -7,6 +7,7 @@ import type {ActionState, AutomationView, Notice, ServiceView, Snapshot} from '.
 import {getProfile, INVOLUTION_PROFILE} from '../../domain/profiles.ts';
 import {evaluate, EMPTY_BUDGET, type BudgetState, type VerdictInput} from '../../domain/verdict.ts';
 import {buildVerdictInput} from './verdict-input.ts';
+import {replicasOf} from '../../domain/replicas.ts';
 import {EngineViews} from './engine-view.ts';
 import type {HealthReading, Verdict} from '../../domain/figures.ts';
 import {parseHealth, healthFromFailure} from '../../domain/health.ts';
@@ -82,8 +83,10 @@ export class Monitor {
 		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
 		const remote = deps.prometheus && configuredPrometheus(deps.prometheus, this.config, profile);
+		const replicas = replicasOf(this.config);
 		const make = (role: EngineRole) =>
-			new EnginePoller(role, this.config.urls[role], {
+			new EnginePoller(role, replicas[role].length === 1 ? (replicas[role][0]!.metricsUrl ?? this.config.urls[role]) : this.config.urls[role], {
+				replicas: replicas[role].map((replica) => ({id: replica.id, url: replica.metricsUrl})),
 				http: deps.http,
 				stats: deps.stats,
 				profile,
@@ -203,9 +206,7 @@ export class Monitor {
 	}
 
 	/** With Prometheus as the source, each value's PromQL goes with the verdict. */
-	private queried(verdict: Verdict): Verdict {
-		return withQueries(verdict, {stable: shownQueries(this.pollers.stable.remote), canary: shownQueries(this.pollers.canary.remote)});
-	}
+	private queried = (verdict: Verdict): Verdict => withQueries(verdict, {stable: shownQueries(this.pollers.stable.remote), canary: shownQueries(this.pollers.canary.remote)});
 
 	/** Adds a part polled beside the engines whose checks join the verdict (Redis, drift). */
 	attach(part: MonitorPart): void {
@@ -287,7 +288,7 @@ export class Monitor {
 	private verdictInput(): VerdictInput {
 		const now = this.clock.now();
 		const input = buildVerdictInput({config: this.config, pollers: this.pollers, weights: this.weights, patterns: this.patterns, now});
-		return {...input, extraChecks: this.parts.flatMap((part) => part.checks?.(now, this.config.windowSec) ?? [])};
+		return {...input, extraChecks: [...(input.extraChecks ?? []), ...this.parts.flatMap((part) => part.checks?.(now, this.config.windowSec) ?? [])]};
 	}
 
 	/** Schedules a snapshot: at most maxFps a second, and no sooner than minInterval after the last. */

@@ -90,6 +90,7 @@ function engineJson(engine: EngineView) {
 		logs: engine.logs,
 		condition: engine.condition,
 		lifecycle: engine.lifecycle,
+		...(engine.replicas ? {replicas: engine.replicas.map((r) => ({...r, p95Ms: roundMs(r.p95Ms), ratio5xx: roundRatio(r.ratio5xx), memPercent: roundPercent(r.memPercent)}))} : {}),
 	};
 }
 

@@ -32,6 +32,23 @@ export interface EngineView {
 	 * ("OOM killed", "crash loop", "restarting"): never "healthy" for an engine that keeps dying.
 	 */
 	condition: string;
+	/** Each replica when the role runs more than one (absent for one). */
+	replicas?: ReplicaCard[];
+}
+
+/** One replica's own figures on its role's card and in `status --json`. */
+export interface ReplicaCard {
+	id: string;
+	requests: number | null;
+	p95Ms: number | null;
+	ratio5xx: number | null;
+	memPercent: number | null;
+	restarts: number | null;
+	health: string;
+	/** Why its last scrape failed, or null. */
+	problem: string | null;
+	/** Far from its siblings (outliers.ts): the reason, or null. */
+	outlier: string | null;
 }
 
 /** One container of the deployment, for the services strip. */
