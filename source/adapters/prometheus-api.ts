@@ -72,10 +72,11 @@ export function createPrometheusClient(config: PrometheusConfig, env: NodeJS.Pro
 	const endpoint = new URL('api/v1/query', base.href.endsWith('/') ? base.href : `${base.href}/`);
 	return {
 		describe: where,
-		async instant(query, signal) {
+		async instant(query, signal, time) {
 			if (setupError) throw new ProbeError('error', setupError);
 			const url = new URL(endpoint);
 			url.searchParams.set('query', query);
+			if (time !== undefined) url.searchParams.set('time', time.toFixed(3));
 			const timer = AbortSignal.timeout(config.timeoutMs);
 			const combined = signal ? AbortSignal.any([signal, timer]) : timer;
 			const headers: Record<string, string> = {accept: 'application/json'};

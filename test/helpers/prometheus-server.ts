@@ -94,3 +94,10 @@ export async function queryValue(url: string, query: string): Promise<number | n
 	const value = answer.data.result[0]?.value[1];
 	return value === undefined ? null : Number(value);
 }
+
+/** Every series' value of an instant query, by the value of `label`. */
+export async function queryByLabel(url: string, query: string, label: string): Promise<Record<string, number>> {
+	const answer = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {status: string; data: {result: {metric: Record<string, string>; value: [number, string]}[]}};
+	if (answer.status !== 'success') throw new Error(`query failed: ${query}`);
+	return Object.fromEntries(answer.data.result.map((series) => [series.metric[label] ?? '', Number(series.value[1])]));
+}

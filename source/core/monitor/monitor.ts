@@ -23,7 +23,7 @@ import type {MonitorDeps} from './monitor-deps.ts';
 import type {MonitorPart} from './monitor-part.ts';
 import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
-import {configuredPrometheus, shownQueries, withQueries} from './prometheus-metrics.ts';
+import {configuredPrometheus, withQueries} from './prometheus-metrics.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -193,7 +193,7 @@ export class Monitor {
 		this.watch.verdict(result.verdict);
 		if (this.verdictHistory.length > MAX_VERDICT_HISTORY) this.verdictHistory.shift();
 		this.changed();
-		return result.verdict;
+		return this.verdict;
 	}
 
 	/**
@@ -206,7 +206,7 @@ export class Monitor {
 	}
 
 	/** With Prometheus as the source, each value's PromQL goes with the verdict. */
-	private queried = (verdict: Verdict): Verdict => withQueries(verdict, {stable: shownQueries(this.pollers.stable.remote), canary: shownQueries(this.pollers.canary.remote)});
+	private queried = (verdict: Verdict): Verdict => withQueries(verdict, {stable: this.pollers.stable.remote, canary: this.pollers.canary.remote});
 
 	/** Adds a part polled beside the engines whose checks join the verdict (Redis, drift). */
 	attach(part: MonitorPart): void {

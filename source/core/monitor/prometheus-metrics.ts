@@ -13,7 +13,8 @@ import {answersByReplica, figuresFromAnswers, PROM_FIGURES, promQueries, type Pr
 export interface PromQuery {
 	/** Where the queries go, for the screen (never with credentials). */
 	readonly describe: string;
-	instant(query: string, signal?: AbortSignal): Promise<PromSample[]>;
+	/** `time`: evaluation time in seconds since the epoch; absent, Prometheus' now. */
+	instant(query: string, signal?: AbortSignal, time?: number): Promise<PromSample[]>;
 	close?(): Promise<void>;
 }
 
@@ -23,6 +24,8 @@ export interface RemoteReading {
 	/** Memory in use in bytes (the highest of the role's replicas), null without a series. */
 	memoryBytes: number | null;
 	queries: PromQueries;
+	/** The same grouped by the replica label, when the role has several replicas. */
+	replicaQueries: PromQueries | null;
 	/** Per replica (by the replica label), when Prometheus has more than one series. */
 	replicas: {name: string; figures: WindowFigures | null; memoryBytes: number | null}[];
 	/** How long the round took, ms. */
@@ -39,18 +42,23 @@ export function configuredPrometheus(client: PromQuery, config: Config, profile:
 /** PromQL figure behind each check's values; checks not listed do not come from Prometheus. */
 const QUERY_OF: Partial<Record<CheckRow['id'], keyof PromQueries>> = {p95: 'p95', 'p95-relative': 'p95', '5xx': 'ratio5xx', '5xx-relative': 'ratio5xx', memory: 'memory', cache: 'cacheRatio'};
 
-/** The queries behind a reading's values: the cache's only when the hit rate came from them. */
-export function shownQueries(reading: RemoteReading | null): PromQueries | null {
+/** The query behind one check's value of a role; null when the value did not come from Prometheus. */
+function queryFor(id: CheckRow['id'], reading: RemoteReading | null): string | null {
 	if (!reading) return null;
-	return reading.figures?.cacheHitRatio == null ? {...reading.queries, cacheRatio: ''} : reading.queries;
+	// The replicas' p95 side by side is what an outlier stands out in.
+	if (id === 'replicas') return reading.replicaQueries?.p95 || null;
+	const figure = QUERY_OF[id];
+	// The cache's only when the hit rate came from it (else from the engines' own gauges).
+	if (!figure || (figure === 'cacheRatio' && reading.figures?.cacheHitRatio == null)) return null;
+	return reading.queries[figure] || null;
 }
 
 /** The verdict with the query behind each value, when the figures came from Prometheus. */
-export function withQueries(verdict: Verdict, queries: Record<EngineRole, PromQueries | null>): Verdict {
-	if (!queries.stable && !queries.canary) return verdict;
+export function withQueries(verdict: Verdict, readings: Record<EngineRole, RemoteReading | null>): Verdict {
+	if (!readings.stable && !readings.canary) return verdict;
 	const checks = verdict.checks.map((row) => {
-		const figure = QUERY_OF[row.id];
-		return figure ? {...row, queries: {stable: queries.stable?.[figure] || null, canary: queries.canary?.[figure] || null}} : row;
+		const queries = {stable: queryFor(row.id, readings.stable), canary: queryFor(row.id, readings.canary)};
+		return queries.stable || queries.canary ? {...row, queries} : row;
 	});
 	return {...verdict, checks};
 }
@@ -73,12 +81,12 @@ export function prometheusMetrics(
 	options: {perReplica?: Partial<Record<EngineRole, boolean>>; now?: () => number} = {},
 ): RemoteMetrics {
 	const now = options.now ?? Date.now;
-	const ask = async (queries: PromQueries, signal: AbortSignal): Promise<PromAnswers> => {
+	const ask = async (queries: PromQueries, signal: AbortSignal, time: number): Promise<PromAnswers> => {
 		const answers: PromAnswers = {};
 		// One query at a time would multiply the latency; all of them at once is one round.
 		await Promise.all(
 			PROM_FIGURES.filter((figure) => queries[figure] !== '').map(async (figure) => {
-				answers[figure] = await client.instant(queries[figure], signal);
+				answers[figure] = await client.instant(queries[figure], signal, time);
 			}),
 		);
 		return answers;
@@ -89,7 +97,9 @@ export function prometheusMetrics(
 			const started = now();
 			const queries = promQueries(profile, selectors, role, windowSec);
 			const perReplica = options.perReplica?.[role] ? promQueries(profile, selectors, role, windowSec, selectors.labels.replica) : null;
-			const [answers, grouped] = await Promise.all([ask(queries, signal), perReplica ? ask(perReplica, signal) : ({} as PromAnswers)]);
+			// One evaluation time for the whole round: the replicas' figures and the role's cover the same span.
+			const time = Math.floor(started / 10) / 100;
+			const [answers, grouped] = await Promise.all([ask(queries, signal, time), perReplica ? ask(perReplica, signal, time) : ({} as PromAnswers)]);
 			const replicas = [...answersByReplica(grouped, selectors.labels.replica)]
 				.sort(([a], [b]) => a.localeCompare(b, 'en', {numeric: true}))
 				.map(([name, own]) => ({name, figures: figuresFromAnswers(own, windowSec), memoryBytes: own.memory?.[0]?.value ?? null}));
@@ -98,6 +108,7 @@ export function prometheusMetrics(
 				figures: figuresFromAnswers(answers, windowSec),
 				memoryBytes: memory !== undefined && Number.isFinite(memory) ? memory : null,
 				queries,
+				replicaQueries: perReplica,
 				replicas,
 				ms: now() - started,
 			};
