@@ -55,6 +55,8 @@ export interface ConsoleRunOptions {
 	view: 'overview' | 'logs';
 	/** Set: the engines are containers on this Docker Engine; unset: the demo's lab. */
 	dockerHost?: string;
+	/** Lab engine replicas per role (`demo --replicas S,C`); one each when absent. */
+	replicas?: {stable: number; canary: number};
 }
 
 export const isLogsView = (pane: string) => /^─ logs \d+ lines/m.test(pane);
@@ -142,21 +144,25 @@ export async function runConsole(options: ConsoleRunOptions): Promise<ConsoleRun
 		// The same light load as the lab's, from outside the console (as users' traffic is).
 		load = spawn(process.execPath, [bin, 'lab', 'load', '--url', `http://127.0.0.1:${deployment.ports.balancer}`, '--rps', String(options.rps)], {stdio: 'ignore', env: {...env, CANARY_CONSOLE_STATS_FILE: ''}});
 	} else {
-		const [balancer, stable, canary] = await freePorts(3);
-		enginePorts = [stable!, canary!];
+		const engines = options.replicas ? options.replicas.stable + options.replicas.canary : 2;
+		const [balancer, ...engineList] = await freePorts(1 + engines);
+		enginePorts = engineList;
+		const replicas = options.replicas ? ['--replicas', `${options.replicas.stable},${options.replicas.canary}`] : [];
 		// The node flags of `npm run demo` and the bin's shebang (package.json NODE_FLAGS).
-		argv = [process.execPath, ...NODE_FLAGS, bin, 'demo', '--balancer', 'lab', '--rps', String(options.rps), '--log-rate', String(options.logRate), '--lab-ports', `${balancer},${stable},${canary}`];
+		argv = [process.execPath, ...NODE_FLAGS, bin, 'demo', '--balancer', 'lab', '--rps', String(options.rps), '--log-rate', String(options.logRate), ...replicas, '--lab-ports', [balancer, ...engineList].join(',')];
 	}
 	const started = Date.now();
 	const tmux = await TmuxSession.start({socket: `canary-bench-${process.pid}-${started}`, argv, env, cwd: options.root});
-	const perEngine = options.logRate / 2;
+	const perEngine = options.logRate / enginePorts.length;
 	try {
 		await tmux.pipeTo(ttyPath);
 		const pid = await consolePid(await tmux.panePid());
 		const framed = await until(async () => isCompleteFrame(await tmux.capture()), 30_000, 10);
 		const firstFrameMs = framed ? Date.now() - started : null;
 		if (!framed) throw new Error(`the console showed no complete frame within 30 s:\n${await tmux.capture()}`);
-		if (!(await until(() => readConsoleStats(statsPath), 5000, 50))) throw new Error('the console wrote no CANARY_CONSOLE_STATS_FILE record within 5 s');
+		// The record starts once the lab is up (run-screen.ts): ten replicas take longer than two engines.
+		const statsWaitMs = options.replicas ? 30_000 : 5000;
+		if (!(await until(() => readConsoleStats(statsPath), statsWaitMs, 50))) throw new Error(`the console wrote no CANARY_CONSOLE_STATS_FILE record within ${statsWaitMs / 1000} s`);
 		if (deployment) await Promise.all(enginePorts.map((port) => setLogRate(port, perEngine)));
 		if (options.view === 'logs') {
 			await tmux.sendKeys('2');

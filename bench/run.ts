@@ -14,7 +14,7 @@ import {lazydockerBinary, runLazydocker, type LazydockerRun} from './measure-laz
 import {prometheusPollRows} from './prometheus-poll.ts';
 
 // `npm run bench [-- --json] [--long] [--runs N] [--phase SECONDS] [--rates 10,1000]
-// [--views overview,logs] [--sources lab,docker]`: the real console in tmux at 120x40 on each
+// [--views overview,logs] [--sources lab,docker] [--replicas 5,5]`: the real console in tmux at 120x40 on each
 // view, against lab engines and against containers on a real Docker Engine logging at fixed
 // rates, next to a raw reader of the same lab.
 
@@ -27,6 +27,7 @@ const {values: flags} = parseArgs({
 		rates: {type: 'string', default: '10,1000,10000'},
 		views: {type: 'string', default: 'overview,logs'},
 		sources: {type: 'string', default: 'lab,docker'},
+		replicas: {type: 'string'},
 	},
 	strict: true,
 });
@@ -39,8 +40,13 @@ if (!Number.isFinite(phaseSec) || phaseSec < 2) throw new Error('--phase must be
 if (rates.some((r) => !Number.isFinite(r) || r < 0)) throw new Error('--rates must be numbers >= 0');
 type View = 'overview' | 'logs';
 type Source = 'lab' | 'docker';
+// --replicas 5,5: the replica row set, the console on a lab of that many engines per role
+// (the lab source only; the load is the total over every engine).
+const replicaCounts = flags.replicas === undefined ? undefined : (([stable, canary]) => ({stable: stable!, canary: canary!}))(flags.replicas.split(',').map(Number));
+if (replicaCounts && ![replicaCounts.stable, replicaCounts.canary].every((n) => Number.isInteger(n) && n >= 1 && n <= 9)) throw new Error('--replicas takes two counts from 1 to 9, e.g. 5,5');
+const replicaLabel = replicaCounts ? ` replicas ${replicaCounts.stable}+${replicaCounts.canary}` : '';
 const views = flags.views.split(',') as View[];
-const sources = flags.sources.split(',') as Source[];
+const sources = (replicaCounts ? 'lab' : flags.sources).split(',') as Source[];
 if (views.some((v) => v !== 'overview' && v !== 'logs')) throw new Error('--views takes overview and/or logs');
 if (sources.some((v) => v !== 'lab' && v !== 'docker')) throw new Error('--sources takes lab and/or docker');
 
@@ -103,7 +109,7 @@ for (let run = 1; run <= runs; run++) {
 			const list = consoleRuns.get(key(rate, source, view)) ?? [];
 			consoleRuns.set(key(rate, source, view), list);
 			try {
-				list.push(await runConsole({root, logRate: rate, rps: RPS, phaseMs: phaseSec * 1000, warmupMs: 3000, long: flags.long, view, dockerHost: source === 'docker' ? dockerHost : undefined}));
+				list.push(await runConsole({root, logRate: rate, rps: RPS, phaseMs: phaseSec * 1000, warmupMs: 3000, long: flags.long, view, dockerHost: source === 'docker' ? dockerHost : undefined, ...(replicaCounts ? {replicas: replicaCounts} : {})}));
 			} catch (error) {
 				notes.push(`console at ${loadName(rate)} (${view}, ${source}), run ${run} failed: ${(error as Error).message.split('\n')[0]}`);
 			}
@@ -147,7 +153,7 @@ for (const rate of rates) {
 		const c = consoleRuns.get(key(rate, source, view)) ?? [];
 		// The first combination carries the full set of figures; the others the budgeted ones.
 		const full = source === combos[0]!.source && view === combos[0]!.view;
-		const load = `${loadName(rate)} ${view} ${source}`;
+		const load = `${loadName(rate)} ${view} ${source}${replicaLabel}`;
 		rows.push({figure: 'console CPU', load, unit: '% of a core', values: pick(c, (x) => x.cpuPercent), budget: b.cpu});
 		if (full) rows.push({figure: 'raw reader CPU (lab, baseline)', load, unit: '% of a core', values: pick(r, (x) => x.cpuPercent), budget: null});
 		rows.push({figure: flags.long ? 'peak RSS after 5 min' : `peak RSS after ${phaseSec + 5} s`, load, unit: 'MB', values: pick(c, (x) => x.peakRssMb), budget: b.rss});

@@ -58,7 +58,8 @@ const cli = meow(
     --demo               status/promote/rollback/weights against a fresh lab
     --balancer KIND      lab balancer: auto (nginx when installed), nginx or lab
     --lab-ports B,S,C    lab ports for balancer, stable, canary (default 9100,9101,9102;
-                         a taken port is replaced by a free one)
+                         a taken port is replaced by a free one); with --replicas one
+                         per replica: B,S1..Sn,C1..Cm
     --rps N              lab load in requests/s (default 20)
     --log-rate N         extra lab log lines/s, split between the engines (for load tests)
     --seed N             lab randomness seed (0-4294967295): the same seed replays a run's
@@ -175,9 +176,11 @@ async function labFlags(): Promise<LabFlags> {
 	if (balancer !== 'auto' && balancer !== 'nginx' && balancer !== 'lab') fail(`--balancer must be auto, nginx or lab (got ${balancer})`);
 	const logRate = cli.flags.logRate ?? 0;
 	if (!(logRate >= 0) || (cli.flags.rps !== undefined && !(cli.flags.rps >= 0))) fail('--rps and --log-rate must be numbers, 0 or more');
-	const [{parseSeed}, {parseFaultsPatch}, {parseReplicaFlags}] = await Promise.all([import('./domain/seeded-random.ts'), import('./lab/faults.ts'), import('./lab/lab-replicas.ts')]);
+	const [{parseSeed}, {parseFaultsPatch}, {parseLabPorts, parseReplicaFlags}] = await Promise.all([import('./domain/seeded-random.ts'), import('./lab/faults.ts'), import('./lab/lab-replicas.ts')]);
 	const replicas = parseReplicaFlags(cli.flags.replicas, cli.flags.faultReplica);
 	if ('error' in replicas) fail(replicas.error);
+	const ports = cli.flags.labPorts === undefined ? {ports: undefined} : parseLabPorts(cli.flags.labPorts, replicas.replicas);
+	if ('error' in ports) fail(ports.error);
 	let seed: number | undefined;
 	if (cli.flags.seed !== undefined) seed = parseSeed(cli.flags.seed) ?? fail(`--seed must be a whole number from 0 to 4294967295 (got ${cli.flags.seed})`);
 	const faults = (flag: 'canaryFaults' | 'stableFaults', name: string) => {
@@ -192,21 +195,11 @@ async function labFlags(): Promise<LabFlags> {
 	const memLimitMb = cli.flags.labMemLimit;
 	if (memLimitMb !== undefined && !(memLimitMb >= 64 && memLimitMb <= 65_536)) fail(`--lab-mem-limit must be from 64 to 65536 MB (got ${memLimitMb})`);
 	return {
-		balancer, logRate, rps: cli.flags.rps, ports: labPorts(), audit: cli.flags.audit, seed,
+		balancer, logRate, rps: cli.flags.rps, ...ports, audit: cli.flags.audit, seed,
 		canaryFaults: faults('canaryFaults', '--canary-faults'), stableFaults: faults('stableFaults', '--stable-faults'),
 		memLimit: memLimitMb === undefined ? undefined : memLimitMb * 1024 * 1024,
 		...replicas,
 	};
-}
-
-function labPorts(): {balancer: number; stable: number; canary: number} | undefined {
-	if (!cli.flags.labPorts) return undefined;
-	const ports = cli.flags.labPorts.split(',').map((part) => Number(part.trim()));
-	if (ports.length !== 3 || ports.some((port) => !Number.isInteger(port) || port < 1 || port > 65_535)) {
-		fail(`--lab-ports needs three ports, balancer,stable,canary (got ${cli.flags.labPorts})`);
-	}
-	const [balancer, stable, canary] = ports as [number, number, number];
-	return {balancer, stable, canary};
 }
 
 async function startRuntime(config: Config, demo: boolean, options: RuntimeOptions = {}): Promise<Runtime> {

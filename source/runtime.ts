@@ -36,6 +36,8 @@ export interface LabFlags {
 	logRate: number;
 	rps?: number;
 	ports?: {balancer: number; stable: number; canary: number};
+	/** Ports of the replicas beyond the first of each role (`--lab-ports` with `--replicas`). */
+	replicaPorts?: Record<string, number>;
 	audit?: string;
 	/** The lab's randomness seed; drawn when absent. */
 	seed?: number;
@@ -93,6 +95,7 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		memLimit: flags.memLimit,
 		redis: flags.redis,
 		replicas: flags.replicas,
+		replicaPorts: flags.replicaPorts,
 		stableFaults: plan.roleFaults.stable,
 		canaryFaults: plan.roleFaults.canary,
 		replicaFaults: plan.replicaFaults,

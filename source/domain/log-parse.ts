@@ -264,9 +264,9 @@ function formatValue(value: string): string {
 /** Display form "12:01:03.123 ERROR message exception=... key=value ... ids"; the caller sanitizes it. */
 export function formatEvent(event: LogEvent, options: FormatOptions): string {
 	const parts: string[] = [];
-	// The replica's label leads, so a filter such as `^C2 ` keeps one replica's lines.
-	if (event.replica) parts.push(event.replica);
 	if (options.timestamps) parts.push(formatTime(event.time, options.utc));
+	// The replica's label leads what a filter searches (no timestamps there): `^C2 ` keeps one replica.
+	if (event.replica) parts.push(event.replica);
 	parts.push((event.level ?? '-').padEnd(5));
 	if (event.message !== '') parts.push(event.message);
 	// The exception says what went wrong: before the fields, which end with the ids.

@@ -48,6 +48,20 @@ export function replicaFaultPlan(roleFaults: Record<EngineRole, Partial<Faults>>
 	return {roleFaults: {...roleFaults, [role]: base}, replicaFaults: {[faultReplica]: roleFaults[role]}};
 }
 
+/** --lab-ports: balancer, stable, canary; with replicas balancer, S1..Sn, C1..Cm. */
+export function parseLabPorts(text: string, counts: ReplicaCounts = ONE_EACH): {ports: {balancer: number; stable: number; canary: number}; replicaPorts?: Record<string, number>} | {error: string} {
+	const ports = text.split(',').map((part) => Number(part.trim()));
+	const ids = unitIds(counts);
+	if (ports.length !== 1 + ids.length || ports.some((port) => !Number.isInteger(port) || port < 1 || port > 65_535)) {
+		const what = isSinglePair(counts) ? 'three ports, balancer,stable,canary' : `${1 + ids.length} ports, balancer,${ids.join(',')}`;
+		return {error: `--lab-ports needs ${what} (got ${text})`};
+	}
+	const byId = new Map(ids.map((unit, index) => [unit.id, ports[index + 1]!]));
+	const first = (role: EngineRole) => byId.get(ids.find((unit) => unit.role === role)!.id)!;
+	const replicaPorts = Object.fromEntries(ids.filter((unit) => unit.index > 0).map((unit) => [unit.id, byId.get(unit.id)!]));
+	return {ports: {balancer: ports[0]!, stable: first('stable'), canary: first('canary')}, ...(isSinglePair(counts) ? {} : {replicaPorts})};
+}
+
 export interface LabUnit {
 	/** S1, C2, ... */
 	id: string;

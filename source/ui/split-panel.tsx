@@ -17,7 +17,9 @@ export const SplitPanel = React.memo(function SplitPanel({split, width, height}:
 	const interval = sample?.interval ? `canary ${sample.interval.low.toFixed(1)}-${sample.interval.high.toFixed(1)}% (99%)` : '';
 	// An observed split over no attributed answer would be an invention: show '-' and why.
 	const same = sample?.versions && sample.versions.stable !== null && sample.versions.stable === sample.versions.canary ? sample.versions.stable : null;
-	const third = sample && attributed === 0 && unattributed > 0 ? `${same ? `both engines v${same}` : 'no answer attributed'}: add X-Upstream to nginx` : interval;
+	// Replicas: the answers each one gave stand in for the interval (the sampled line has the split).
+	const perReplica = sample?.replicas && unattributed === 0 ? Object.entries(sample.replicas).map(([id, count]) => `${id} ${count}`).join(' ') : null;
+	const third = sample && attributed === 0 && unattributed > 0 ? `${same ? `both engines v${same}` : 'no answer attributed'}: add X-Upstream to nginx` : (perReplica ?? interval);
 	const by = sample ? `by ${sample.method === 'none' ? 'nothing' : sample.method} at ${split.sampledAt ? clock(split.sampledAt) : '-'}` : null;
 	return (
 		// One blank column keeps the panel apart from the verdict table beside it.

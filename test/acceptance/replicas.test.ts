@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import type {CheckRow, Verdict} from '../../source/domain/figures.ts';
 import {findUpstream} from '../../source/domain/upstream.ts';
 import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
+import {renderStatusText, snapshotToJson} from '../../source/core/monitor/snapshot-text.ts';
 import {startMonitorLab, survivors, waitFor, type MonitorLab} from '../helpers/monitor-lab.ts';
 
 // Issue 15's lab acceptance: `--replicas 3,2` shows five engines, merged logs labelled per
@@ -92,6 +93,12 @@ test('one canary replica with +150 ms among two healthy ones is flagged by name 
 			assert.doesNotMatch(replicas.reason, /C1|C3|S1|S2/);
 			const cards = m.monitor.current().engines.canary.replicas!;
 			assert.deepEqual(cards.filter((card) => card.outlier).map((card) => card.id), ['C2']);
+			// `status` prints a line per replica; `status --json` lists them under their engine.
+			const text = renderStatusText(m.monitor.current());
+			assert.match(text, /^ {2}C2 .*OUTLIER: C2 p95/m);
+			assert.doesNotMatch(text, /^ {2}C[13] .*OUTLIER/m);
+			const json = snapshotToJson(m.monitor.current()) as {engines: {canary: {replicas?: {id: string; outlier: string | null}[]}}};
+			assert.deepEqual(json.engines.canary.replicas?.map((r) => [r.id, r.outlier !== null]), [['C1', false], ['C2', true], ['C3', false]]);
 		},
 	);
 });

@@ -174,6 +174,12 @@ export function renderStatusText(snapshot: Snapshot, basis?: StatusBasis): strin
 				`p95 ${cell(f?.p95 ? f.p95.seconds * 1000 : null, 'ms')}  req/s ${cell(f?.rps ?? null, '')}  5xx ${cell(f?.ratio5xx == null ? null : f.ratio5xx * 100, '%')}  ` +
 				`mem ${cell(r && r.memLimit > 0 ? (r.memUsed / r.memLimit) * 100 : null, '%')}  probe ${engine.probe.state}${engine.probe.message ? ` (${engine.probe.message})` : ''}`,
 		);
+		for (const replica of engine.replicas ?? []) {
+			lines.push(
+				`  ${replica.id.padEnd(5)} ${replica.health.padEnd(10)} p95 ${cell(replica.p95Ms, 'ms')}  N ${replica.requests ?? '-'}  5xx ${cell(replica.ratio5xx === null ? null : replica.ratio5xx * 100, '%')}  ` +
+					`mem ${cell(replica.memPercent, '%')}${replica.problem ? `  (${replica.problem})` : ''}${replica.outlier ? `  OUTLIER: ${replica.outlier}` : ''}`,
+			);
+		}
 	}
 	if (verdict) {
 		lines.push('');
