@@ -12,6 +12,7 @@ import {tmuxAvailable} from './tmux.ts';
 import {benchDockerHost, stopBenchDocker} from './docker-deployment.ts';
 import {lazydockerBinary, runLazydocker, type LazydockerRun} from './measure-lazydocker.ts';
 import {buildConfig} from '../source/config.ts';
+import {prometheusPollRows} from './prometheus-poll.ts';
 
 // `npm run bench [-- --json] [--long | --hour] [--runs N] [--phase SECONDS] [--rates 10,1000]
 // [--views overview,logs] [--sources lab,docker] [--replicas 5,5]`: the real console in tmux at 120x40 on each
@@ -146,6 +147,9 @@ log('split sample, /metrics parsing, ingestion capacity ...');
 const split = await splitSampleMs(Math.max(3, runs));
 const parse = parseMetricsMs(Math.max(5, runs));
 const ingestion = Array.from({length: Math.max(3, runs)}, () => ingestionLinesPerSec(1500));
+log('one Prometheus poll ...');
+const promPoll = await prometheusPollRows(Math.max(3, runs)).catch((error: Error) => ({rows: [], note: `Prometheus poll not measured: ${error.message.split('\n')[0]}`}));
+notes.push(promPoll.note);
 
 const rows: Row[] = [];
 const pick = <T>(list: T[], f: (x: T) => number | null) => list.map(f).filter((v): v is number => v !== null);
@@ -201,6 +205,7 @@ for (const rate of rates) {
 rows.push({figure: '200-request split sample', load: '-', unit: 'ms', values: split.times, budget: 300, note: split.note});
 rows.push({figure: 'parse a 10,000-series /metrics page', load: '-', unit: 'ms', values: parse, budget: 50});
 rows.push({figure: 'ingestion capacity, in memory, one core', load: '-', unit: 'lines/s', values: ingestion, budget: null});
+rows.push(...promPoll.rows);
 const lossless = rates.filter((rate) => {
 	const c = combos.flatMap(({source, view}) => consoleRuns.get(key(rate, source, view)) ?? []);
 	return c.length > 0 && c.every((x) => x.lost === 0 && x.engineDropped === 0);

@@ -1,6 +1,7 @@
 import {z} from 'zod';
 import {parseSplit, type Split} from './domain/upstream.ts';
 import {PROFILE_NAMES} from './domain/profiles.ts';
+import {metricsSchema} from './config-metrics.ts';
 import {rolesProblems} from './domain/replicas.ts';
 import {allow, allowedText, atLeast0, httpUrl, percent, positive, text, whole, num} from './config-schema-kit.ts';
 import {role, walkAs} from './config-roles.ts';
@@ -182,6 +183,7 @@ const shape = {
 	logBuffer: whole('Log events kept in memory for the log view.', 1, 10_000_000),
 	maxFps: positive('Most frames drawn per second.'),
 	historyMinutes: positive('Minutes of history kept in memory: the charts\' longest span and how far `[` `{` step the overview back (one frame per poll: at most 12 MB an hour at a 2 s poll).'),
+	metrics: metricsSchema,
 };
 
 export const configSchema = z

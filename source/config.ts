@@ -14,6 +14,7 @@ export interface ProbeRequest {
 	idempotent: boolean;
 }
 import {describeIssues} from './config-errors.ts';
+import {DEFAULT_PROMETHEUS, type PrometheusConfig} from './config-metrics.ts';
 
 // One typed config: the guide's names and ports as defaults, then a JSON config file,
 // then the environment, then flags. Checked once against the schema (config-schema.ts), with
@@ -58,6 +59,8 @@ export interface Config {
 	maxFps: number;
 	/** Minutes of history the sparklines show. */
 	historyMinutes: number;
+	/** Where the metric figures come from: each engine's /metrics, or Prometheus. */
+	metrics: {prometheus: PrometheusConfig};
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -101,6 +104,7 @@ export const DEFAULT_CONFIG: Config = {
 	logBuffer: 20_000,
 	maxFps: 10,
 	historyMinutes: 60,
+	metrics: {prometheus: DEFAULT_PROMETHEUS},
 };
 
 export class ConfigError extends Error {
@@ -154,6 +158,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Json {
 	if (env.CANARY_CONSOLE_AUDIT) out.auditPath = env.CANARY_CONSOLE_AUDIT;
 	if (env.CANARY_CONSOLE_STATE_DIR) out.stateDir = env.CANARY_CONSOLE_STATE_DIR;
 	if (env.CANARY_CONSOLE_NGINX_CONFIG) out.docker = {nginxConfig: {host: env.CANARY_CONSOLE_NGINX_CONFIG}};
+	if (env.CANARY_CONSOLE_PROMETHEUS_URL) out.metrics = {prometheus: {url: env.CANARY_CONSOLE_PROMETHEUS_URL}};
 	return out;
 }
 

@@ -4,7 +4,7 @@ import type {Config} from './config.ts';
 import {openState} from './adapters/files/deployment-state.ts';
 import {httpSplitSampler} from './adapters/split-sampler.ts';
 import type {Monitor} from './core/monitor/monitor.ts';
-import type {EngineRole, ProxyControl} from './core/types.ts';
+import type {EngineRole, ProxyControl, RuntimeInfo} from './core/types.ts';
 import type {BundleFile} from './core/automation/bundle.ts';
 
 // The adapters behind a Monitor: the demo lab or a real Docker Engine. The CLI checks the
@@ -54,6 +54,25 @@ export interface LabFlags {
 	redis?: boolean;
 }
 
+/** Prometheus' query API when the config names one: every metric check is a PromQL query then. */
+async function prometheusFor(config: Config) {
+	if (!config.metrics?.prometheus.url) return undefined;
+	const {createPrometheusClient} = await import('./adapters/prometheus-api.ts');
+	return createPrometheusClient(config.metrics.prometheus);
+}
+
+/** The header's runtime line says where the figures come from when it is Prometheus. */
+function withMetricsSource(runtime: RuntimeInfo, prometheus: {describe: string} | undefined): RuntimeInfo {
+	if (!prometheus) return runtime;
+	// A getter: the lab's own line changes once the lab is up.
+	return {
+		kind: runtime.kind,
+		get describe() {
+			return `${runtime.describe}; metrics from ${prometheus.describe}`;
+		},
+	};
+}
+
 export async function startDemoRuntime(config: Config, flags: LabFlags, options: RuntimeOptions = {}): Promise<Runtime> {
 	const [{startLabBehind}, {Monitor}, {createHttpProbe}, {MILD_CANARY_FAULT}, {createGuideParts}, {replicaFaultPlan}] = await Promise.all([
 		import('./lab/lab-behind.ts'),
@@ -94,17 +113,19 @@ export async function startDemoRuntime(config: Config, flags: LabFlags, options:
 		stateDir,
 		auditPath: auditPath ? resolve(auditPath) : join(stateDir, 'audit.jsonl'),
 	};
+	const prometheus = await prometheusFor(labConfig);
 	const monitor = new Monitor({
 		config: labConfig,
 		http: createHttpProbe(),
 		logs: lab.logs,
 		stats: lab.stats,
 		proxy: lab.proxy,
-		runtime: lab.runtime,
+		runtime: withMetricsSource(lab.runtime, prometheus),
 		lifecycle: lab.lifecycle,
 		analysisTimer: options.analysisTimer,
 		openState,
 		splitSampler: httpSplitSampler,
+		prometheus,
 	});
 	const {createRedisSource} = await import('./adapters/redis.ts');
 	const guide = createGuideParts(monitor, lab.proxy, lab.containers, {
@@ -127,19 +148,21 @@ export async function startDockerRuntime(config: Config, options: RuntimeOptions
 	// One object for the life of the console, refilled in place when an engine starts again.
 	const aliases: Record<string, EngineRole> = {};
 	await deployment.refreshAliases(aliases).catch(() => {});
+	const prometheus = await prometheusFor(dockerConfig);
 	const monitor = new Monitor({
 		config: dockerConfig,
 		http: createHttpProbe(),
 		logs: docker.logs,
 		stats: docker.stats,
 		proxy: docker.proxy,
-		runtime: docker.runtime,
+		runtime: withMetricsSource(docker.runtime, prometheus),
 		aliases,
 		lifecycle: docker.lifecycle,
 		services: () => docker.services(),
 		analysisTimer: options.analysisTimer,
 		openState,
 		splitSampler: httpSplitSampler,
+		prometheus,
 	});
 	// A recreated engine comes back with a new address: nginx's X-Upstream then names that one.
 	const stop = new AbortController();

@@ -23,7 +23,8 @@ function codeOf(error: unknown): string {
 	return e.cause ? codeOf(e.cause) : '';
 }
 
-function describe(error: unknown, where: string, connectMs: number): {kind: ProbeFailure; message: string} {
+/** A failed request in words a person at the console understands. */
+export function describeHttpFailure(error: unknown, where: string, connectMs: number): {kind: ProbeFailure; message: string} {
 	const code = codeOf(error);
 	if (code === 'ECONNREFUSED') return {kind: 'refused', message: `connection refused at ${where}`};
 	if (code === 'UND_ERR_CONNECT_TIMEOUT') return {kind: 'timeout', message: `could not connect to ${where} within ${connectMs} ms`};
@@ -69,7 +70,7 @@ export function createHttpProbe(options: HttpProbeOptions = {}): HttpProbe {
 			if (error instanceof ProbeError) throw error;
 			if (signal?.aborted) throw new ProbeError('error', `request to ${where} was cancelled`);
 			if (timer.aborted) throw new ProbeError('timeout', `no answer from ${where} within ${timeoutMs} ms`);
-			const {kind, message} = describe(error, where, connectMs);
+			const {kind, message} = describeHttpFailure(error, where, connectMs);
 			throw Object.assign(new ProbeError(kind, message), {retryable: RETRYABLE.has(codeOf(error))});
 		}
 	}

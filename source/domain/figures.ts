@@ -68,6 +68,8 @@ export interface CheckRow {
 	budget: {used: number; of: number};
 	/** One line: why this state. */
 	reason: string;
+	/** With Prometheus as the source: the PromQL behind each side's value, to paste into its UI. */
+	queries?: {stable: string | null; canary: string | null};
 }
 
 /**

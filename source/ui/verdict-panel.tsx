@@ -108,6 +108,8 @@ function whyLines(verdict: Verdict | null, selected: CheckRow | undefined, width
 	const entries: {key: string; text: string; bold?: boolean; dim?: boolean}[] = [
 		{key: 'overall', text: verdict ? `${verdict.overall}: ${verdict.reason}` : 'no verdict yet', bold: true},
 		...(selected ? [{key: 'selected', text: `selected: ${selected.label}: ${selected.reason}`}] : []),
+		// The PromQL behind the selected row's values, whole, to paste into Prometheus' UI.
+		...(selected?.queries ? (['canary', 'stable'] as const).flatMap((role) => (selected.queries?.[role] ? [{key: `promql-${role}`, text: `PromQL ${role}: ${selected.queries[role]}`}] : [])) : []),
 		...(verdict?.checks ?? []).map((entry) => ({key: entry.id, text: `${entry.label}: ${entry.reason}`, dim: true})),
 	];
 	const wrapped = entries.map((entry) => wrapWords(entry.text, width - 3).map((part, index) => (index === 0 ? part : `  ${part}`)));

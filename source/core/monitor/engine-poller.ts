@@ -7,6 +7,7 @@ import {healthFromFailure, parseHealth} from '../../domain/health.ts';
 import type {MetricProfile} from '../../domain/profiles.ts';
 import {summarizeHealth, type HealthProbe, type HealthWindow} from '../../domain/health-window.ts';
 import {LifecycleLog, type LifecycleWindow} from '../../domain/lifecycle.ts';
+import type {RemoteMetrics, RemoteReading} from './prometheus-metrics.ts';
 import {ReplicaSet, type ReplicaTarget, type ReplicaView} from './replica-set.ts';
 
 // Polls one engine's /healthz, /metrics and resource usage, keeps the recent scrapes
@@ -69,6 +70,8 @@ export class EnginePoller {
 			now: () => number;
 			/** More than one replica: each is scraped and the role's figures come from their merge. */
 			replicas?: readonly ReplicaTarget[];
+			/** Figures from Prometheus instead of scraping this engine's /metrics. */
+			remote?: RemoteMetrics;
 		},
 	) {
 		this.replicaSet = deps.replicas && deps.replicas.length > 1 ? new ReplicaSet(deps.replicas, deps) : null;
@@ -79,12 +82,19 @@ export class EnginePoller {
 
 	/** Each replica's figures, health and resources over the analysis window (empty for one replica). */
 	replicaViews(): ReplicaView[] {
-		return this.replicaSet ? this.replicaSet.views(this.deps.windowSec) : [];
+		const views = this.replicaSet ? this.replicaSet.views(this.deps.windowSec) : [];
+		if (!this.deps.remote) return views;
+		// From Prometheus: each replica's figures by its replica label; health and resources as scraped.
+		const remote = new Map(this.remote?.replicas.map((replica) => [replica.name, replica]));
+		return views.map((view) => ({...view, figures: remote.get(view.id)?.figures ?? null, problem: remote.has(view.id) || !this.remote ? view.problem : `no series with replica ${view.id} in Prometheus`}));
 	}
+
+	/** The newest reading from Prometheus (its queries, per-replica figures), when it is the source. */
+	remote: RemoteReading | null = null;
 
 	/** One poll: health, metrics and resources side by side. Never throws. */
 	async poll(signal: AbortSignal): Promise<void> {
-		await Promise.all([this.pollHealth(signal), this.pollMetrics(signal), this.pollStats(signal)]);
+		await Promise.all([this.pollHealth(signal), this.deps.remote ? this.pollRemote(this.deps.remote, signal) : this.pollMetrics(signal), this.pollStats(signal)]);
 		this.record();
 	}
 
@@ -165,6 +175,41 @@ export class EnginePoller {
 		}
 	}
 
+	/** Figures from Prometheus: its failure is shown like an engine's, with the data's age. */
+	private async pollRemote(remote: RemoteMetrics, signal: AbortSignal): Promise<void> {
+		try {
+			const reading = await remote.read(this.role, signal);
+			const at = this.deps.now();
+			this.remote = reading;
+			this.probe = {
+				state: reading.ms > SLOW_MS ? 'slow' : 'ok',
+				message: reading.ms > SLOW_MS ? `Prometheus took ${Math.round(reading.ms)} ms` : null,
+				lastOkAt: at,
+				failures: 0,
+			};
+		} catch (error) {
+			if (signal.aborted) return;
+			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
+			this.probe = {state: failure.kind, message: failure.message, lastOkAt: this.probe.lastOkAt, failures: this.probe.failures + 1};
+		}
+	}
+
+	/** Memory in use and the limit (bytes): Prometheus' figure when it is the source, else the runtime's. */
+	memoryReading(): {used: number; limit: number} | null {
+		const r = this.resources;
+		if (!this.deps.remote) return r ? {used: r.memUsed, limit: r.memLimit} : null;
+		const used = this.remote?.memoryBytes;
+		return used == null ? null : {used, limit: r?.memLimit ?? 0};
+	}
+
+	/** Memory in use, percent of the limit: Prometheus' figure when it is the source, else the runtime's. */
+	private memPercent(): number | null {
+		const limit = this.resources?.memLimit ?? 0;
+		if (limit <= 0) return null;
+		if (this.deps.remote) return this.remote?.memoryBytes != null && this.probe.lastOkAt !== null ? (this.remote.memoryBytes / limit) * 100 : null;
+		return (this.resources!.memUsed / limit) * 100;
+	}
+
 	/** One page of the role's metrics: its engine's, or its replicas' merged. */
 	private async fetchMetrics(signal: AbortSignal): Promise<{page: ParsedPage; ms: number; problem: string | null; at?: number}> {
 		if (this.replicaSet) return this.replicaSet.metrics(signal);
@@ -191,17 +236,23 @@ export class EnginePoller {
 
 	private record(): void {
 		this.version++;
-		this.figures = this.windowFigures(this.deps.windowSec);
-		this.figuresFrom = this.figures ? (this.scrapes.at(-1)?.at ?? 0) - this.figures.windowSec * 1000 : null;
-		// Sparklines use a short window so a change shows within a few polls.
-		const recent = this.windowFigures(Math.min(10, this.deps.windowSec));
 		const at = this.deps.now();
+		if (this.deps.remote) {
+			// Prometheus unreachable: the last figures stay, and the card shows their age.
+			this.figures = this.remote?.figures ?? null;
+			this.figuresFrom = this.figures && this.probe.lastOkAt !== null ? this.probe.lastOkAt - this.figures.windowSec * 1000 : null;
+		} else {
+			this.figures = this.windowFigures(this.deps.windowSec);
+			this.figuresFrom = this.figures ? (this.scrapes.at(-1)?.at ?? 0) - this.figures.windowSec * 1000 : null;
+		}
+		// Sparklines use a short window so a change shows within a few polls (Prometheus: its window).
+		const recent = this.deps.remote ? this.figures : this.windowFigures(Math.min(10, this.deps.windowSec));
 		const fresh = this.probe.lastOkAt !== null && at - this.probe.lastOkAt < 1000;
 		this.series.push({
 			at,
 			p95Ms: fresh && recent?.p95 ? recent.p95.seconds * 1000 : null,
 			ratio5xx: fresh ? (recent?.ratio5xx ?? null) : null,
-			memPercent: this.resources && this.resources.memLimit > 0 ? (this.resources.memUsed / this.resources.memLimit) * 100 : null,
+			memPercent: this.memPercent(),
 			rps: fresh ? (recent?.rps ?? null) : null,
 		});
 		const cutoff = at - this.deps.historyMs;

@@ -6,6 +6,7 @@ import type {Config} from '../../config.ts';
 import type {OpenState} from '../change/ports.ts';
 import type {ServiceView} from './snapshot.ts';
 import type {SplitSampler} from '../change/split-sample.ts';
+import type {PromQuery} from './prometheus-metrics.ts';
 
 export interface MonitorDeps {
 	config: Config;
@@ -27,4 +28,6 @@ export interface MonitorDeps {
 	openState: OpenState;
 	/** Samples the split through the balancer (adapters/split-sampler.ts: HTTP). */
 	splitSampler: SplitSampler;
+	/** Prometheus' query API (adapters/prometheus-api.ts) when config.metrics.prometheus.url is set. */
+	prometheus?: PromQuery;
 }

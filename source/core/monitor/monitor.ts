@@ -24,6 +24,7 @@ import type {MonitorPart} from './monitor-part.ts';
 import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
 import {History} from './history.ts';
+import {configuredPrometheus, withQueries} from './prometheus-metrics.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -84,6 +85,7 @@ export class Monitor {
 			dating: () => this.watch,
 		});
 		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
+		const remote = deps.prometheus && configuredPrometheus(deps.prometheus, this.config, profile);
 		const replicas = replicasOf(this.config);
 		const make = (role: EngineRole) =>
 			new EnginePoller(role, replicas[role].length === 1 ? (replicas[role][0]!.metricsUrl ?? this.config.urls[role]) : this.config.urls[role], {
@@ -94,6 +96,7 @@ export class Monitor {
 				windowSec: this.config.windowSec,
 				historyMs: this.config.historyMinutes * 60_000,
 				now: () => this.clock.now(),
+				remote,
 			});
 		this.pollers = {stable: make('stable'), canary: make('canary')};
 		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
@@ -159,7 +162,7 @@ export class Monitor {
 		this.timers = [];
 		this.published.stop();
 		this.logStore.close();
-		await this.deps.http.close();
+		await Promise.all([this.deps.http.close(), this.deps.prometheus?.close?.()]);
 	}
 
 	subscribe = (listener: () => void): (() => void) => this.published.subscribe(listener);
@@ -189,13 +192,13 @@ export class Monitor {
 	analyse(): Verdict {
 		const result = evaluate(this.verdictInput(), this.budget);
 		this.budget = result.budget;
-		this.verdict = result.verdict;
+		this.verdict = this.queried(result.verdict);
 		this.verdictHistory.push({at: result.verdict.at, overall: result.verdict.overall});
 		this.watch.verdict(result.verdict);
 		this.history.record(this.build());
 		if (this.verdictHistory.length > MAX_VERDICT_HISTORY) this.verdictHistory.shift();
 		this.changed();
-		return result.verdict;
+		return this.verdict;
 	}
 
 	/**
@@ -204,8 +207,11 @@ export class Monitor {
 	 * the window that acts on it (an automatic rollback) is recorded.
 	 */
 	private preview(): void {
-		this.verdict = evaluate(this.verdictInput(), this.budget, false).verdict;
+		this.verdict = this.queried(evaluate(this.verdictInput(), this.budget, false).verdict);
 	}
+
+	/** With Prometheus as the source, each value's PromQL goes with the verdict. */
+	private queried = (verdict: Verdict): Verdict => withQueries(verdict, {stable: this.pollers.stable.remote, canary: this.pollers.canary.remote});
 
 	/** Adds a part polled beside the engines whose checks join the verdict (Redis, drift). */
 	attach(part: MonitorPart): void {

@@ -15,12 +15,11 @@ export function buildVerdictInput(parts: {config: Config; pollers: Record<Engine
 	const seconds = config.windowSec;
 	const side = (role: EngineRole) => {
 		const poller = pollers[role];
-		const resources = poller.resources;
 		return {
 			window: poller.figures,
 			health: poller.health,
 			healthWindow: poller.healthWindow(seconds),
-			memory: resources ? {used: resources.memUsed, limit: resources.memLimit} : null,
+			memory: poller.memoryReading(),
 			memoryPeakPct: poller.memoryPeak(seconds),
 			lifecycle: poller.lifecycleWindow(seconds),
 		};
