@@ -1,13 +1,12 @@
 import type {Clock, EngineRole} from '../types.ts';
 import {ENGINE_ROLES, systemClock} from '../types.ts';
 import type {Config} from '../../config.ts';
-import {EnginePoller} from './engine-poller.ts';
+import type {EnginePoller} from './engine-poller.ts';
+import {createPollers} from './engine-pollers.ts';
 import {LogStore} from './log-store.ts';
 import type {ActionState, AutomationView, Notice, ServiceView, Snapshot} from './snapshot.ts';
-import {getProfile, INVOLUTION_PROFILE} from '../../domain/profiles.ts';
 import {evaluate, EMPTY_BUDGET, type BudgetState, type VerdictInput} from '../../domain/verdict.ts';
 import {buildVerdictInput} from './verdict-input.ts';
-import {replicasOf} from '../../domain/replicas.ts';
 import {EngineViews} from './engine-view.ts';
 import type {HealthReading, Verdict} from '../../domain/figures.ts';
 import {parseHealth, healthFromFailure} from '../../domain/health.ts';
@@ -24,7 +23,7 @@ import type {MonitorPart} from './monitor-part.ts';
 import type {Timeline} from './timeline.ts';
 import {TimelineWatch} from './timeline-watch.ts';
 import {History} from './history.ts';
-import {configuredPrometheus, withQueries} from './prometheus-metrics.ts';
+import {withQueries} from './prometheus-metrics.ts';
 
 // The headless core: owns the clocks and the data, and publishes an immutable Snapshot at
 // most maxFps times a second. The screen, the headless commands and the benchmark all drive
@@ -84,21 +83,7 @@ export class Monitor {
 			},
 			dating: () => this.watch,
 		});
-		const profile = getProfile(this.config.profile) ?? INVOLUTION_PROFILE;
-		const remote = deps.prometheus && configuredPrometheus(deps.prometheus, this.config, profile);
-		const replicas = replicasOf(this.config);
-		const make = (role: EngineRole) =>
-			new EnginePoller(role, replicas[role].length === 1 ? (replicas[role][0]!.metricsUrl ?? this.config.urls[role]) : this.config.urls[role], {
-				replicas: replicas[role].map((replica) => ({id: replica.id, url: replica.metricsUrl})),
-				http: deps.http,
-				stats: deps.stats,
-				profile,
-				windowSec: this.config.windowSec,
-				historyMs: this.config.historyMinutes * 60_000,
-				now: () => this.clock.now(),
-				remote,
-			});
-		this.pollers = {stable: make('stable'), canary: make('canary')};
+		this.pollers = createPollers(this.config, deps, this.clock);
 		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
 		// Lines logged before the console started are the error patterns' baseline, never NEW.
 		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS), this.startedAt);
