@@ -10,7 +10,7 @@ import {DURATION_BUCKETS} from '../../source/lab/engine-metrics.ts';
 import {percentile} from '../../source/lab/load.ts';
 import {startMonitorLab, survivors, waitFor, type MonitorLab} from '../helpers/monitor-lab.ts';
 
-// Issue 3's acceptance against real lab engines with faults, the real load generator at 20 rps
+// The monitor's acceptance against real lab engines with faults, the real load generator at 20 rps
 // and the real Monitor. Windows are seconds, not minutes; the minimum sample is scaled down with
 // the window where a 4 s window at 20 rps cannot reach the default 50 requests.
 

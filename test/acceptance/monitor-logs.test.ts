@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type {PatternRow} from '../../source/domain/error-diff.ts';
 import {startMonitorLab, survivors} from '../helpers/monitor-lab.ts';
 
-// Issue 6's first acceptance point against the real lab and the real Monitor: a canary that
+// The logs' first acceptance point against the real lab and the real Monitor: a canary that
 // starts writing a new ERROR message shows it as NEW in the error-pattern diff, with per-1k
 // rates, while the 4xx WARNING lines both engines always write are not flagged.
 //

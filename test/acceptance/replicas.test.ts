@@ -9,7 +9,7 @@ import {httpSplitSampler} from '../../source/adapters/split-sampler.ts';
 import {renderStatusText, snapshotToJson} from '../../source/core/monitor/snapshot-text.ts';
 import {startMonitorLab, survivors, waitFor, type MonitorLab} from '../helpers/monitor-lab.ts';
 
-// Issue 15's lab acceptance: `--replicas 3,2` shows five engines, merged logs labelled per
+// The replicas' lab acceptance: `--replicas 3,2` shows five engines, merged logs labelled per
 // replica, role figures that equal the sum of the replicas, a promote to 50/50 that writes
 // weights giving exactly 50/50 and verifies per role; and one canary replica with +150 ms among
 // two healthy ones is named by the verdict and on its card.
