@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
 import type Docker from 'dockerode';
-import {DockerEndpointPool, describeHostDown, endpointKey, resolveDockerEndpoint} from '../source/adapters/docker/endpoints.ts';
+import {DockerEndpointPool, describeHostDown, endpointKey, resolveDockerEndpoint} from '../../source/adapters/docker/endpoints.ts';
 
 /** A docker CLI config dir with contexts as `docker context create` leaves them; `tls` adds the endpoint's certificates. */
 async function cliConfig(contexts: Record<string, {host: string; tls?: boolean}>): Promise<string> {

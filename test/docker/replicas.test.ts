@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 import type Docker from 'dockerode';
-import {replicaBundleFiles} from '../source/adapters/docker/bundle-extras.ts';
-import {DockerEndpointPool} from '../source/adapters/docker/endpoints.ts';
-import {canaryState, combineCanaries} from '../source/adapters/docker/replica-containers.ts';
-import type {ContainerControl, ContainerState} from '../source/core/guide/containers.ts';
-import {parseLifecycleEvent} from '../source/adapters/docker/lifecycle.ts';
-import {combineReplicaReadings, replicaServices} from '../source/adapters/docker/replica-hosts.ts';
-import {type ReplicaLine, TimeMerger} from '../source/adapters/docker/replica-logs.ts';
-import {waitUntil} from './helpers/wait.ts';
+import {replicaBundleFiles} from '../../source/adapters/docker/bundle-extras.ts';
+import {DockerEndpointPool} from '../../source/adapters/docker/endpoints.ts';
+import {canaryState, combineCanaries} from '../../source/adapters/docker/replica-containers.ts';
+import type {ContainerControl, ContainerState} from '../../source/core/guide/containers.ts';
+import {parseLifecycleEvent} from '../../source/adapters/docker/lifecycle.ts';
+import {combineReplicaReadings, replicaServices} from '../../source/adapters/docker/replica-hosts.ts';
+import {type ReplicaLine, TimeMerger} from '../../source/adapters/docker/replica-logs.ts';
+import {waitUntil} from '../helpers/wait.ts';
 
 const line = (replica: string, time: number, text = `${replica}@${time}`): ReplicaLine => ({engine: 'stable', stream: 'stdout', time, text, replica});
 
