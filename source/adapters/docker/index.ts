@@ -73,14 +73,7 @@ export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapte
 		lifecycle: createDockerLifecycleSource(docker, engines),
 		async services() {
 			const names = await deploymentNames(docker, required, config.names.nginx, config.names.services);
-			const services = await inspectServices(docker, names);
-			// Checked every poll, so a detached config shows before anyone presses a key.
-			const nginx = services.find((s) => s.name === config.names.nginx);
-			if (nginx?.found && nginx.state === 'running') {
-				const problem = await proxy.mountProblem().catch(() => null);
-				if (problem) nginx.problem = problem;
-			}
-			return services;
+			return withMountProblem(await inspectServices(docker, names), config.names.nginx, proxy);
 		},
 		async check() {
 			const result = await checkDocker(docker, endpoint);
@@ -98,6 +91,16 @@ export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapte
 			stats.close();
 		},
 	};
+}
+
+/** A running nginx's detached config, checked every poll so it shows before anyone presses a key. */
+async function withMountProblem<T extends {name: string; found: boolean; state?: string; problem?: string | null}>(services: T[], nginxName: string, proxy: {mountProblem(): Promise<string | null>}): Promise<T[]> {
+	const nginx = services.find((s) => s.name === nginxName);
+	if (nginx?.found && nginx.state === 'running') {
+		const problem = await proxy.mountProblem().catch(() => null);
+		if (problem) nginx.problem = problem;
+	}
+	return services;
 }
 
 /** The adapters over replicas on one or several Docker hosts. */
@@ -126,13 +129,7 @@ function replicaAdapters(
 		runtime,
 		lifecycle: createReplicaLifecycleSource(pool, replicas),
 		async services() {
-			const services = await replicaServices(pool, home, replicas, config.names.nginx, config.names.services);
-			const nginx = services.find((s) => s.name === config.names.nginx);
-			if (nginx?.found && nginx.state === 'running') {
-				const problem = await proxy.mountProblem().catch(() => null);
-				if (problem) nginx.problem = problem;
-			}
-			return services;
+			return withMountProblem(await replicaServices(pool, home, replicas, config.names.nginx, config.names.services), config.names.nginx, proxy);
 		},
 		async check() {
 			const health = await pool.probe();

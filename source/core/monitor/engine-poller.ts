@@ -162,17 +162,22 @@ export class EnginePoller {
 			// Keep one scrape older than the window so a full window can always be formed.
 			const cutoff = at - this.deps.windowSec * 1000;
 			while (this.scrapes.length > 2 && this.scrapes[1]!.at <= cutoff) this.scrapes.shift();
-			this.probe = {
-				state: ms > SLOW_MS ? 'slow' : 'ok',
-				message: problem ?? (ms > SLOW_MS ? `/metrics took ${Math.round(ms)} ms` : null),
-				lastOkAt: at,
-				failures: 0,
-			};
+			this.answered(at, ms, '/metrics', problem);
 		} catch (error) {
-			if (signal.aborted) return;
-			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
-			this.probe = {state: failure.kind, message: failure.message, lastOkAt: this.probe.lastOkAt, failures: this.probe.failures + 1};
+			if (!signal.aborted) this.failed(error);
 		}
+	}
+
+	/** The source answered in `ms`: ok, or slow past SLOW_MS; `problem` overrides the message. */
+	private answered(at: number, ms: number, source: string, problem: string | null): void {
+		const slow = ms > SLOW_MS;
+		this.probe = {state: slow ? 'slow' : 'ok', message: problem ?? (slow ? `${source} took ${Math.round(ms)} ms` : null), lastOkAt: at, failures: 0};
+	}
+
+	/** The source failed: its kind and message, keeping the age of the last good data. */
+	private failed(error: unknown): void {
+		const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
+		this.probe = {state: failure.kind, message: failure.message, lastOkAt: this.probe.lastOkAt, failures: this.probe.failures + 1};
 	}
 
 	/** Figures from Prometheus: its failure is shown like an engine's, with the data's age. */
@@ -181,16 +186,9 @@ export class EnginePoller {
 			const reading = await remote.read(this.role, signal);
 			const at = this.deps.now();
 			this.remote = reading;
-			this.probe = {
-				state: reading.ms > SLOW_MS ? 'slow' : 'ok',
-				message: reading.ms > SLOW_MS ? `Prometheus took ${Math.round(reading.ms)} ms` : null,
-				lastOkAt: at,
-				failures: 0,
-			};
+			this.answered(at, reading.ms, 'Prometheus', null);
 		} catch (error) {
-			if (signal.aborted) return;
-			const failure = error instanceof ProbeError ? error : new ProbeError('error', String(error));
-			this.probe = {state: failure.kind, message: failure.message, lastOkAt: this.probe.lastOkAt, failures: this.probe.failures + 1};
+			if (!signal.aborted) this.failed(error);
 		}
 	}
 
