@@ -3,8 +3,9 @@
 // The role-level views (stats, state) combine them the way a role is judged: the worst
 // memory share, restarts added up, a role is down only when one of its replicas is.
 
-import type {EngineRole, ResourceReading, StatsSource} from '../core/types.ts';
+import type {EngineRole, StatsSource} from '../core/types.ts';
 import {defaultReplicaId, type ReplicaConfig, type RoleConfig} from '../domain/replicas.ts';
+import {combineReplicaReadings} from '../core/monitor/replica-resources.ts';
 import type {EngineSupervisor} from './engine-supervisor.ts';
 import type {Faults} from './faults.ts';
 
@@ -99,33 +100,13 @@ export function labRoles(units: readonly {id: string; role: EngineRole; port: nu
 	return {stable: of('stable'), canary: of('canary')};
 }
 
-const share = (reading: ResourceReading) => (reading.memLimit > 0 ? reading.memUsed / reading.memLimit : 0);
-
-/** One reading for a role from its replicas' readings (at least one). */
-export function combineReadings(readings: readonly ResourceReading[]): ResourceReading {
-	const worst = readings.reduce((a, b) => (share(b) > share(a) ? b : a));
-	const down = readings.find((reading) => reading.state !== undefined && reading.state !== 'running');
-	const cpu = readings.every((reading) => reading.cpuPercent === null) ? null : readings.reduce((sum, reading) => sum + (reading.cpuPercent ?? 0), 0);
-	const started = readings.map((reading) => reading.startedAt).filter((at): at is number => at !== null);
-	return {
-		memUsed: worst.memUsed,
-		memLimit: worst.memLimit,
-		cpuPercent: cpu,
-		startedAt: started.length > 0 ? Math.max(...started) : null,
-		restarts: readings.reduce((sum, reading) => sum + reading.restarts, 0),
-		state: down?.state ?? worst.state,
-		exitCode: down?.exitCode ?? worst.exitCode ?? null,
-		oomKilled: readings.some((reading) => reading.oomKilled === true),
-	};
-}
-
 /** StatsSource over the lab's replicas: per role (combined) and per replica. */
 export function labReplicaStats(units: () => readonly LabUnit[]): StatsSource {
 	return {
 		async read(engine, signal) {
 			const mine = units().filter((unit) => unit.role === engine);
 			if (mine.length === 1) return mine[0]!.stats.read(engine, signal);
-			return combineReadings(await Promise.all(mine.map((unit) => unit.stats.read(engine, signal))));
+			return combineReplicaReadings(await Promise.all(mine.map((unit) => unit.stats.read(engine, signal))));
 		},
 		async readReplica(id, signal) {
 			const unit = units().find((candidate) => candidate.id === id);

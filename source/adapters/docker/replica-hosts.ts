@@ -5,6 +5,9 @@ import {deploymentNames, inspectServices, type ServiceState} from './inspect.ts'
 import {createDockerLifecycleSource} from './lifecycle.ts';
 import type {DockerReplica} from './replica-logs.ts';
 import {createDockerStatsSource, type DockerStatsSource} from './stats.ts';
+import {combineReplicaReadings} from '../../core/monitor/replica-resources.ts';
+
+export {combineReplicaReadings};
 
 // Replicas on several Docker hosts: stats per replica, lifecycle events and the services strip
 // per host. A host that cannot be reached is marked (which host, since when) and the rest goes on.
@@ -25,31 +28,6 @@ export function byHost(pool: DockerEndpointPool, replicas: readonly DockerReplic
 export interface ReplicaStatsSource extends DockerStatsSource {
 	/** One replica's reading (memory and restarts are per replica); rejects when its host is unreachable. */
 	readReplica(id: string, signal?: AbortSignal): Promise<ResourceReading>;
-}
-
-const STATE_RANK: Record<NonNullable<ResourceReading['state']>, number> = {running: 0, restarting: 1, exited: 2, missing: 3};
-const share = (r: ResourceReading) => (r.memLimit > 0 ? r.memUsed / r.memLimit : 0);
-
-/**
- * A role's reading from its replicas', as the lab combines them: the memory of the replica
- * closest to its limit (a sum would hide one replica near an OOM kill), CPU and restarts summed,
- * the worst state, the latest start, any OOM kill.
- */
-export function combineReplicaReadings(readings: readonly ResourceReading[]): ResourceReading {
-	const fullest = readings.reduce((a, b) => (share(b) > share(a) ? b : a));
-	const worst = readings.reduce((a, b) => (STATE_RANK[b.state ?? 'running'] > STATE_RANK[a.state ?? 'running'] ? b : a));
-	const cpu = readings.map((r) => r.cpuPercent).filter((c): c is number => c !== null);
-	const started = readings.map((r) => r.startedAt).filter((t): t is number => t !== null);
-	return {
-		memUsed: fullest.memUsed,
-		memLimit: fullest.memLimit,
-		cpuPercent: cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) : null,
-		startedAt: started.length > 0 ? Math.max(...started) : null,
-		restarts: readings.reduce((sum, r) => sum + r.restarts, 0),
-		state: worst.state,
-		exitCode: worst.exitCode ?? null,
-		oomKilled: readings.some((r) => r.oomKilled === true),
-	};
 }
 
 /** Background stats per replica on its own host; a role's read() combines the replicas that answer. */
