@@ -256,6 +256,21 @@ test('with the canary engine down, answers naming the stable version still count
 	}
 });
 
+test('answers that name neither engine say what they were: the first one\'s status, type and words, control sequences stripped', async () => {
+	const server = await serve((_req, res) => {
+		res.statusCode = 502;
+		res.setHeader('Content-Type', 'text/html; charset=utf-8');
+		res.end('<html>\n<head><title>502 Bad Gateway</title>\x1b[2J</head></html>');
+	});
+	try {
+		const sample = await sampleSplit({url: server.url, roles, versions: {stable: '1.1.0', canary: '1.2.0'}, n: 8, concurrency: 2});
+		assert.deepEqual([sample.unknown, sample.method], [8, 'none']);
+		assert.equal(sample.attributionProblem, 'the nginx config sets no X-Upstream header; some answers named neither engine\'s version (the first: HTTP 502 text/html: "<html> <head><title>502 Bad Gateway</title></head></html>")');
+	} finally {
+		await server.close();
+	}
+});
+
 function sampleOf(stable: number, canary: number, unknown: number, problem = 'the nginx config sets no X-Upstream header; the engines\' versions are unknown'): SplitSample {
 	const attributed = stable + canary;
 	const share = attributed > 0 ? (100 * canary) / attributed : 0;

@@ -7,6 +7,7 @@ import {isIP} from 'node:net';
 import {Pool, request} from 'undici';
 import {replicaIds, serverRoles, serversOf, type RolesConfig} from '../domain/replicas.ts';
 import {wilsonInterval} from '../domain/proportions.ts';
+import {sanitizeForTerminal} from '../domain/sanitize.ts';
 import {explainSplit, splitMatches, X_UPSTREAM_LINE} from '../core/change/split-verify.ts';
 import type {Role, SampleMethod, SampleOptions, SplitSample, SplitSampler, VerifyOptions, VerifyResult} from '../core/change/split-sample.ts';
 
@@ -108,6 +109,15 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 	const pool = new Pool(base.origin, {connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000, connectTimeout: timeoutMs});
 	let headerSeen = false;
 	const used = {header: 0, version: 0};
+	// What the first answer that named neither engine looked like: an nginx error page, another
+	// service's answer, an engine that says no version. The reason is then on the screen.
+	let firstUnknown: string | undefined;
+	const describeUnknown = (status: number, type: unknown, body: string, version: unknown) => {
+		if (firstUnknown !== undefined) return;
+		const kind = typeof type === 'string' ? ` ${type.split(';')[0]}` : '';
+		const said = typeof version === 'string' ? `version ${JSON.stringify(version)}` : JSON.stringify(sanitizeForTerminal(body.replace(/\s+/g, ' ').trim()).slice(0, 60));
+		firstUnknown = `HTTP ${status}${kind}: ${said}`;
+	};
 
 	const once = async (): Promise<Answer> => {
 		const response = await pool.request({path, method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: options.signal});
@@ -126,9 +136,10 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 			}
 		}
 		// The guide's config sets no header: the version each engine reports tells them apart.
+		let version: unknown;
 		if (byVersion.size > 0 && options.attribute !== 'header') {
 			try {
-				const version = (JSON.parse(body) as {version?: unknown}).version;
+				version = (JSON.parse(body) as {version?: unknown} | null)?.version;
 				const role = typeof version === 'string' ? byVersion.get(version) : undefined;
 				if (role) {
 					used.version++;
@@ -138,6 +149,7 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 				// Not JSON (an nginx error page): unknown.
 			}
 		}
+		describeUnknown(response.statusCode, response.headers['content-type'], body, version);
 		return 'unknown';
 	};
 	const one = async (): Promise<Answer> => {
@@ -183,7 +195,7 @@ export async function sampleSplit(options: SampleOptions): Promise<SplitSample> 
 	let attributionProblem: string | undefined;
 	if (counts.unknown > 0) {
 		const header = headerSeen ? 'X-Upstream named an address of neither engine' : 'the nginx config sets no X-Upstream header';
-		attributionProblem = `${header}; ${problem ?? 'some answers named neither engine\'s version'}`;
+		attributionProblem = `${header}; ${problem ?? 'some answers named neither engine\'s version'}${firstUnknown ? ` (the first: ${firstUnknown})` : ''}`;
 	}
 	return {
 		n,
