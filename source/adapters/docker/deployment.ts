@@ -29,7 +29,7 @@ export async function openDockerDeployment(config: Config): Promise<DockerDeploy
 	const listed = typeof config.roles.stable !== 'string' || typeof config.roles.canary !== 'string';
 	const all = replicasOf(config);
 	const replicas = listed ? [...all.stable, ...all.canary] : undefined;
-	const adapters = createDockerAdapters({docker, endpoint: endpoint.describe, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig, ...(replicas ? {replicas} : {})});
+	const adapters = createDockerAdapters({docker, endpoint: endpoint.describe, names: dockerConfig.docker.names, nginxConfig: dockerConfig.docker.nginxConfig, statsIntervalMs: config.pollIntervalMs, ...(replicas ? {replicas} : {})});
 	return {
 		config: dockerConfig,
 		adapters,

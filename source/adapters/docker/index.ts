@@ -32,6 +32,11 @@ export interface DockerAdaptersConfig {
 	 * it names. Left out for the single pair, which uses names.stable and names.canary.
 	 */
 	replicas?: readonly DockerReplica[];
+	/**
+	 * How often each container's stats are read (default 1000 ms): the console passes its poll
+	 * interval, since a reading between two polls is never shown.
+	 */
+	statsIntervalMs?: number;
 }
 
 export interface DockerAdapters {
@@ -62,7 +67,7 @@ export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapte
 	const runtime: {kind: 'docker'; describe: string} = {kind: 'docker', describe: `Docker at ${endpoint}`};
 	// A client handed in (tests) is placed by its modem's settings.
 	if (config.replicas) return replicaAdapters(config, config.replicas, docker, connected?.endpoint ?? {options: docker.modem as unknown as Docker.DockerOptions, describe: endpoint}, runtime);
-	const stats = createDockerStatsSource(docker, engines);
+	const stats = createDockerStatsSource(docker, engines, {intervalMs: config.statsIntervalMs});
 	const proxy = createDockerProxy(docker, {container: config.names.nginx, hostConfigPath: config.nginxConfig.host, containerConfigPath: config.nginxConfig.container});
 	return {
 		docker,
@@ -115,7 +120,7 @@ function replicaAdapters(
 	const home = pool.adopt(docker, endpoint);
 	// Every replica's host is resolved now: a context that cannot be read stops the start with its message.
 	for (const replica of replicas) pool.get(replica.endpoint);
-	const stats = createReplicaStatsSource(pool, replicas);
+	const stats = createReplicaStatsSource(pool, replicas, {intervalMs: config.statsIntervalMs});
 	const proxy = createDockerProxy(docker, {container: config.names.nginx, hostConfigPath: config.nginxConfig.host, containerConfigPath: config.nginxConfig.container});
 	const hosts = pool.all().length;
 	if (hosts > 1) runtime.describe = `Docker on ${hosts} hosts: ${pool.all().map((p) => p.describe).join(', ')}`;
