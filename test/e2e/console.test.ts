@@ -142,7 +142,8 @@ test('from any directory, no flags, no DOCKER_HOST: the current Docker context a
 		if (json.split.observed?.method !== 'version') {
 			// What nginx said while it answered with neither engine's version.
 			const logs = await runFile(DOCKER_CLI, ['logs', '--tail', '30', NGINX]).catch((error: Error) => ({stdout: '', stderr: error.message}));
-			assert.fail(`split not attributed by version: ${JSON.stringify(json.split)}\nnginx-canary's last lines:\n${logs.stdout}${logs.stderr}`);
+			const engines = await cli(['inspect', '--format', '{{.Name}} restarts={{.RestartCount}} started={{.State.StartedAt}} exit={{.State.ExitCode}} oom={{.State.OOMKilled}}', NAMES.stable, NAMES.canary], {allowFail: true});
+			assert.fail(`split not attributed by version: ${JSON.stringify(json.split)}\n${engines}\nnginx-canary's last lines:\n${logs.stdout}${logs.stderr}`);
 		}
 	} finally {
 		await rm(home, {recursive: true, force: true});
