@@ -49,6 +49,10 @@ const thresholds = z
 		cacheDropWarnPts: percent('Canary cache hit rate this many points below stable: WARN.'),
 		newPatternWarnPer1k: atLeast0('A log pattern new in the canary at more than this per 1,000 requests: WARN.'),
 		failureBudget: whole('Consecutive failed analysis windows of one check before the verdict says ROLL BACK.', 1, 100),
+		replicaP95Ms: atLeast0('Replicas: a replica whose p95 is above its siblings\' median by more than this many ms and replicaP95Pct is an outlier (WARN, named).'),
+		replicaP95Pct: atLeast0('...and by more than this percentage of that median (the larger of the two counts).'),
+		replica5xxPts: percent('Replicas: a 5xx share this many points above the siblings\' median is an outlier.'),
+		replicaMinRequests: whole('Requests a replica serves in the window before it is compared with its siblings.', 1),
 	})
 	.strict()
 	.describe('Verdict thresholds; keys left out keep their defaults.');

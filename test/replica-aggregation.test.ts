@@ -4,7 +4,8 @@ import {parsePrometheus} from '../source/domain/prometheus.ts';
 import {mergeReplicaPages} from '../source/domain/replica-merge.ts';
 import {summarizeWindow} from '../source/domain/window.ts';
 import {INVOLUTION_PROFILE} from '../source/domain/profiles.ts';
-import {findOutliers, replicasRow} from '../source/domain/outliers.ts';
+import {findOutliers, outlierRules, replicasRow} from '../source/domain/outliers.ts';
+import {buildConfig, ConfigError} from '../source/config.ts';
 import type {WindowFigures} from '../source/domain/figures.ts';
 
 const BOUNDS = ['0.01', '0.05', '0.1', '0.2', '0.5', '1.0', '2.0', '5.0', '+Inf'];
@@ -80,4 +81,17 @@ test('the verdict row: WARN naming the replica, PASS when they agree, absent for
 	const fine = replicasRow({stable, canary: [{id: 'C1', figures: windowOf(100, 90)}, {id: 'C2', figures: windowOf(100, 95)}]}, 60);
 	assert.equal(fine?.state, 'PASS');
 	assert.equal(replicasRow({stable: [stable[0]!], canary: [{id: 'C1', figures: windowOf(100, 90)}]}, 60), null);
+});
+
+test('the outlier rules are the config\'s thresholds: a team that tolerates +200 ms between replicas sets it, and a bad value is named', () => {
+	const replicas = [{id: 'C1', figures: windowOf(100, 90)}, {id: 'C2', figures: windowOf(100, 240)}, {id: 'C3', figures: windowOf(100, 92)}];
+	assert.deepEqual(findOutliers(replicas, outlierRules(buildConfig([]).thresholds)).map((o) => o.id), ['C2'], 'the defaults: +100 ms');
+	const tolerant = buildConfig([{thresholds: {replicaP95Ms: 200}}]).thresholds;
+	assert.deepEqual(findOutliers(replicas, outlierRules(tolerant)), []);
+	const row = replicasRow({stable: [], canary: replicas}, 60, outlierRules(tolerant));
+	assert.equal(row?.state, 'PASS');
+	assert.match(row!.threshold, /max\(200 ms, 50 %\)/);
+	// Fewer requests than replicaMinRequests: not compared at all.
+	assert.deepEqual(findOutliers(replicas, outlierRules(buildConfig([{thresholds: {replicaMinRequests: 500}}]).thresholds)), []);
+	assert.throws(() => buildConfig([{thresholds: {replica5xxPts: -1}}]), (error: Error) => error instanceof ConfigError && /thresholds\.replica5xxPts/.test(error.message));
 });

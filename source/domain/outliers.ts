@@ -23,6 +23,11 @@ export interface OutlierRules {
 
 export const OUTLIER_RULES: OutlierRules = {p95Ms: 100, p95Pct: 50, ratio5xxPts: 2, minRequests: 20};
 
+/** The rules as the config's thresholds set them (replicaP95Ms, replicaP95Pct, replica5xxPts, replicaMinRequests). */
+export function outlierRules(thresholds: {replicaP95Ms: number; replicaP95Pct: number; replica5xxPts: number; replicaMinRequests: number}): OutlierRules {
+	return {p95Ms: thresholds.replicaP95Ms, p95Pct: thresholds.replicaP95Pct, ratio5xxPts: thresholds.replica5xxPts, minRequests: thresholds.replicaMinRequests};
+}
+
 export interface Outlier {
 	id: string;
 	/** In words, with the numbers: "C2 p95 312 ms vs 95 ms (siblings' median)". */

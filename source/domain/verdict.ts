@@ -47,6 +47,16 @@ export interface Thresholds {
 	newPatternWarnPer1k: number;
 	/** Consecutive failed windows of one check before the verdict says ROLL BACK. */
 	failureBudget: number;
+	/**
+	 * Replicas: one whose p95 is above its siblings' median by more than the larger of
+	 * replicaP95Ms and replicaP95Pct %, or whose 5xx share is above theirs by more than
+	 * replica5xxPts points, is an outlier (WARN); replicas with fewer than replicaMinRequests
+	 * requests in the window are not compared.
+	 */
+	replicaP95Ms: number;
+	replicaP95Pct: number;
+	replica5xxPts: number;
+	replicaMinRequests: number;
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = {
@@ -72,6 +82,10 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = {
 	zWarn: 1.96,
 	newPatternWarnPer1k: 1,
 	failureBudget: 3,
+	replicaP95Ms: 100,
+	replicaP95Pct: 50,
+	replica5xxPts: 2,
+	replicaMinRequests: 20,
 };
 
 export type CheckId = CheckRow['id'];

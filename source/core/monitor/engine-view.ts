@@ -3,13 +3,13 @@ import type {Config} from '../../config.ts';
 import type {EnginePoller} from './engine-poller.ts';
 import type {LogStore} from './log-store.ts';
 import type {EngineView, ReplicaCard} from './snapshot.ts';
-import {findOutliers} from '../../domain/outliers.ts';
+import {findOutliers, outlierRules, type OutlierRules} from '../../domain/outliers.ts';
 import {conditionOf} from './verdict-input.ts';
 
-function replicaCards(poller: EnginePoller): {replicas?: ReplicaCard[]} {
+function replicaCards(poller: EnginePoller, rules: OutlierRules): {replicas?: ReplicaCard[]} {
 	const views = poller.replicaViews();
 	if (views.length === 0) return {};
-	const outliers = findOutliers(views);
+	const outliers = findOutliers(views, rules);
 	return {
 		replicas: views.map((view) => ({
 			id: view.id,
@@ -55,7 +55,7 @@ export class EngineViews {
 			logs: {...stream, dropped: this.logStore.dropped(role)},
 			lifecycle,
 			condition: conditionOf(lifecycle, poller.health?.status ?? 'unknown', this.config.thresholds.restartsFail),
-			...replicaCards(poller),
+			...replicaCards(poller, outlierRules(this.config.thresholds)),
 		};
 		this.views[role] = {key, view};
 		return view;

@@ -5,7 +5,7 @@ import type {WeightsWatch} from './weights-watch.ts';
 import type {LifecycleWindow} from '../../domain/lifecycle.ts';
 import type {VerdictInput} from '../../domain/verdict.ts';
 import {verdictPatterns, type PatternRow} from '../../domain/error-diff.ts';
-import {replicasRow} from '../../domain/outliers.ts';
+import {outlierRules, replicasRow} from '../../domain/outliers.ts';
 import type {Row} from '../../domain/verdict-checks.ts';
 
 // What the verdict judges, gathered from the Monitor's parts over one analysis window.
@@ -36,12 +36,12 @@ export function buildVerdictInput(parts: {config: Config; pollers: Record<Engine
 		configured: configured ? {split: configured, since: weights.changes.at(-1) ?? 0} : null,
 		soakRemainingMs: Math.max(0, weights.enteredAt + config.soakMinutes * 60_000 - now),
 		// Replicas: one far from its siblings is named (outliers.ts); a single pair has no such row.
-		...replicaChecks(pollers, seconds),
+		...replicaChecks(pollers, seconds, config.thresholds),
 	};
 }
 
-function replicaChecks(pollers: Record<EngineRole, EnginePoller>, seconds: number): {extraChecks?: Row[]} {
-	const row = replicasRow({stable: pollers.stable.replicaViews(), canary: pollers.canary.replicaViews()}, seconds);
+function replicaChecks(pollers: Record<EngineRole, EnginePoller>, seconds: number, thresholds: Config['thresholds']): {extraChecks?: Row[]} {
+	const row = replicasRow({stable: pollers.stable.replicaViews(), canary: pollers.canary.replicaViews()}, seconds, outlierRules(thresholds));
 	return row ? {extraChecks: [row]} : {};
 }
 
