@@ -13,6 +13,10 @@
 # CANARY_E2E_RUN and CANARY_E2E_CACHE move the engine's dirs (a second engine beside the suite's);
 # CANARY_E2E_NETWORK=host starts it without a bridge (containers use --network host), so it never
 # competes with another daemon for the default bridge.
+# CANARY_E2E_TLS_PORT=N also makes it listen on tcp://127.0.0.1:N with TLS verified both ways, as
+# a remote Docker host is reached: a CA, a server certificate for 127.0.0.1 and a client
+# certificate (ca.pem, cert.pem, key.pem, the files `docker --tlsverify` and contexts read) are
+# made once in $CANARY_E2E_RUN/tls.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="${CANARY_E2E_CACHE:-/var/cache/canary-console-e2e}"
@@ -28,6 +32,7 @@ install_packages() {
 	local missing=()
 	[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || missing+=(docker.io)
 	command -v debootstrap >/dev/null || missing+=(debootstrap)
+	[ -z "${CANARY_E2E_TLS_PORT:-}" ] || command -v openssl >/dev/null || missing+=(openssl)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	[ "$(id -u)" = 0 ] || fail "needs root to install ${missing[*]} (run as root, or apt-get install -y ${missing[*]})"
 	# Keep the package from starting a system daemon: we run our own.
@@ -39,6 +44,24 @@ install_packages() {
 	apt-get update -qq >&2 || fail 'apt-get update failed'
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
 		|| fail "apt-get install ${missing[*]} failed"
+}
+
+# The CA, the server's certificate (127.0.0.1) and the client's, made once per run dir.
+make_tls() {
+	local dir="$run/tls"
+	[ -s "$dir/key.pem" ] && [ -s "$dir/server-key.pem" ] && return 0
+	command -v openssl >/dev/null || fail 'openssl is needed for CANARY_E2E_TLS_PORT'
+	mkdir -p "$dir"
+	(
+		cd "$dir"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=canary-console e2e CA' -keyout ca-key.pem -out ca.pem
+		openssl req -newkey rsa:2048 -nodes -subj '/CN=127.0.0.1' -keyout server-key.pem -out server.csr
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+		openssl x509 -req -days 2 -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -extfile server.ext -out server-cert.pem
+		openssl req -newkey rsa:2048 -nodes -subj '/CN=canary-console e2e client' -keyout key.pem -out client.csr
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext
+		openssl x509 -req -days 2 -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -extfile client.ext -out cert.pem
+	) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; fail "making the TLS certificates failed (log: $dir/openssl.log)"; }
 }
 
 running() {
@@ -59,6 +82,10 @@ start_dockerd() {
 	[ "$mtu" -le 1500 ] || mtu=1500
 	local net=(--mtu "$mtu")
 	[ "${CANARY_E2E_NETWORK:-bridge}" = host ] && net=(--bridge=none --iptables=false --ip6tables=false)
+	if [ -n "${CANARY_E2E_TLS_PORT:-}" ]; then
+		make_tls
+		net+=(-H "tcp://127.0.0.1:$CANARY_E2E_TLS_PORT" --tlsverify --tlscacert "$run/tls/ca.pem" --tlscert "$run/tls/server-cert.pem" --tlskey "$run/tls/server-key.pem")
+	fi
 	log "starting dockerd (data root $cache/docker, ${net[*]})"
 	# setsid: dockerd must not get the terminal's signals; it is stopped by its PID.
 	setsid /usr/sbin/dockerd --data-root "$cache/docker" --exec-root "$run/exec" --pidfile "$pidfile" \
@@ -96,6 +123,7 @@ start)
 	echo "unix://$sock"
 	;;
 daemon)
+	install_packages
 	start_dockerd
 	echo "unix://$sock"
 	;;

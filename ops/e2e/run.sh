@@ -2,9 +2,9 @@
 # npm run test:e2e [-- FILE...]: prepares a private Docker Engine (ops/e2e/engine.sh), runs test/e2e/*.test.ts
 # against it, removes the test containers and stops the engine it started. Fails loudly with the
 # reason when the engine cannot be prepared: the suite is never skipped.
-# A second private engine (B: its own socket, data root and exec root, host networking) runs
-# beside the first for the replicas-on-two-hosts test, which stops and starts it mid-run; it gets
-# the first engine's images by `docker save | docker load`, so it builds nothing.
+# A second private engine (B: its own socket, data root and exec root, host networking, and a TCP
+# port with TLS) runs beside the first for the replicas-on-two-hosts test, which stops and starts
+# it mid-run; it gets the first engine's images by `docker save | docker load`, so it builds nothing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -12,7 +12,11 @@ run="${CANARY_E2E_RUN:-/run/canary-console-e2e}"
 cache="${CANARY_E2E_CACHE:-/var/cache/canary-console-e2e}"
 export CANARY_E2E_RUN_B="${CANARY_E2E_RUN_B:-$run-b}"
 export CANARY_E2E_CACHE_B="${CANARY_E2E_CACHE_B:-$cache-b}"
-engine_b() { CANARY_E2E_RUN="$CANARY_E2E_RUN_B" CANARY_E2E_CACHE="$CANARY_E2E_CACHE_B" CANARY_E2E_NETWORK=host ops/e2e/engine.sh "$@"; }
+# Engine B is also reached as a remote host is: TCP with TLS verified both ways, named by a context.
+export CANARY_E2E_TLS_PORT_B="${CANARY_E2E_TLS_PORT_B:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}"
+export CANARY_E2E_TLS_B="tcp://127.0.0.1:$CANARY_E2E_TLS_PORT_B"
+export CANARY_E2E_TLS_DIR_B="$CANARY_E2E_RUN_B/tls"
+engine_b() { CANARY_E2E_RUN="$CANARY_E2E_RUN_B" CANARY_E2E_CACHE="$CANARY_E2E_CACHE_B" CANARY_E2E_NETWORK=host CANARY_E2E_TLS_PORT="$CANARY_E2E_TLS_PORT_B" ops/e2e/engine.sh "$@"; }
 alive() { [ -f "$1/dockerd.pid" ] && kill -0 "$(cat "$1/dockerd.pid")" 2>/dev/null; }
 started=0
 started_b=0

@@ -1,7 +1,8 @@
-// Replicas on two Docker Engines: two private daemons on two sockets (ops/e2e/run.sh starts
-// engine B beside the suite's engine A). Engine A runs 2 stable + 1 canary and nginx, engine B
-// 1 stable + 1 canary; everything on the host network with ports of its own, so nginx on A
-// reaches every replica. Engine B is stopped mid-run and started again.
+// Replicas on two Docker Engines: two private daemons (ops/e2e/run.sh starts engine B beside the
+// suite's engine A). Engine A runs 2 stable + 1 canary and nginx, engine B 1 stable + 1 canary;
+// everything on the host network with ports of its own, so nginx on A reaches every replica.
+// The console reaches B as a remote host is reached: a Docker context over TCP with TLS verified
+// both ways (the test's own docker CLI uses B's socket). Engine B is stopped mid-run and started again.
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
@@ -18,9 +19,18 @@ const runFile = promisify(execFile);
 const {engineScript} = requireEngine();
 const HOST_A = process.env.DOCKER_HOST!;
 const HOST_B = process.env.CANARY_E2E_DOCKER_HOST_B ?? '';
+/** Engine B over TCP with TLS, and the directory of its CA and client certificate. */
+const TLS_B = process.env.CANARY_E2E_TLS_B ?? '';
+const TLS_DIR_B = process.env.CANARY_E2E_TLS_DIR_B ?? '';
+/** The Docker context the console names engine B by. */
+const CONTEXT_B = 'canary-e2e-b';
+const escapeRe = (text: string) => text.replace(/[/.()]/g, '\\$&');
 const LABEL = 'canary-console.e2e=two-hosts';
 const NGINX = 'mh-nginx';
 const CONTAINER_PATH = '/etc/nginx/conf.d/default.conf';
+
+/** Where the console says a replica runs: A's socket, or B's TCP address. */
+const consoleHost = (p: Placed) => (p.host === HOST_B ? TLS_B : p.host);
 
 interface Placed {
 	id: string;
@@ -51,7 +61,7 @@ async function dockerAt(host: string, args: string[], allowFail = false): Promis
 
 /** Engine B's own engine.sh command (its run dir, cache and host networking). */
 function engineB(command: 'stop' | 'daemon'): Promise<unknown> {
-	const env = {...process.env, CANARY_E2E_RUN: process.env.CANARY_E2E_RUN_B, CANARY_E2E_CACHE: process.env.CANARY_E2E_CACHE_B, CANARY_E2E_NETWORK: 'host'};
+	const env = {...process.env, CANARY_E2E_RUN: process.env.CANARY_E2E_RUN_B, CANARY_E2E_CACHE: process.env.CANARY_E2E_CACHE_B, CANARY_E2E_NETWORK: 'host', CANARY_E2E_TLS_PORT: process.env.CANARY_E2E_TLS_PORT_B};
 	return runFile(engineScript, [command], {env});
 }
 
@@ -76,8 +86,15 @@ function agents(lines: readonly ReplicaLine[], prefix: string): Array<{replica: 
 }
 
 before(async () => {
-	if (!HOST_B) throw new Error('The two-hosts test needs engine B prepared by ops/e2e/run.sh (CANARY_E2E_DOCKER_HOST_B): run `npm run test:e2e`.');
+	if (!HOST_B || !TLS_B || !TLS_DIR_B) throw new Error('The two-hosts test needs engine B prepared by ops/e2e/run.sh (CANARY_E2E_DOCKER_HOST_B, CANARY_E2E_TLS_B): run `npm run test:e2e`.');
 	dir = await mkdtemp(join(tmpdir(), 'canary-console-e2e-hosts-'));
+	// A docker CLI config of this file's own, with a context for B over TLS made by the CLI itself;
+	// the consoles this file starts read it (DOCKER_CONFIG) as they would a user's.
+	process.env.DOCKER_CONFIG = join(dir, 'docker-config');
+	await runFile(DOCKER_CLI, ['context', 'create', CONTEXT_B, '--docker', `host=${TLS_B},ca=${TLS_DIR_B}/ca.pem,cert=${TLS_DIR_B}/cert.pem,key=${TLS_DIR_B}/key.pem`], {env: process.env});
+	// The CLI reaches B through the context (TLS verified both ways) before the console is asked to.
+	const {DOCKER_HOST: _own, ...withoutHost} = process.env;
+	await runFile(DOCKER_CLI, ['--context', CONTEXT_B, 'version', '--format', '{{.Server.Version}}'], {env: withoutHost});
 	conf = join(dir, 'canary.conf');
 	configFile = join(dir, 'console.json');
 	const ports = await freePorts(6);
@@ -111,8 +128,8 @@ before(async () => {
 		urls: {balancer: `http://127.0.0.1:${nginxPort}`, stable: `http://127.0.0.1:${placed[0]!.port}`, canary: `http://127.0.0.1:${placed[3]!.port}`},
 		upstream: 'involution_engine',
 		roles: {
-			stable: placed.filter((p) => p.role === 'stable').map((p) => ({server: `127.0.0.1:${p.port}`, container: p.container, metrics: `http://127.0.0.1:${p.port}`, ...(p.host === HOST_B ? {docker: HOST_B} : {})})),
-			canary: placed.filter((p) => p.role === 'canary').map((p) => ({server: `127.0.0.1:${p.port}`, container: p.container, metrics: `http://127.0.0.1:${p.port}`, ...(p.host === HOST_B ? {docker: HOST_B} : {})})),
+			stable: placed.filter((p) => p.role === 'stable').map((p) => ({server: `127.0.0.1:${p.port}`, container: p.container, metrics: `http://127.0.0.1:${p.port}`, ...(p.host === HOST_B ? {docker: CONTEXT_B} : {})})),
+			canary: placed.filter((p) => p.role === 'canary').map((p) => ({server: `127.0.0.1:${p.port}`, container: p.container, metrics: `http://127.0.0.1:${p.port}`, ...(p.host === HOST_B ? {docker: CONTEXT_B} : {})})),
 		},
 		docker: {names: {stable: 'mh-stable-1', canary: 'mh-canary-1', nginx: NGINX, services: [NGINX]}, nginxConfig: {host: conf, container: CONTAINER_PATH}},
 		pollIntervalMs: 500,
@@ -182,7 +199,9 @@ test('status --json over two hosts: every replica container on its host, running
 		const service = services.find((s) => s.name === p.container);
 		assert.ok(service, `${p.container} in the strip: ${JSON.stringify(services)}`);
 		assert.equal(service.state, 'running', JSON.stringify(service));
-		assert.ok(service.host?.startsWith(p.host), `${p.container} on ${p.host}: ${JSON.stringify(service)}`);
+		assert.ok(service.host?.startsWith(consoleHost(p)), `${p.container} on ${consoleHost(p)}: ${JSON.stringify(service)}`);
+		// B through its context, over TCP with TLS verified both ways.
+		if (p.host === HOST_B) assert.equal(service.host, `${TLS_B} (TLS) (context ${CONTEXT_B})`, JSON.stringify(service));
 	}
 	assert.ok(services.some((s) => s.name === NGINX && s.state === 'running'), JSON.stringify(services));
 	// Each replica's memory from Docker's stats on its own host (256 MiB limit each).
@@ -222,7 +241,7 @@ test('engine B stopped mid-run: its replicas marked (host, since when), A goes o
 			const service = services.find((s) => s.name === p.container)!;
 			if (p.host === HOST_B) {
 				assert.equal(service.state, 'unreachable', JSON.stringify(service));
-				assert.match(service.hostDown!.message, new RegExp(`^Docker host ${HOST_B.replace(/[/.]/g, '\\$&')} unreachable since \\d\\d:\\d\\d:\\d\\d`), JSON.stringify(service));
+				assert.match(service.hostDown!.message, new RegExp(`^Docker host ${escapeRe(TLS_B)} \\(TLS\\) \\(context ${CONTEXT_B}\\) unreachable since \\d\\d:\\d\\d:\\d\\d`), JSON.stringify(service));
 			} else {
 				assert.equal(service.state, 'running', `A goes on: ${JSON.stringify(service)}`);
 			}
