@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {PassThrough} from 'node:stream';
 import {test} from 'node:test';
 import type Docker from 'dockerode';
 import {replicaBundleFiles} from '../../source/adapters/docker/bundle-extras.ts';
@@ -7,7 +8,7 @@ import {canaryState, combineCanaries} from '../../source/adapters/docker/replica
 import type {ContainerControl, ContainerState} from '../../source/core/guide/containers.ts';
 import {parseLifecycleEvent} from '../../source/adapters/docker/lifecycle.ts';
 import {combineReplicaReadings, replicaServices} from '../../source/adapters/docker/replica-hosts.ts';
-import {type ReplicaLine, TimeMerger} from '../../source/adapters/docker/replica-logs.ts';
+import {createReplicaLogSource, type ReplicaLine, TimeMerger} from '../../source/adapters/docker/replica-logs.ts';
 import {waitUntil} from '../helpers/wait.ts';
 
 const line = (replica: string, time: number, text = `${replica}@${time}`): ReplicaLine => ({engine: 'stable', stream: 'stdout', time, text, replica});
@@ -199,4 +200,50 @@ test('a host that never answers (packets dropped) is marked after the timeout; t
 	const services = await replicaServices(pool, pool.get(undefined), replicas, 'nginx-canary', [], 100).finally(() => clearInterval(alive));
 	assert.deepEqual(services.map((s) => [s.name, s.state]), [['engine-stable-1', 'running'], ['nginx-canary', 'running'], ['engine-canary-1', 'unreachable']]);
 	assert.match(services[2]!.hostDown!.message, /unix:\/\/\/run\/b\.sock is unreachable \(ETIMEDOUT\)/);
+});
+
+test('a host that drops packets: its silent log stream is closed once the host is marked unreachable, and the follower reads on from its last line when it answers', async () => {
+	const info = {Id: 'c1', State: {Status: 'running', Running: true, StartedAt: '2026-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z'}, Config: {Tty: true}};
+	const streams: PassThrough[] = [];
+	const queries: Array<{since?: string}> = [];
+	const host: {dropping: boolean; answer: (() => void)[]} = {dropping: false, answer: []};
+	const b = {
+		modem: {socketPath: '/run/b.sock'},
+		getContainer: () => ({
+			// While packets are dropped a call never settles; it is answered when the host is back.
+			inspect: () => (host.dropping ? new Promise((resolve) => host.answer.push(() => resolve(info))) : Promise.resolve(info)),
+			logs: async (query: {since?: string}) => {
+				queries.push(query);
+				const stream = new PassThrough();
+				streams.push(stream);
+				return stream;
+			},
+		}),
+		getEvents: async () => new PassThrough(),
+	} as unknown as Docker;
+	const a = fakeDocker(['nginx-canary'], {down: false});
+	const pool = new DockerEndpointPool({env: {DOCKER_HOST: 'unix:///run/a.sock'}, connect: (e) => (e.socketPath === '/run/b.sock' ? b : a)});
+	const source = createReplicaLogSource(pool, [{id: 'C1', role: 'canary', container: 'engine-canary-1', endpoint: 'unix:///run/b.sock'}]);
+	const lines: string[] = [];
+	const follow = new AbortController();
+	source.follow('canary', {lines: (batch) => lines.push(...batch.map((l) => l.text)), gap: () => {}, status: () => {}}, follow.signal);
+	try {
+		await waitUntil('the log stream open', () => streams.length === 1);
+		streams[0]!.write('2026-01-01T00:00:01.000000000Z before the silence\n');
+		await waitUntil('the first line', () => lines.includes('before the silence'));
+		// The host stops answering without refusing: the stream just goes quiet. The services poll
+		// marks it unreachable after its timeout.
+		host.dropping = true;
+		pool.markUnreachable(pool.get('unix:///run/b.sock'), Object.assign(new Error('no answer from unix:///run/b.sock in 5000 ms'), {code: 'ETIMEDOUT'}));
+		await waitUntil('the silent stream closed', () => streams[0]!.destroyed);
+		host.dropping = false;
+		for (const answer of host.answer.splice(0)) answer();
+		await waitUntil('attached again', () => streams.length === 2);
+		assert.equal(queries[1]!.since, '1767225601.000000000', 'from the last line read');
+		streams[1]!.write('2026-01-01T00:00:09.000000000Z after the silence\n');
+		await waitUntil('the next line', () => lines.includes('after the silence'));
+		assert.deepEqual(lines, ['before the silence', 'after the silence']);
+	} finally {
+		follow.abort();
+	}
 });

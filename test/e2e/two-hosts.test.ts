@@ -11,6 +11,7 @@ import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {after, before, test} from 'node:test';
 import {DockerEndpointPool} from '../../source/adapters/docker/endpoints.ts';
+import {replicaServices} from '../../source/adapters/docker/replica-hosts.ts';
 import {createReplicaLogSource, type DockerReplica, type ReplicaLine} from '../../source/adapters/docker/replica-logs.ts';
 import {freePorts} from '../helpers/ports.ts';
 import {DOCKER_CLI, describeRun, ENGINE_IMAGE, get, NGINX_IMAGE, recordingSink, requireEngine, runConsole, waitFor} from './docker-harness.ts';
@@ -264,6 +265,41 @@ test('engine B stopped mid-run: its replicas marked (host, since when), A goes o
 	const services = run.json.services as Array<{name: string; state: string}>;
 	assert.ok(placed.every((p) => services.find((s) => s.name === p.container)?.state === 'running'), JSON.stringify(services));
 	assert.ok(seen.gaps.some((g) => /^(S3|C2) /.test(g.reason)), `a gap marker for B's replicas: ${JSON.stringify(seen.gaps)}`);
+});
+
+test('engine B dropping packets and restarting behind the drop: marked unreachable after the services poll\'s timeout; its log follower over TLS reads on from its last line once packets flow again', async () => {
+	const port = new URL(TLS_B).port;
+	// Both ways: not even B's goodbye (FIN) gets through, as with a host that vanished from the network.
+	const rules = [['INPUT', '-p', 'tcp', '--dport', port, '-j', 'DROP'], ['INPUT', '-p', 'tcp', '--sport', port, '-j', 'DROP']];
+	// The console's own parts, as a running console has them: a pool reading the context store.
+	const pool = new DockerEndpointPool();
+	const s3 = placed.find((p) => p.id === 'S3')!;
+	const replicas: DockerReplica[] = [{id: 'S3', role: 'stable', container: s3.container, endpoint: CONTEXT_B}];
+	const {sink: sinkB, seen: seenB} = recordingSink();
+	const stop = new AbortController();
+	createReplicaLogSource(pool, replicas, {tail: 0}).follow('stable', sinkB, stop.signal);
+	try {
+		await waitFor('S3 followed over TLS', () => seenB.statuses.some((s) => s.state === 'attached'), 20_000);
+		await get(s3.port, '/healthz', 'before-drop');
+		await waitFor('a line over TLS', () => agents(seenB.lines as ReplicaLine[], 'before-drop').length === 1, 10_000);
+		for (const rule of rules) await runFile('iptables', ['-I', ...rule]);
+		const services = await replicaServices(pool, pool.get(undefined), replicas, NGINX, [], 3000);
+		const marked = services.find((s) => s.name === s3.container)!;
+		assert.equal(marked.state, 'unreachable', JSON.stringify(services));
+		assert.match(marked.hostDown!.message, /ETIMEDOUT|no answer/, JSON.stringify(marked));
+		// B restarts behind the drop: the connection the follower had is gone on B's side, and B's
+		// goodbye never arrived. Its containers come back with it and write on.
+		await engineB('stop');
+		await engineB('daemon');
+		await waitFor('S3 answering again', async () => (await get(s3.port, '/healthz', 'during-drop').catch(() => null))?.status === 200, 30_000);
+		for (const rule of rules) await runFile('iptables', ['-D', ...rule]);
+		await get(s3.port, '/healthz', 'after-drop');
+		await waitFor('the line written after the drop, over a new connection', () => agents(seenB.lines as ReplicaLine[], 'after-drop').length === 1, 60_000);
+		assert.equal(agents(seenB.lines as ReplicaLine[], 'before-drop').length, 1, 'read once: the follower resumed from its last line');
+	} finally {
+		for (const rule of rules) await runFile('iptables', ['-D', ...rule]).catch(() => {});
+		stop.abort();
+	}
 });
 
 test('emergency stop-canary over two hosts: after 100/0 VERIFIED, every canary replica stopped on its own host; stable serves alone', async () => {

@@ -69,6 +69,7 @@ export class DockerEndpointPool {
 	private readonly env: NodeJS.ProcessEnv;
 	private readonly connect: (endpoint: DockerEndpoint) => Docker;
 	private readonly now: () => number;
+	private readonly downListeners = new Set<(pooled: PooledEndpoint) => void>();
 
 	constructor(options: EndpointPoolOptions = {}) {
 		this.env = options.env ?? process.env;
@@ -105,13 +106,24 @@ export class DockerEndpointPool {
 		return [...this.byKey.values()];
 	}
 
-	/** Records a failed call: the first one marks the host unreachable from now. */
+	/** Records a failed call: the first one marks the host unreachable from now (and tells the listeners). */
 	markUnreachable(pooled: PooledEndpoint, error: unknown): void {
 		pooled.health.message = describeDockerError(error, pooled.describe);
 		if (pooled.health.reachable) {
 			pooled.health.reachable = false;
 			pooled.health.since = this.now();
+			for (const listener of this.downListeners) listener(pooled);
 		}
+	}
+
+	/**
+	 * Hears each host that stops answering. A host that drops packets (rather than refusing)
+	 * leaves its open streams (logs, events) silent forever: their owners close them here, and
+	 * their loops reattach once the host answers again.
+	 */
+	onUnreachable(listener: (pooled: PooledEndpoint) => void): () => void {
+		this.downListeners.add(listener);
+		return () => this.downListeners.delete(listener);
 	}
 
 	markReachable(pooled: PooledEndpoint): void {

@@ -54,13 +54,20 @@ function parseTime(value: string | undefined): number | null {
  * the container to come back (events, with polling as the fallback), resume from the last
  * timestamp. Never throws: problems become statuses.
  */
-export function createDockerLogSource(docker: Docker, names: Record<EngineRole, string>, options: DockerLogOptions = {}, events = new ContainerEvents(docker)): LogSource {
+export function createDockerLogSource(docker: Docker, names: Record<EngineRole, string>, options: DockerLogOptions = {}, events = new ContainerEvents(docker)): LogSource & {interrupt(): void} {
 	const endpoint = endpointOf(docker);
+	// The streams being read now: interrupt() closes them (their host stopped answering), and
+	// each follow loop then attaches again from its last line, as after a container restart.
+	const open = new Set<{destroy?: () => void}>();
 	return {
 		follow(engine, sink, signal) {
 			void followLoop(engine, names[engine], sink, signal).catch((error: unknown) => {
 				sink.status(engine, 'failed', `log follower stopped: ${describeDockerError(error, endpoint)}`);
 			});
+		},
+		interrupt() {
+			for (const stream of open) stream.destroy?.();
+			open.clear();
 		},
 	};
 
@@ -227,11 +234,14 @@ export function createDockerLogSource(docker: Docker, names: Record<EngineRole, 
 			return false;
 		}
 		onOpen();
+		const handle = stream as unknown as {destroy?: () => void};
+		open.add(handle);
 		return new Promise<boolean>((resolve) => {
 			let done = false;
 			const finish = (ok: boolean) => {
 				if (done) return;
 				done = true;
+				open.delete(handle);
 				signal.removeEventListener('abort', onAbort);
 				out.end();
 				err.end();

@@ -95,8 +95,19 @@ export function createReplicaLogSource(pool: DockerEndpointPool, replicas: reado
 		return shared;
 	};
 	const several = new Set(replicas.map((r) => pool.get(r.endpoint).key)).size > 1;
+	// A host that stops answering: its streams are closed so that they attach again when it is
+	// back (a host that drops packets would leave them silent for good).
+	const followers = new Map<string, Set<{interrupt(): void}>>();
+	let unsubscribe: (() => void) | null = null;
+	const listen = () => {
+		unsubscribe ??= pool.onUnreachable((down) => {
+			for (const follower of followers.get(down.key) ?? []) follower.interrupt();
+			events.get(down.key)?.close();
+		});
+	};
 	return {
 		follow(engine, sink, signal) {
+			listen();
 			const mine = replicas.filter((r) => r.role === engine && r.container);
 			// One replica: its lines are in order already and go straight through.
 			const merger = mine.length > 1 ? new TimeMerger((batch) => sink.lines(batch), options.holdMs ?? 100) : null;
@@ -112,6 +123,15 @@ export function createReplicaLogSource(pool: DockerEndpointPool, replicas: reado
 				const endpoint = pool.get(replica.endpoint);
 				const names = {stable: replica.container!, canary: replica.container!};
 				const source = createDockerLogSource(endpoint.docker, names, options, eventsOf(endpoint));
+				const mineHere = followers.get(endpoint.key) ?? new Set();
+				followers.set(endpoint.key, mineHere.add(source));
+				signal.addEventListener('abort', () => {
+					mineHere.delete(source);
+					if ([...followers.values()].every((set) => set.size === 0)) {
+						unsubscribe?.();
+						unsubscribe = null;
+					}
+				}, {once: true});
 				const replicaSink: LogSink = {
 					lines(batch) {
 						// Labelled in place: the follower made these objects for this batch alone.
