@@ -314,7 +314,7 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide,
 		);
 	} else if (state.view === 'logs' && model) {
 		body = <LogView {...logsViewInput(model, state.logs, snapshot.logs, width, bodyHeight, colour)} />;
-		region = logsRegion(HEADER_HEIGHT, logModel, state.logs, snapshot.logs, width, bodyHeight, colour, sized);
+		if (!past) region = logsRegion(HEADER_HEIGHT, logModel, state.logs, snapshot.logs, width, bodyHeight, colour, sized);
 	} else if (state.view === 'errors') {
 		body = <PatternsPanel rows={snapshot.patterns} width={width} height={bodyHeight} selected={state.selection.errors} detail />;
 	} else if (state.view === 'troubleshoot') {
