@@ -18,7 +18,7 @@ const LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 function fakeStore(capacity: number) {
 	const rings = {stable: new Ring<StoredEvent>(capacity), canary: new Ring<StoredEvent>(capacity)};
 	let seq = 0;
-	const view: LogView = {rings, history: capacity, received: 0, notKept: (e) => rings[e].dropped, dropped: () => 0};
+	const view: LogView = {rings, history: capacity, version: 0, received: 0, notKept: (e) => rings[e].dropped, dropped: () => 0};
 	const push = (engine: Engine, time: number, level: (typeof LEVELS)[number], gap = false) => {
 		const message = `${level} line ${seq + 1}`;
 		rings[engine].push({seq: ++seq, engine, stream: 'stdout', time, level, message, detail: '', exception: null, raw: message, templateId: level === 'ERROR' ? 'E1' : undefined, ...(gap ? {gap: 'stream ended'} : {})});

@@ -51,3 +51,13 @@ test('a line the store cannot read is counted as dropped; the rest of its batch 
 		['request 1 served', 'request 2 served'],
 	);
 });
+
+test('lines and gaps are news for the log rows alone; a stream changing state is news for the whole screen', () => {
+	const notices: boolean[] = [];
+	const store = new LogStore(100, (linesOnly) => notices.push(linesOnly));
+	store.sink.lines([line('stable', 1)]);
+	store.sink.gap({engine: 'canary', at: 1_700_000_000_000, gapMs: 1500, reason: 'stream restarted'});
+	store.sink.status('canary', 'waiting', 'container not running');
+	store.close();
+	assert.deepEqual(notices, [true, true, false]);
+});

@@ -14,7 +14,7 @@ import {PatternsPanel} from './patterns-panel.tsx';
 import {LogView} from './log-panel.tsx';
 import {ActionDialog} from './dialog.tsx';
 import {Help, HELP_PAGE_KEYS} from './help.tsx';
-import {createLogModel, tail} from './log-model.ts';
+import {createLogModel} from './log-model.ts';
 import {isTextKey} from './key-splitter.ts';
 import {useKeys} from './use-keys.ts';
 import type {StoredEvent} from '../core/monitor/log-store.ts';
@@ -25,8 +25,8 @@ import {EmergencyDialog} from './emergency-dialog.tsx';
 import {emergencyKey} from './emergency-keys.ts';
 import {Overview, overviewLayout} from './overview.tsx';
 import {TimelinePanel} from './timeline-panel.tsx';
-import {pausedPosition} from './log-position.ts';
-import {addNote, exitTimes, followText, markPause, openEventLogs, rebasePaused, writeBundle} from './incident-keys.ts';
+import {logsRegion, logsViewInput, tailRegion, tailRowsOf, type LogRegion, type LogRegionRef} from './log-region.ts';
+import {addNote, exitTimes, markPause, openEventLogs, rebasePaused, writeBundle} from './incident-keys.ts';
 import {pastView, runHistory} from './history-keys.ts';
 
 export const MIN_COLUMNS = 80;
@@ -46,12 +46,14 @@ export interface AppProps {
 	/** Emergency actions, Redis, probes (absent in tests that do not need them). */
 	guide?: GuideParts;
 	saveBundle?: (snapshot: Snapshot) => Promise<string>;
+	/** Set on every render: where the log rows are, for frames that only bring log lines. */
+	logRegion?: LogRegionRef;
 }
 
 const IDLE_STATE: EmergencyFlowState = {phase: 'idle'};
 const IDLE = {subscribe: () => () => {}, getState: () => IDLE_STATE};
 
-export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}: AppProps) {
+export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide, logRegion}: AppProps) {
 	const emergency = guide?.flow;
 	const snapshot: Snapshot = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
 	const flow = useSyncExternalStore((emergency ?? IDLE).subscribe, (emergency ?? IDLE).getState);
@@ -60,9 +62,11 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 	const logModel = useMemo(() => createLogModel(), []);
 	const needsLogs = state.view === 'logs';
 	const second = Math.floor(snapshot.at / 1000) * 1000;
-	const tailRows = overviewLayout(rows).logs;
-	const tailEvents = useMemo(() => tail(snapshot.logs, tailRows), [snapshot.logs, snapshot.logVersion, tailRows]);
-	const model = needsLogs ? logModel(snapshot.logs, snapshot.logVersion, state.logs) : null;
+	const layout = overviewLayout(rows);
+	// The store's own version: a render between snapshots (a key) shows what log frames drew.
+	const logVersion = snapshot.logs.version;
+	const tail = useMemo(() => tailRowsOf(snapshot.logs, columns, layout.logs, colour), [snapshot.logs, logVersion, columns, layout.logs, colour]);
+	const model = needsLogs ? logModel(snapshot.logs, logVersion, state.logs) : null;
 	const exits = useMemo(() => exitTimes(snapshot.timeline), [snapshot.timeline]);
 	// Keys of one read go through the reducer one at a time, each seeing the state its
 	// predecessor left (React has not re-rendered in between); React gets the result once per
@@ -275,6 +279,7 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 		if (stateRef.current !== state) commit();
 	});
 
+	if (logRegion) logRegion.current = null;
 	if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
 		return (
 			<Box flexDirection="column" width={columns}>
@@ -289,6 +294,8 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 	const width = columns;
 	const bodyHeight = rows - HEADER_HEIGHT - 1;
 	let body: React.ReactNode;
+	let region: LogRegion | null = null;
+	const sized = () => size.get().columns === columns && size.get().rows === rows;
 	if (state.help) {
 		body = <Help width={width} height={bodyHeight} page={state.helpPage} />;
 	} else if (flow.phase !== 'idle') {
@@ -306,27 +313,8 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 			</Box>
 		);
 	} else if (state.view === 'logs' && model) {
-		const filters = [
-			state.logs.pattern ? 'pattern' : null,
-			state.logs.regex ? `/${state.logs.regex}/${state.logs.invert ? ' inverted' : ''}` : null,
-			state.logs.minLevel ? `>= ${state.logs.minLevel}` : null,
-			state.logs.engines !== 'both' ? state.logs.engines : null,
-		].filter(Boolean);
-		const header = `logs ${model.events.length} lines${filters.length > 0 ? ` [${filters.join(' ')}]` : ''}${followText(model.events, state.logs, snapshot.logs)}${model.error ? `  ${model.error}` : ''}`;
-		body = (
-			<LogView
-				events={model.events}
-				width={width}
-				height={bodyHeight}
-				offset={pausedPosition(model.events, state.logs).offset}
-				timestamps={state.logs.timestamps}
-				wrap={state.logs.wrap}
-				expanded={state.logs.expanded}
-				regex={model.regex}
-				header={header}
-				dropped={snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped}
-			/>
-		);
+		body = <LogView {...logsViewInput(model, state.logs, snapshot.logs, width, bodyHeight, colour)} />;
+		if (!past) region = logsRegion(HEADER_HEIGHT, logModel, state.logs, snapshot.logs, width, bodyHeight, colour, sized);
 	} else if (state.view === 'errors') {
 		body = <PatternsPanel rows={snapshot.patterns} width={width} height={bodyHeight} selected={state.selection.errors} detail />;
 	} else if (state.view === 'troubleshoot') {
@@ -336,8 +324,11 @@ export function App({monitor, size, colour, onQuit, saveLogs, saveBundle, guide}
 	} else if (state.view === 'verdict') {
 		body = <VerdictDetail verdict={shown.verdict} width={width} height={bodyHeight} selected={state.selection.verdict} paths={{stateDir: monitor.actions.stateDir, auditPath: monitor.actions.audit.path}} past={past?.label} />;
 	} else {
-		body = <Overview snapshot={shown} guide={guide} rows={rows} width={width} now={Math.floor(shown.at / 1000) * 1000} past={past} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} tailEvents={tailEvents} exits={exits} />;
+		body = <Overview snapshot={shown} guide={guide} rows={rows} width={width} now={Math.floor(shown.at / 1000) * 1000} past={past} zoomMin={state.zoomMin} colour={colour} thresholdMs={monitor.config.thresholds.p95FailMs} tail={tail} exits={exits} />;
+		const top = HEADER_HEIGHT + CARD_HEIGHT + layout.charts + layout.verdict + layout.patterns;
+		if (!past && layout.logs > 0) region = tailRegion(top, snapshot.logs, width, layout.logs, colour, sized);
 	}
+	if (logRegion) logRegion.current = region;
 	return (
 		<Box flexDirection="column" width={columns} height={rows}>
 			<Header snapshot={snapshot} width={width} past={past?.label} />

@@ -30,6 +30,7 @@ export const DEFAULT_BYTES_PER_SEC = 13 * 1024;
 export class FrameWriter extends EventEmitter {
 	private onScreen: string[] = [];
 	private pending: string | undefined;
+	private latest: string | undefined;
 	private resizedAt = 0;
 	private timer: NodeJS.Timeout | undefined;
 	private lastFlush = 0;
@@ -73,10 +74,16 @@ export class FrameWriter extends EventEmitter {
 		return this.bytes;
 	}
 
-	/** Called by Ink with a whole frame. */
+	/** The newest whole frame given to write(), drawn or waiting for its slot. */
+	get lastFrame(): string | undefined {
+		return this.closed ? undefined : this.latest;
+	}
+
+	/** Called by Ink with a whole frame (and by the log frames, with the last one's log rows replaced). */
 	write(frame: string): boolean {
 		if (this.closed) return true;
 		this.pending = frame;
+		this.latest = frame;
 		// The first frame goes out at once: a timer could wait behind whatever the start-up
 		// does next (the lab's process spawns block the loop for about 100 ms).
 		if (this.lastFlush === 0 || Date.now() < this.urgentUntil) this.flush(true);

@@ -1,6 +1,5 @@
 import {Box} from 'ink';
 import type {Snapshot} from '../core/monitor/snapshot.ts';
-import type {StoredEvent} from '../core/monitor/log-store.ts';
 import type {GuideParts} from '../core/guide/guide-parts.ts';
 import {HEADER_HEIGHT} from './header.tsx';
 import {CARD_HEIGHT, EngineCards} from './engine-cards.tsx';
@@ -8,7 +7,7 @@ import {ChartsPanel} from './charts-panel.tsx';
 import {SplitPanel} from './split-panel.tsx';
 import {VerdictPanel} from './verdict-panel.tsx';
 import {PatternsPanel} from './patterns-panel.tsx';
-import {LogTail} from './log-panel.tsx';
+import {LogRows} from './log-panel.tsx';
 import {RedisPanel} from './redis-panel.tsx';
 
 // The overview (view 1): the cards, the charts, split and Redis beside the verdict, the error
@@ -37,17 +36,17 @@ export interface OverviewProps {
 	zoomMin: number;
 	colour: boolean;
 	thresholdMs: number;
-	tailEvents: StoredEvent[];
+	/** The log tail's rows (log-region.ts), as tall as the layout's logs. */
+	tail: string[];
 	/** Engine exits and OOM kills (ms since epoch), marked on the charts beside the weight changes. */
 	exits: readonly number[];
 	/** Set when the overview shows a moment of the history: its label, its time, and the live engines whose series the charts draw. */
 	past?: {label: string; at: number; live: Snapshot['engines']};
 }
 
-export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, thresholdMs, tailEvents, exits, past}: OverviewProps) {
+export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, thresholdMs, tail, exits, past}: OverviewProps) {
 	const layout = overviewLayout(rows);
 	const splitWidth = Math.min(36, Math.floor(width * 0.3));
-	const dropped = snapshot.engines.stable.logs.dropped + snapshot.engines.canary.logs.dropped;
 	return (
 		<Box flexDirection="column">
 			<EngineCards engines={snapshot.engines} width={width} now={now} past={past?.label} />
@@ -62,7 +61,7 @@ export function Overview({snapshot, guide, rows, width, now, zoomMin, colour, th
 				<VerdictPanel verdict={snapshot.verdict} width={width - splitWidth} height={layout.verdict} past={past?.label} />
 			</Box>
 			{layout.patterns > 0 ? <PatternsPanel rows={snapshot.patterns} width={width} height={layout.patterns} past={past?.label} /> : null}
-			{layout.logs > 0 ? <LogTail events={tailEvents} width={width} height={layout.logs} dropped={dropped} title="log tail (2: logs view)" /> : null}
+			{layout.logs > 0 ? <LogRows rows={tail} width={width} /> : null}
 		</Box>
 	);
 }

@@ -6,6 +6,7 @@ import {ENTER_ALT_SCREEN, FrameWriter, LEAVE_ALT_SCREEN} from './frame-writer.ts
 import type {StoredEvent} from '../core/monitor/log-store.ts';
 import type {Snapshot} from '../core/monitor/snapshot.ts';
 import {installOutputCache} from './ink-output-cache.ts';
+import {drawLogFrame, type LogRegionRef} from './log-region.ts';
 
 // Runs the screen on the real terminal: alternate screen, our frame writer in front of Ink,
 // and the terminal restored on every way out (q, Ctrl-C, SIGTERM, SIGHUP, a crash).
@@ -38,13 +39,13 @@ export interface ScreenOptions {
  * For measurements (npm run bench): what the console received, dropped and drew, and its
  * memory, once a second, to `sink` (the CLI writes them to CANARY_CONSOLE_STATS_FILE).
  */
-function writeStats(monitor: ScreenMonitor, writer: FrameWriter, sink: ((stats: object) => void) | undefined): () => void {
+function writeStats(monitor: ScreenMonitor, writer: FrameWriter, sink: ((stats: object) => void) | undefined, logFrames: () => number): () => void {
 	if (!sink) return () => {};
 	let publishes = 0;
 	const unsubscribe = monitor.subscribe(() => publishes++);
 	const timer = setInterval(() => {
 		const store = monitor.getSnapshot().logs;
-		const stats = {at: Date.now(), received: store.received, dropped: {stable: store.dropped('stable'), canary: store.dropped('canary')}, notKept: {stable: store.notKept('stable'), canary: store.notKept('canary')}, publishes, bytes: writer.bytesWritten, memory: process.memoryUsage()};
+		const stats = {at: Date.now(), received: store.received, dropped: {stable: store.dropped('stable'), canary: store.dropped('canary')}, notKept: {stable: store.notKept('stable'), canary: store.notKept('canary')}, publishes: publishes + logFrames(), bytes: writer.bytesWritten, memory: process.memoryUsage()};
 		sink(stats);
 	}, 1000);
 	timer.unref();
@@ -131,6 +132,10 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 
 	await installOutputCache();
 	stdout.write(ENTER_ALT_SCREEN);
+	// Frames whose only news is log lines: their rows replaced in the last frame, no React render.
+	const logRegion: LogRegionRef = {current: null};
+	let logFrames = 0;
+	const stopLogFrames = options.monitor.onLogFrame?.(() => drawLogFrame(logRegion.current, writer) && ++logFrames > 0) ?? (() => {});
 	const instance = render(
 		<App
 			monitor={options.monitor}
@@ -140,6 +145,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			onQuit={() => void quit(0)}
 			saveLogs={options.saveLogs}
 			saveBundle={options.saveBundle}
+			logRegion={logRegion}
 		/>,
 		{
 			stdout: writer as unknown as NodeJS.WriteStream,
@@ -160,7 +166,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 			if (quitting) return;
 			options.monitor.start();
 			options.onStart?.();
-			stopStats = writeStats(options.monitor, writer, options.stats);
+			stopStats = writeStats(options.monitor, writer, options.stats, () => logFrames);
 		},
 		(error: Error) => {
 			restore();
@@ -170,6 +176,7 @@ export async function runScreen(options: ScreenOptions): Promise<number> {
 	);
 	const code = await exited;
 	stopStats();
+	stopLogFrames();
 	process.off('SIGTERM', onSignal);
 	process.off('SIGHUP', onSignal);
 	process.off('SIGINT', onSignal);

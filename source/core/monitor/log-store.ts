@@ -50,7 +50,8 @@ export class LogStore {
 	/** @param since lines older than this (ms since epoch) are the error patterns' baseline. */
 	constructor(
 		capacity: number,
-		private readonly onChange: () => void,
+		/** `linesOnly`: the change is lines (and their counts), not a stream's state. */
+		private readonly onChange: (linesOnly: boolean) => void,
 		since = 0,
 	) {
 		this.rings = {stable: new Ring(capacity), canary: new Ring(capacity)};
@@ -62,7 +63,7 @@ export class LogStore {
 		gap: (gap) => this.addGap(gap),
 		status: (engine, state, message) => {
 			this.streams[engine] = {state, message: message === undefined ? null : sanitizeForTerminal(message)};
-			this.changed();
+			this.changed(false);
 		},
 	};
 
@@ -168,9 +169,9 @@ export class LogStore {
 		this.changed();
 	}
 
-	private changed(): void {
+	private changed(linesOnly = true): void {
 		this.version++;
-		this.onChange();
+		this.onChange(linesOnly);
 	}
 }
 

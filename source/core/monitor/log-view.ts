@@ -18,6 +18,8 @@ export interface LogView {
 	readonly rings: Readonly<Record<EngineRole, LogLines>>;
 	/** Lines kept per engine at most (the history). */
 	readonly history: number;
+	/** Moves whenever the kept lines or the counts change. */
+	readonly version: number;
 	/** Lines received since the start, both engines. */
 	readonly received: number;
 	/** Lines that aged out of the history: received and shown, no longer kept. */

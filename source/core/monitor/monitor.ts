@@ -84,9 +84,10 @@ export class Monitor {
 			dating: () => this.watch,
 		});
 		this.pollers = createPollers(this.config, deps, this.clock);
-		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes.
+		// Log lines alone redraw at most LOG_FPS times a second: the tail is most of the bytes;
+		// they are a log-only publish (a stream's state is shown elsewhere: a full one).
 		// Lines logged before the console started are the error patterns' baseline, never NEW.
-		this.logStore = new LogStore(this.config.logBuffer, () => this.changed(1000 / LOG_FPS), this.startedAt);
+		this.logStore = new LogStore(this.config.logBuffer, (linesOnly) => this.published.changed(1000 / LOG_FPS, linesOnly), this.startedAt);
 		this.engineViews = new EngineViews(this.pollers, this.logStore, this.config);
 		this.split = new SplitWatch({
 			config: this.config,
@@ -151,6 +152,9 @@ export class Monitor {
 	}
 
 	subscribe = (listener: () => void): (() => void) => this.published.subscribe(listener);
+
+	/** A publish whose only news is log lines calls `handler` instead (a full one if it returns false). */
+	onLogFrame = (handler: () => boolean): (() => void) => this.published.onLogFrame(handler);
 
 	getSnapshot = (): Snapshot => this.published.get();
 

@@ -14,4 +14,6 @@ export interface ScreenMonitor extends Pick<Monitor, 'config' | 'getSnapshot' | 
 	readonly actions: ScreenActions;
 	/** The last hour of the overview, for stepping back (absent: the keys say there is none). */
 	readonly history?: Pick<History, 'at' | 'oldest'>;
+	/** Frames that bring log lines only, drawn by the screen itself (absent: every frame renders). */
+	readonly onLogFrame?: Monitor['onLogFrame'];
 }
