@@ -4,6 +4,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import {History, HISTORY_BYTES_PER_HOUR, HISTORY_PATTERNS, type HistoryFrame} from '../source/core/monitor/history.ts';
 import type {PatternRow} from '../source/domain/error-diff.ts';
+import type {ReplicaCard} from '../source/core/monitor/snapshot.ts';
 import {initialViewState, viewReducer} from '../source/state/view-state.ts';
 import {openLogsAt} from '../source/ui/history-keys.ts';
 import type {StoredEvent} from '../source/core/monitor/log-store.ts';
@@ -65,6 +66,26 @@ test('a moment shows the newest frame at or before it; before the first there is
 	assert.equal(history.newest, T0 + 10_500);
 });
 
+test('a frame gives back each replica card as recorded: figures, missing figures (null), words; a NaN figure stays as it was', () => {
+	const history = new History(60, 2000);
+	const cards = (poll: number): ReplicaCard[] => [
+		{...replicaCard('C1', poll), outlier: 'p95 +150 ms above its siblings'},
+		{id: 'C2', requests: null, p95Ms: null, ratio5xx: null, memPercent: null, restarts: null, health: 'unknown', problem: 'refused', outlier: null},
+	];
+	const frame = (at: number, replicas: ReplicaCard[]) =>
+		({at, engines: {stable: {role: 'stable', series: []}, canary: {role: 'canary', series: [{at}], replicas}}, split: {}, verdict: null, patterns: [], stage: {}, automation: null}) as never;
+	history.record(frame(T0, cards(0)));
+	history.record(frame(T0 + 2000, cards(1)));
+	const odd = [{...replicaCard('C1', 2), p95Ms: Number.NaN}];
+	history.record(frame(T0 + 4000, odd));
+	assert.deepEqual(history.at(T0)!.engines.canary.replicas, cards(0));
+	assert.deepEqual(history.at(T0 + 2000)!.engines.canary.replicas, cards(1));
+	assert.deepEqual(history.at(T0 + 2000)!.engines.canary.series, [], 'no chart series');
+	assert.equal(history.at(T0 + 2000)!.engines.stable.replicas, undefined, 'a role without replicas has no cards');
+	assert.deepEqual(history.at(T0 + 4000)!.engines.canary.replicas, odd);
+	assert.equal(history.at(T0 + 2000), history.at(T0 + 2500), 'the same moment asked again is the same frame');
+});
+
 test('the ring holds one hour however long the console runs', () => {
 	const history = new History(60, 2000);
 	const frame = (at: number) => ({at, engines: {stable: {role: 'stable'}, canary: {role: 'canary'}}, split: {}, verdict: null, patterns: [], stage: {}, automation: null}) as never;
@@ -74,7 +95,8 @@ test('the ring holds one hour however long the console runs', () => {
 	assert.equal(history.newest! - history.oldest!, 3_600_000);
 });
 
-test('an hour of frames at the default 2 s poll, each with new figures, verdict and patterns as at 10,000 lines/s, stays under HISTORY_BYTES_PER_HOUR', async () => {
+/** What an hour of frames retains, each with new figures, verdict and patterns as at 10,000 lines/s; with `replicas` per role, each replica's card changes every poll too. */
+async function hourRetained(replicas: number): Promise<number> {
 	const base = await realFrame();
 	const rows = Array.from({length: 25}, (_, index) => pattern(index));
 	gc();
@@ -93,6 +115,7 @@ test('an hour of frames at the default 2 s poll, each with new figures, verdict 
 			engine.resources = engine.resources && {...engine.resources, memUsed: engine.resources.memUsed + poll, cpuPercent: 40 + (poll % 7)};
 			engine.probe = {...engine.probe, lastOkAt: frame.at};
 			engine.logs = {...engine.logs, dropped: poll * 20_000};
+			if (replicas > 0) engine.replicas = Array.from({length: replicas}, (_, index) => replicaCard(`${role === 'stable' ? 'S' : 'C'}${index + 1}`, poll + index));
 		}
 		const verdict = frame.verdict!;
 		frame.verdict = {...verdict, at: frame.at, reason: `${verdict.reason} ${poll}`, checks: verdict.checks.map((check) => ({...check, canary: (check.canary ?? 0) + poll, n: poll, reason: `${check.reason} (${poll})`}))};
@@ -103,9 +126,34 @@ test('an hour of frames at the default 2 s poll, each with new figures, verdict 
 	assert.equal(history.length, 1801);
 	assert.equal(history.at(T0 + 7199 * 1000)!.patterns.length, HISTORY_PATTERNS);
 	assert.equal(history.at(T0 + 7199 * 1000)!.patterns[0]!.example, '', 'no example line is kept');
+	if (replicas > 0) assert.equal(history.at(T0 + 7199 * 1000)!.engines.canary.replicas?.length, replicas);
+	return retained;
+}
+
+/** A replica's card as the Monitor builds it each poll: new figures, the same words. */
+const replicaCard = (id: string, poll: number): ReplicaCard => ({
+	id,
+	requests: 3000 + poll,
+	p95Ms: 40 + poll / 1000,
+	ratio5xx: (poll % 10) / 1000,
+	memPercent: 13 + (poll % 50) / 10,
+	restarts: 0,
+	health: 'healthy',
+	problem: null,
+	outlier: null,
+});
+
+test('an hour of frames at the default 2 s poll, each with new figures, verdict and patterns as at 10,000 lines/s, stays under HISTORY_BYTES_PER_HOUR', async () => {
+	const retained = await hourRetained(0);
 	process.stdout.write(`# history: ${(retained / 1024 / 1024).toFixed(2)} MB retained for an hour (bound ${HISTORY_BYTES_PER_HOUR / 1024 / 1024} MB)\n`);
 	assert.ok(retained < HISTORY_BYTES_PER_HOUR, `${retained} bytes retained, bound ${HISTORY_BYTES_PER_HOUR}`);
 	assert.ok(retained > 0.1 * HISTORY_BYTES_PER_HOUR, `${retained} bytes: the measure saw the frames (the bound is not loose by 10x)`);
+});
+
+test('an hour of frames with 5+5 replicas, every card changing every poll, stays under HISTORY_BYTES_PER_HOUR', async () => {
+	const retained = await hourRetained(5);
+	process.stdout.write(`# history with 5+5 replicas: ${(retained / 1024 / 1024).toFixed(2)} MB retained for an hour (bound ${HISTORY_BYTES_PER_HOUR / 1024 / 1024} MB)\n`);
+	assert.ok(retained < HISTORY_BYTES_PER_HOUR, `${retained} bytes retained, bound ${HISTORY_BYTES_PER_HOUR}`);
 });
 
 test('[ and { step back through the kept span, never past its start; stepping past now is live', () => {

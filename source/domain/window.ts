@@ -133,6 +133,17 @@ export function histogramDeltas(
 	return {buckets, reset};
 }
 
+/** The sample names summarizeWindow reads with `profile`: a page kept for a window needs no others. */
+export function windowSampleNames(profile: MetricProfile): Set<string> {
+	const counter = (name: string) => [name, `${name.endsWith('_total') ? name.slice(0, -'_total'.length) : name}_created`];
+	const duration = profile.duration.metric;
+	return new Set([
+		...counter(profile.requests.metric),
+		...['_bucket', '_count', '_sum', '_created'].map((suffix) => `${duration}${suffix}`),
+		...(profile.cacheOps ? counter(profile.cacheOps.metric) : []),
+	]);
+}
+
 const IS_5XX = /^5(\d\d|xx)$/i;
 
 export function summarizeWindow(older: ParsedPage, newer: ParsedPage, seconds: number, profile: MetricProfile): WindowFigures {

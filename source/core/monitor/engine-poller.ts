@@ -9,6 +9,7 @@ import {summarizeHealth, type HealthProbe, type HealthWindow} from '../../domain
 import {LifecycleLog, type LifecycleWindow} from '../../domain/lifecycle.ts';
 import type {RemoteMetrics, RemoteReading} from './prometheus-metrics.ts';
 import {ReplicaSet, type ReplicaTarget, type ReplicaView} from './replica-set.ts';
+import {WindowPages} from '../../domain/window-page.ts';
 
 // Polls one engine's /healthz, /metrics and resource usage, keeps the recent scrapes
 // (enough to cover the analysis window) and a bounded history for the sparklines.
@@ -55,6 +56,8 @@ export class EnginePoller {
 	/** Restarts, exits and OOM kills: fed by the runtime's events and by every resource reading. */
 	readonly lifecycle = new LifecycleLog();
 	private readonly scrapes: Scrape[] = [];
+	/** The scrapes keep only what the window figures read, sharing labels from one scrape to the next. */
+	private readonly kept: WindowPages;
 	/** Every /healthz probe of the last window, oldest first. */
 	private readonly probes: HealthProbe[] = [];
 
@@ -75,6 +78,7 @@ export class EnginePoller {
 		},
 	) {
 		this.replicaSet = deps.replicas && deps.replicas.length > 1 ? new ReplicaSet(deps.replicas, deps) : null;
+		this.kept = new WindowPages(deps.profile);
 	}
 
 	/** The role's replicas when it has more than one, else null. */
@@ -154,7 +158,9 @@ export class EnginePoller {
 
 	private async pollMetrics(signal: AbortSignal): Promise<void> {
 		try {
-			const {page, ms, problem, at: scrapedAt} = await this.fetchMetrics(signal);
+			const fetched = await this.fetchMetrics(signal);
+			const {ms, problem, at: scrapedAt} = fetched;
+			const page = this.kept.keep(fetched.page);
 			const at = scrapedAt ?? this.deps.now();
 			const previous = this.scrapes.at(-1);
 			if (previous) this.requestsSeen += summarizeWindow(previous.page, page, (at - previous.at) / 1000, this.deps.profile).requests;

@@ -1,6 +1,7 @@
 import type {EngineRole} from '../types.ts';
 import {Ring} from '../../domain/ring.ts';
 import type {EngineView, Snapshot} from './snapshot.ts';
+import {packCards, unpackCards, type PackedCards} from './history-cards.ts';
 
 // The last hour (historyMinutes) of what the overview showed, one frame per poll: the cards,
 // the split, the verdict table of that moment, the top error patterns, the stage. A fixed-size
@@ -9,7 +10,9 @@ import type {EngineView, Snapshot} from './snapshot.ts';
 // their own bounded stores), only figures of a fixed shape, sharing with the frame before it
 // whatever did not change. Measured: 9.3 MB for an hour at the default 2 s poll with every
 // figure, verdict value and reason changing every poll (test/history.test.ts holds it under
-// HISTORY_BYTES_PER_HOUR); a steady deployment costs less.
+// HISTORY_BYTES_PER_HOUR); a steady deployment costs less. Replica cards are kept packed
+// (history-cards.ts): 5+5 replicas whose figures all change every poll add about 2 MB an hour
+// (11.3 MB in all, measured the same way).
 
 /** What one frame keeps of a snapshot: enough to draw the overview as it was. */
 export interface HistoryFrame {
@@ -32,10 +35,17 @@ export const HISTORY_BYTES_PER_HOUR = 12 * 1024 * 1024;
 
 const NO_SERIES: EngineView['series'] = Object.freeze([]) as EngineView['series'];
 
+/** A frame as the ring keeps it: the engine views without their replica cards, which are packed beside them. */
+interface KeptFrame extends HistoryFrame {
+	cards: Record<EngineRole, PackedCards | null>;
+}
+
 export class History {
-	private readonly frames: Ring<HistoryFrame>;
-	/** The last engine view stored per role, and its copy without series: unchanged views share one. */
-	private readonly stripped = new Map<EngineRole, {from: EngineView; view: EngineView}>();
+	private readonly frames: Ring<KeptFrame>;
+	/** The last engine view stored per role, its copy without series and its packed cards: unchanged views share one. */
+	private readonly stripped = new Map<EngineRole, {from: EngineView; view: EngineView; cards: PackedCards | null}>();
+	/** The frame `at` last answered, as kept and as given: the screen asks for the same moment several times a second. */
+	private lastRead: {kept: KeptFrame; frame: HistoryFrame} | null = null;
 	/** Each pattern's template as last kept, so frames share one string per pattern. */
 	private templates = new Map<string, {from: string; kept: string}>();
 	readonly spanMs: number;
@@ -67,9 +77,12 @@ export class History {
 	record(snapshot: Pick<Snapshot, keyof HistoryFrame>): void {
 		const last = this.frames.at(-1);
 		const same = last !== undefined && snapshot.at - last.at < this.stepMs / 2;
-		const fresh: HistoryFrame = {
+		const stable = this.strip(snapshot.engines.stable);
+		const canary = this.strip(snapshot.engines.canary);
+		const fresh: KeptFrame = {
 			at: snapshot.at,
-			engines: {stable: this.strip(snapshot.engines.stable), canary: this.strip(snapshot.engines.canary)},
+			engines: {stable: stable.view, canary: canary.view},
+			cards: {stable: stable.cards, canary: canary.cards},
 			split: snapshot.split,
 			verdict: snapshot.verdict,
 			patterns: this.patterns(snapshot.patterns),
@@ -91,7 +104,20 @@ export class History {
 			if (this.frames.at(middle)!.at <= at) low = middle + 1;
 			else high = middle;
 		}
-		return low === 0 ? null : this.frames.at(low - 1)!;
+		return low === 0 ? null : this.unpacked(this.frames.at(low - 1)!);
+	}
+
+	/** The kept frame with its replica cards back on the engine views (the same object while it is asked for again). */
+	private unpacked(kept: KeptFrame): HistoryFrame {
+		if (this.lastRead?.kept === kept) return this.lastRead.frame;
+		const {cards, ...rest} = kept;
+		const engine = (role: EngineRole): EngineView => {
+			const packed = cards[role];
+			return packed ? {...kept.engines[role], replicas: unpackCards(packed)} : kept.engines[role];
+		};
+		const frame: HistoryFrame = cards.stable || cards.canary ? {...rest, engines: {stable: engine('stable'), canary: engine('canary')}} : rest;
+		this.lastRead = {kept, frame};
+		return frame;
 	}
 
 	/**
@@ -110,12 +136,18 @@ export class History {
 		return out;
 	}
 
-	private strip(view: EngineView): EngineView {
+	private strip(view: EngineView): {view: EngineView; cards: PackedCards | null} {
 		const kept = this.stripped.get(view.role);
-		if (kept && kept.from === view) return kept.view;
-		const copy = {...view, series: NO_SERIES};
-		this.stripped.set(view.role, {from: view, view: copy});
-		return copy;
+		if (kept && kept.from === view) return kept;
+		const cards = view.replicas ? packCards(view.replicas) : null;
+		let copy: EngineView;
+		if (cards) {
+			const {replicas: _packed, ...rest} = view;
+			copy = {...rest, series: NO_SERIES};
+		} else copy = {...view, series: NO_SERIES};
+		const stripped = {from: view, view: copy, cards};
+		this.stripped.set(view.role, stripped);
+		return stripped;
 	}
 }
 
