@@ -5,6 +5,7 @@
 // both ways (the test's own docker CLI uses B's socket). Engine B is stopped mid-run and started again.
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
+import {setMaxListeners} from 'node:events';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -47,6 +48,8 @@ let configFile = '';
 let nginxPort = 0;
 let placed: Placed[] = [];
 const follow = new AbortController();
+// Five followers listen on this one signal, as on the console's own (the Monitor lifts the limit too).
+setMaxListeners(0, follow.signal);
 const {sink, seen} = recordingSink();
 
 /** The docker CLI against one of the two engines. */

@@ -1,4 +1,3 @@
-import {getMaxListeners, setMaxListeners} from 'node:events';
 import type {EngineRole, LogGap, LogSink, LogSource, RawLine} from '../../core/types.ts';
 import {ContainerEvents} from './events.ts';
 import type {DockerEndpointPool, PooledEndpoint} from './endpoints.ts';
@@ -110,9 +109,6 @@ export function createReplicaLogSource(pool: DockerEndpointPool, replicas: reado
 		follow(engine, sink, signal) {
 			listen();
 			const mine = replicas.filter((r) => r.role === engine && r.container);
-			// Each replica's follower listens on the one signal a few times over (its stream, its
-			// waits, its events watch): not a leak, and Node's warning would land on the screen.
-			setMaxListeners(Math.max(getMaxListeners(signal), 10 + 4 * mine.length), signal);
 			// One replica: its lines are in order already and go straight through.
 			const merger = mine.length > 1 ? new TimeMerger((batch) => sink.lines(batch), options.holdMs ?? 100) : null;
 			if (merger) signal.addEventListener('abort', () => merger.flush(true), {once: true});
