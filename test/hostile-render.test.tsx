@@ -6,6 +6,7 @@ import {App} from '../source/ui/app.tsx';
 import {FrameWriter} from '../source/ui/frame-writer.ts';
 import {installOutputCache} from '../source/ui/ink-output-cache.ts';
 import {startMiniDeployment, waitFor} from './helpers/mini-deployment.ts';
+import {Keyboard} from './helpers/keyboard.ts';
 
 // Container output is hostile. Lines full of escape sequences go the whole way a real line
 // goes (log sink -> store -> screen -> Ink -> frame writer) and the bytes that reach the
@@ -18,19 +19,6 @@ class Terminal extends EventEmitter {
 	write(chunk: string) {
 		this.bytes += chunk;
 		return true;
-	}
-}
-
-class Keyboard extends EventEmitter {
-	isTTY = true;
-	setRawMode() {}
-	setEncoding() {}
-	resume() {}
-	pause() {}
-	ref() {}
-	unref() {}
-	read() {
-		return null;
 	}
 }
 

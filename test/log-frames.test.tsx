@@ -10,6 +10,7 @@ import {drawLogFrame, type LogRegionRef} from '../source/ui/log-region.ts';
 import {overviewLayout} from '../source/ui/overview.tsx';
 import {startMiniDeployment} from './helpers/mini-deployment.ts';
 import {waitUntil} from './helpers/wait.ts';
+import {Keyboard} from './helpers/keyboard.ts';
 
 // A frame whose only news is log lines is drawn without React and Ink: its log rows are
 // replaced in the last frame. What it draws must be what the next full render draws, row for
@@ -21,24 +22,6 @@ class Terminal extends EventEmitter {
 	isTTY = true;
 	write() {
 		return true;
-	}
-}
-
-class Keyboard extends EventEmitter {
-	isTTY = true;
-	private queue: string[] = [];
-	setRawMode() {}
-	setEncoding() {}
-	resume() {}
-	pause() {}
-	ref() {}
-	unref() {}
-	read() {
-		return this.queue.shift() ?? null;
-	}
-	type(data: string) {
-		this.queue.push(data);
-		this.emit('readable');
 	}
 }
 
