@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url';
 import {after, before, test} from 'node:test';
 import {lockPathFor} from '../../source/adapters/files/lock.ts';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
-import {cli, DOCKER_CLI, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, runConsole, startEngine, waitFor, describeRun, auditLinesOf, type Run} from './docker-harness.ts';
+import {cli, DOCKER_CLI, ensureNetwork, get, hostPort, NAMES, NETWORK, NGINX_IMAGE, requireEngine, runConsole, startEngine, untilAnswering, waitFor, describeRun, auditLinesOf, type Run} from './docker-harness.ts';
 import {freePort} from '../helpers/ports.ts';
 
 requireEngine();
@@ -43,10 +43,12 @@ before(async () => {
 	await copyFile(join(ROOT, 'ops/e2e/guide-canary.conf'), conf);
 	await ensureNetwork();
 	await Promise.all([startEngine(NAMES.stable, '1.1.0'), startEngine(NAMES.canary, '1.2.0')]);
+	const [stablePort, canaryPort] = await Promise.all([hostPort(NAMES.stable, 8080), hostPort(NAMES.canary, 8080)]);
+	await untilAnswering([stablePort, canaryPort]);
 	await cli(['rm', '-f', NGINX], {allowFail: true});
 	// A restart gives an ephemeral published port a new number: publish a chosen one instead.
 	await cli(['run', '-d', '--name', NGINX, '--network', NETWORK, '-p', `127.0.0.1:${await freePort()}:80`, '-v', `${conf}:${CONTAINER_PATH}:ro`, NGINX_IMAGE]);
-	const [stablePort, canaryPort, nginxPort] = await Promise.all([hostPort(NAMES.stable, 8080), hostPort(NAMES.canary, 8080), hostPort(NGINX, 80)]);
+	const nginxPort = await hostPort(NGINX, 80);
 	const versions = new Set<string>();
 	await waitFor('both engines answering through nginx', async () => {
 		const r = await get(nginxPort, '/healthz', 'e2e-console');

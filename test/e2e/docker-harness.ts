@@ -87,6 +87,17 @@ export async function get(port: number, path: string, userAgent: string): Promis
 	}
 }
 
+/**
+ * Waits until each engine answers /healthz on its own loopback port. Call it before nginx starts:
+ * nginx (max_fails=1, fail_timeout=10s by default, and without a `zone` each worker keeps its own
+ * failures) marks a server that refused its first connection as failed for 10 s in that worker,
+ * so a probe through nginx can see both versions on one worker while another still answers
+ * 502 "no live upstreams" to whatever lands on it next.
+ */
+export async function untilAnswering(ports: number[], timeoutMs = 20_000): Promise<void> {
+	await Promise.all(ports.map((port) => waitFor(`the engine on port ${port} answering /healthz`, async () => (await get(port, '/healthz', 'e2e-ready').catch(() => null))?.status === 200, timeoutMs)));
+}
+
 /** POST /__lab/faults on an engine's port: the faults it runs with from now on (until it restarts). */
 export async function setLabFaults(port: number, faults: Record<string, unknown>): Promise<void> {
 	const controller = new AbortController();

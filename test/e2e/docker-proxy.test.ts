@@ -8,7 +8,7 @@ import {after, before, test} from 'node:test';
 import {createDockerProxy} from '../../source/adapters/docker/proxy.ts';
 import {dockerExec} from '../../source/adapters/docker/exec.ts';
 import {inspectServices} from '../../source/adapters/docker/inspect.ts';
-import {cli, ensureNetwork, get, hostPort, NAMES, NGINX_IMAGE, requireEngine, startEngine, waitFor} from './docker-harness.ts';
+import {cli, ensureNetwork, get, hostPort, NAMES, NGINX_IMAGE, requireEngine, startEngine, untilAnswering, waitFor} from './docker-harness.ts';
 
 const {docker} = requireEngine();
 const NGINX = 'nginx-canary';
@@ -22,6 +22,7 @@ before(async () => {
 	await copyFile(new URL('../../ops/nginx/canary.conf', import.meta.url), conf);
 	await ensureNetwork();
 	await Promise.all([startEngine(NAMES.stable, '1.1.0'), startEngine(NAMES.canary, '1.2.0')]);
+	await untilAnswering(await Promise.all([hostPort(NAMES.stable, 8080), hostPort(NAMES.canary, 8080)]));
 	await cli(['rm', '-f', NGINX], {allowFail: true});
 	// The engine's own compose layout: the single file mounted as default.conf.
 	await cli(['run', '-d', '--name', NGINX, '--network', 'canary-e2e', '-p', '127.0.0.1::80', '-v', `${conf}:${CONTAINER_PATH}`, NGINX_IMAGE]);

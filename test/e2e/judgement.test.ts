@@ -14,7 +14,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, test} from 'node:test';
 import {requireTmux, Tmux} from '../helpers/tmux.ts';
-import {cli, ensureNetwork, get, NAMES, NETWORK, NGINX_IMAGE, requireEngine, ROOT, runConsole, setLabFaults, startEngine, waitFor, describeRun, auditLinesOf, type Run} from './docker-harness.ts';
+import {cli, ensureNetwork, get, NAMES, NETWORK, NGINX_IMAGE, requireEngine, ROOT, runConsole, setLabFaults, startEngine, untilAnswering, waitFor, describeRun, auditLinesOf, type Run} from './docker-harness.ts';
 import {freePort} from '../helpers/ports.ts';
 
 requireEngine();
@@ -122,6 +122,7 @@ before(async () => {
 	await ensureNetwork();
 	[ports.stable, ports.canary, ports.nginx] = [await freePort(), await freePort(), await freePort()];
 	await Promise.all([startEngine(NAMES.stable, '1.1.0', {hostPort: ports.stable}), startEngine(NAMES.canary, '1.2.0', {hostPort: ports.canary})]);
+	await untilAnswering([ports.stable, ports.canary]);
 	await cli(['rm', '-f', NGINX], {allowFail: true});
 	await cli(['run', '-d', '--name', NGINX, '--network', NETWORK, '-p', `127.0.0.1:${ports.nginx}:80`, '-v', `${conf}:${CONTAINER_PATH}:ro`, NGINX_IMAGE]);
 	const versions = new Set<string>();

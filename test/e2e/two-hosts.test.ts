@@ -15,7 +15,7 @@ import {DockerEndpointPool} from '../../source/adapters/docker/endpoints.ts';
 import {replicaServices} from '../../source/adapters/docker/replica-hosts.ts';
 import {createReplicaLogSource, type DockerReplica, type ReplicaLine} from '../../source/adapters/docker/replica-logs.ts';
 import {freePorts} from '../helpers/ports.ts';
-import {DOCKER_CLI, describeRun, ENGINE_IMAGE, get, NGINX_IMAGE, recordingSink, requireEngine, runConsole, waitFor} from './docker-harness.ts';
+import {DOCKER_CLI, describeRun, ENGINE_IMAGE, get, NGINX_IMAGE, recordingSink, requireEngine, runConsole, untilAnswering, waitFor} from './docker-harness.ts';
 
 const runFile = promisify(execFile);
 const {engineScript} = requireEngine();
@@ -120,6 +120,7 @@ before(async () => {
 			]);
 		}),
 	);
+	await untilAnswering(placed.map((p) => p.port), 30_000);
 	await dockerAt(HOST_A, ['rm', '-f', NGINX], true);
 	await dockerAt(HOST_A, ['run', '-d', '--name', NGINX, '--label', LABEL, '--network', 'host', '-v', `${conf}:${CONTAINER_PATH}:ro`, NGINX_IMAGE]);
 	const versions = new Set<string>();
