@@ -59,6 +59,8 @@ export interface StatsSource {
 	read(engine: EngineRole, signal?: AbortSignal): Promise<ResourceReading>;
 	/** One replica's reading (S1, C2, ...), where the source knows replicas. */
 	readReplica?(replica: string, signal?: AbortSignal): Promise<ResourceReading>;
+	/** The runtime reported a lifecycle event of the role: its restart count and state are read again now. */
+	stale?(engine: EngineRole): void;
 }
 
 export interface CommandResult {

@@ -53,6 +53,9 @@ export function createReplicaStatsSource(pool: DockerEndpointPool, replicas: rea
 			const failed = settled.find((s) => s.status === 'rejected');
 			throw failed ? (failed as PromiseRejectedResult).reason : new Error(`no ${engine} replica names a container`);
 		},
+		stale(engine: EngineRole) {
+			for (const source of sources.values()) if (source.replica.role === engine) source.stats.stale?.(engine);
+		},
 		close() {
 			for (const source of sources.values()) source.stats.close();
 		},

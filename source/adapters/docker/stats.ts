@@ -42,8 +42,22 @@ export function stateOf(info: Pick<Docker.ContainerInspectInfo, 'State'>): Pick<
 }
 
 export interface DockerStatsSource extends StatsSource {
-	/** Stops the background polling. */
+	/** Stops the background streams. */
 	close(): void;
+}
+
+/** What the daemon sends in a stats stream while the container is not running. */
+const NOT_RUNNING = '"read":"0001-01-01T00:00:00Z"';
+
+export interface DockerStatsOptions {
+	/** How often a reading is made from the stream (the daemon sends a sample every second). */
+	intervalMs?: number;
+	/** The stream of an engine nobody read for this long is closed. */
+	idleMs?: number;
+	/** Restart count, start time and state are read again at least this often (and at every start, stop and lifecycle event). */
+	inspectEveryMs?: number;
+	/** A stream that sent nothing for this long is given up and opened again (a host that vanished). */
+	silentMs?: number;
 }
 
 interface Poller {
@@ -52,48 +66,167 @@ interface Poller {
 	lastRead: number;
 	waiters: Array<() => void>;
 	running: boolean;
+	/** Asks the live stream to inspect again (a lifecycle event came). */
+	refresh: (() => void) | null;
+	stream: {destroy?: () => void} | null;
+}
+
+type Base = Pick<ResourceReading, 'startedAt' | 'restarts' | 'state' | 'exitCode' | 'oomKilled'>;
+type Figures = Pick<ResourceReading, 'memUsed' | 'memLimit' | 'cpuPercent'>;
+const NO_FIGURES: Figures = {memUsed: 0, memLimit: 0, cpuPercent: null};
+
+function baseOf(info: Docker.ContainerInspectInfo): Base {
+	const started = Date.parse(info.State.StartedAt);
+	return {
+		startedAt: info.State.StartedAt.startsWith('0001-') || Number.isNaN(started) ? null : started,
+		restarts: info.RestartCount ?? 0,
+		...stateOf(info),
+	};
 }
 
 /**
- * One stats reading takes 1-2 s (the daemon waits for two of its samples), so readings come from
- * a background poll per engine, started by the first read() and stopped after a minute without
- * readers; read() answers at once from the latest reading.
+ * Each container's stats come from one long-lived stream (`GET /containers/NAME/stats`, the
+ * daemon's sample every second), opened by the first read() and closed after a minute without
+ * readers; read() answers at once from the latest reading. A sample is parsed only when a reading
+ * is due (every intervalMs), and the container is inspected (restarts, start time, state) when
+ * the stream shows it start or stop, when a lifecycle event says so (stale()), and every
+ * inspectEveryMs: one connection per container instead of two requests per reading.
  */
-export function createDockerStatsSource(docker: Docker, names: Record<EngineRole, string>, options: {intervalMs?: number; idleMs?: number} = {}): DockerStatsSource {
+export function createDockerStatsSource(docker: Docker, names: Record<EngineRole, string>, options: DockerStatsOptions = {}): DockerStatsSource {
 	const intervalMs = options.intervalMs ?? 1000;
 	const idleMs = options.idleMs ?? 60_000;
+	const inspectEveryMs = options.inspectEveryMs ?? 10_000;
+	const silentMs = options.silentMs ?? 5_000;
 	const endpoint = endpointOf(docker);
 	const pollers = new Map<EngineRole, Poller>();
 	let closed = false;
 
-	async function readOnce(name: string, first: boolean): Promise<ResourceReading> {
+	const publish = (poller: Poller, reading: ResourceReading) => {
+		poller.latest = reading;
+		poller.error = null;
+		for (const wake of poller.waiters.splice(0)) wake();
+	};
+	const idle = (poller: Poller) => closed || Date.now() - poller.lastRead >= idleMs;
+
+	/** One stream's life: resolves when it ends (the container was removed) or nobody reads; rejects on errors. */
+	async function follow(name: string, poller: Poller): Promise<void> {
 		const container = docker.getContainer(name);
-		const info = await container.inspect();
-		const started = Date.parse(info.State.StartedAt);
-		const base = {
-			startedAt: info.State.StartedAt.startsWith('0001-') || Number.isNaN(started) ? null : started,
-			restarts: info.RestartCount ?? 0,
-			...stateOf(info),
+		// A host that vanished answers nothing: every request here is bounded (silentMs).
+		const inspectBounded = () => container.inspect({abortSignal: AbortSignal.timeout(silentMs)} as {abortSignal: AbortSignal});
+		let base = baseOf(await inspectBounded());
+		let figures = NO_FIGURES;
+		let running = base.state === 'running';
+		if (!running) publish(poller, {...NO_FIGURES, ...base});
+		const opening = new AbortController();
+		const openTimer = setTimeout(() => opening.abort(new Error(`no stats stream from Docker at ${endpoint} in ${Math.round(silentMs / 1000)} s`)), silentMs);
+		let stream: NodeJS.ReadableStream & {destroy(): void};
+		try {
+			stream = (await container.stats({stream: true, abortSignal: opening.signal} as {stream: true})) as unknown as typeof stream;
+		} finally {
+			clearTimeout(openTimer);
+		}
+		if (idle(poller)) return stream.destroy();
+		poller.stream = stream;
+		let [lastParsed, lastInspect, lastData] = [0, Date.now(), Date.now()];
+		// One inspection at a time; one asked for meanwhile runs after it (it may have begun before the change).
+		let [inspecting, again] = [false, false];
+		const inspect = (): void => {
+			lastInspect = Date.now();
+			if (inspecting) {
+				again = true;
+				return;
+			}
+			inspecting = true;
+			const next = () => {
+				inspecting = false;
+				if (again && poller.stream === stream) {
+					again = false;
+					inspect();
+				}
+			};
+			inspectBounded().then(
+				(info) => {
+					base = baseOf(info);
+					publish(poller, {...(base.state === 'running' ? figures : NO_FIGURES), ...base});
+					next();
+				},
+				// Gone or unreachable: the stream's end or silence says so.
+				next,
+			);
 		};
-		if (!info.State.Running) return {memUsed: 0, memLimit: 0, cpuPercent: null, ...base};
-		// The first reading is one-shot (about 1 s instead of 2, no CPU figure yet) so a short-lived
-		// `status` gets memory; later ones wait for the daemon's second sample and give CPU too.
-		const stats = (await container.stats({stream: false, ...(first ? {'one-shot': true} : {})} as {stream: false})) as unknown as RawStats;
-		return {memUsed: memoryUsed(stats), memLimit: stats.memory_stats?.limit ?? 0, cpuPercent: cpuPercent(stats), ...base};
+		poller.refresh = inspect;
+		const onSample = (line: string) => {
+			const now = Date.now();
+			const nowRunning = !line.includes(NOT_RUNNING);
+			const changed = nowRunning !== running;
+			running = nowRunning;
+			if (!running) figures = NO_FIGURES;
+			else if (changed || now - lastParsed >= intervalMs - 250 || poller.latest === null) {
+				lastParsed = now;
+				try {
+					const stats = JSON.parse(line) as RawStats;
+					figures = {memUsed: memoryUsed(stats), memLimit: stats.memory_stats?.limit ?? 0, cpuPercent: cpuPercent(stats)};
+				} catch {
+					return;
+				}
+				if (!changed) publish(poller, {...figures, ...base});
+			}
+			if (changed || now - lastInspect >= inspectEveryMs) inspect();
+		};
+		try {
+			await new Promise<void>((resolve, reject) => {
+				let buffer = '';
+				const watchdog = setInterval(() => {
+					if (idle(poller)) {
+						stream.destroy();
+						resolve();
+					} else if (Date.now() - lastData > silentMs) {
+						stream.destroy();
+						reject(new Error(`no stats from Docker at ${endpoint} for ${Math.round(silentMs / 1000)} s`));
+					}
+				}, 1000);
+				watchdog.unref?.();
+				const done = (error?: Error) => {
+					clearInterval(watchdog);
+					if (error) reject(error);
+					else resolve();
+				};
+				stream.setEncoding('utf8');
+				stream.on('data', (chunk: string) => {
+					lastData = Date.now();
+					buffer += chunk;
+					for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+						const line = buffer.slice(0, nl);
+						buffer = buffer.slice(nl + 1);
+						if (line.trim()) onSample(line);
+					}
+					// A sample is a few KB: a line this long is not one.
+					if (buffer.length > 1 << 20) buffer = '';
+				});
+				stream.on('error', (error: Error) => done(error));
+				stream.on('end', () => done());
+				stream.on('close', () => done());
+			});
+		} finally {
+			poller.refresh = null;
+			poller.stream = null;
+		}
 	}
 
 	async function loop(engine: EngineRole, poller: Poller): Promise<void> {
-		while (!closed && Date.now() - poller.lastRead < idleMs) {
+		while (!idle(poller)) {
 			const began = Date.now();
+			let failed = false;
 			try {
-				poller.latest = await readOnce(names[engine], poller.latest === null);
-				poller.error = null;
+				await follow(names[engine], poller);
 			} catch (error) {
+				failed = true;
 				poller.error = new Error(isNotFound(error) ? `no container named ${names[engine]}` : describeDockerError(error, endpoint));
+				for (const wake of poller.waiters.splice(0)) wake();
 			}
-			for (const wake of poller.waiters.splice(0)) wake();
-			const pause = Math.max(0, intervalMs - (Date.now() - began));
-			await new Promise((r) => setTimeout(r, poller.error ? Math.max(pause, 1000) : pause).unref?.());
+			// A stream that ended at once (or failed) is not opened again at once.
+			const pause = failed ? Math.max(intervalMs, 1000) : Math.max(0, 1000 - (Date.now() - began));
+			if (pause > 0 && !idle(poller)) await new Promise((r) => setTimeout(r, pause).unref?.());
 		}
 		poller.running = false;
 	}
@@ -102,7 +235,7 @@ export function createDockerStatsSource(docker: Docker, names: Record<EngineRole
 		async read(engine, signal) {
 			let poller = pollers.get(engine);
 			if (!poller) {
-				poller = {latest: null, error: null, lastRead: Date.now(), waiters: [], running: false};
+				poller = {latest: null, error: null, lastRead: Date.now(), waiters: [], running: false, refresh: null, stream: null};
 				pollers.set(engine, poller);
 			}
 			poller.lastRead = Date.now();
@@ -125,8 +258,12 @@ export function createDockerStatsSource(docker: Docker, names: Record<EngineRole
 			if (poller.error) throw poller.error;
 			return poller.latest!;
 		},
+		stale(engine) {
+			pollers.get(engine)?.refresh?.();
+		},
 		close() {
 			closed = true;
+			for (const poller of pollers.values()) poller.stream?.destroy?.();
 		},
 	};
 }

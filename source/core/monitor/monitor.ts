@@ -124,6 +124,7 @@ export class Monitor {
 		for (const role of ENGINE_ROLES) this.deps.logs.follow(role, this.logStore.sink, this.abort.signal);
 		this.deps.lifecycle?.watch((event) => {
 			this.pollers[event.engine].lifecycle.event(event.kind, event.at, event.exitCode);
+			this.deps.stats.stale?.(event.engine);
 			this.watch.lifecycle(event);
 			this.changed();
 		}, this.abort.signal);
