@@ -12,8 +12,21 @@ export class ContainerEvents {
 	private opening = false;
 	private readonly watched = new Map<string, number>();
 	private readonly waiters = new Set<Waiter>();
+	/** When the current stream opened (0: none is open): changes after this moment are seen. */
+	openedAt = 0;
+	/** When the last container event of any container arrived. */
+	lastEventAt = 0;
 
 	constructor(private readonly docker: Docker) {}
+
+	/**
+	 * True when no container event arrived since `since` and the stream was open all along: what
+	 * the daemon said at `since` still holds (a container that starts, stops, dies, is created,
+	 * removed or renamed, or changes health, sends an event).
+	 */
+	quietSince(since: number): boolean {
+		return this.stream !== null && this.openedAt > 0 && this.openedAt <= since && this.lastEventAt < since;
+	}
 
 	/** Keeps the events stream open while at least one watcher is interested. */
 	watch(name: string, signal: AbortSignal): () => void {
@@ -54,10 +67,12 @@ export class ContainerEvents {
 	close(): void {
 		const stream = this.stream as unknown as {destroy?: () => void} | null;
 		this.stream = null;
+		this.openedAt = 0;
 		stream?.destroy?.();
 	}
 
-	private ensureOpen(): void {
+	/** Opens the stream when somebody watches and none is open or opening (after a daemon restart, too). */
+	ensureOpen(): void {
 		if (this.stream || this.opening || this.watched.size === 0) return;
 		this.opening = true;
 		this.docker
@@ -69,6 +84,7 @@ export class ContainerEvents {
 					return;
 				}
 				this.stream = stream;
+				this.openedAt = Date.now();
 				let partial = '';
 				stream.on('data', (chunk: Buffer) => {
 					partial += chunk.toString('utf8');
@@ -80,7 +96,9 @@ export class ContainerEvents {
 					if (partial.length > 1_000_000) partial = '';
 				});
 				const lost = () => {
-					if (this.stream === stream) this.stream = null;
+					if (this.stream !== stream) return;
+					this.stream = null;
+					this.openedAt = 0;
 				};
 				stream.on('end', lost);
 				stream.on('close', lost);
@@ -93,6 +111,7 @@ export class ContainerEvents {
 	}
 
 	private onEvent(line: string): void {
+		this.lastEventAt = Date.now();
 		let name: string | undefined;
 		try {
 			const event = JSON.parse(line) as {Actor?: {Attributes?: {name?: string}}};

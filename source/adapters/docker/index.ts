@@ -8,6 +8,7 @@ import {createDockerLogSource, type DockerLogOptions} from './logs.ts';
 import {createDockerProxy} from './proxy.ts';
 import {createDockerStatsSource, type DockerStatsSource} from './stats.ts';
 import {DockerEndpointPool} from './endpoints.ts';
+import {ContainerEvents} from './events.ts';
 import {createReplicaLogSource, type DockerReplica} from './replica-logs.ts';
 import {createReplicaLifecycleSource, createReplicaStatsSource, replicaServices} from './replica-hosts.ts';
 
@@ -69,16 +70,32 @@ export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapte
 	if (config.replicas) return replicaAdapters(config, config.replicas, docker, connected?.endpoint ?? {options: docker.modem as unknown as Docker.DockerOptions, describe: endpoint}, runtime);
 	const stats = createDockerStatsSource(docker, engines, {intervalMs: config.statsIntervalMs});
 	const proxy = createDockerProxy(docker, {container: config.names.nginx, hostConfigPath: config.nginxConfig.host, containerConfigPath: config.nginxConfig.container});
+	// One container-events stream for the log followers and the services strip.
+	const events = new ContainerEvents(docker);
+	const closing = new AbortController();
+	let known: {at: number; services: ServiceState[]} | null = null;
+	let watching = false;
 	return {
 		docker,
-		logs: createDockerLogSource(docker, engines, config.logs),
+		logs: createDockerLogSource(docker, engines, config.logs, events),
 		stats,
 		proxy,
 		runtime,
 		lifecycle: createDockerLifecycleSource(docker, engines),
 		async services() {
-			const names = await deploymentNames(docker, required, config.names.nginx, config.names.services);
-			return withMountProblem(await inspectServices(docker, names), config.names.nginx, proxy);
+			// The list and the inspections are read again only when a container event came since the
+			// last reading, or it is older than SERVICES_RECHECK_MS: a quiet deployment costs no requests.
+			if (!known || !events.quietSince(known.at) || Date.now() - known.at >= SERVICES_RECHECK_MS) {
+				if (!watching && !closing.signal.aborted) {
+					watching = true;
+					events.watch(SERVICES_WATCH, closing.signal);
+				} else events.ensureOpen();
+				const at = Date.now();
+				const names = await deploymentNames(docker, required, config.names.nginx, config.names.services);
+				known = {at, services: await inspectServices(docker, names)};
+			}
+			// Copies: the mount check (its own 30 s recheck) writes its problem into nginx's entry.
+			return withMountProblem(known.services.map((s) => ({...s})), config.names.nginx, proxy);
 		},
 		async check() {
 			const result = await checkDocker(docker, endpoint);
@@ -94,9 +111,15 @@ export function createDockerAdapters(config: DockerAdaptersConfig): DockerAdapte
 		},
 		close() {
 			stats.close();
+			closing.abort();
 		},
 	};
 }
+
+/** The services strip's reading is renewed at least this often, events or not. */
+const SERVICES_RECHECK_MS = 30_000;
+/** The name the services strip keeps the events stream open under (no container is named so). */
+const SERVICES_WATCH = '\0services';
 
 /** A running nginx's detached config, checked every poll so it shows before anyone presses a key. */
 async function withMountProblem<T extends {name: string; found: boolean; state?: string; problem?: string | null}>(services: T[], nginxName: string, proxy: {mountProblem(): Promise<string | null>}): Promise<T[]> {
