@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=50 --liftoff-only
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=50 --liftoff-only --interrupt-budget=270336
 // Runs the build (dist/: made by `npm pack` for the package, by `npm ci` in a checkout). An
 // installed package has no sources and needs nothing else. In a checkout the build runs when
 // it is at least as new as every source file; otherwise (an edited checkout, or `npm ci
