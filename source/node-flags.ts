@@ -15,6 +15,6 @@
 // V8 spent its first minute compiling lukewarm functions with TurboFan on its worker threads
 // (110 compiles, 0.4 s of CPU in 45 s) that never earned it back. Hot paths under load still
 // reach TurboFan within a fraction of a second. Measured on Docker (bench/profile.ts, 45 s):
-// quiet overview 2.49-2.73 -> 2.06-2.31 % of a core, logs view at 10,000 lines/s 21.9 -> 18.9 %,
-// at 1,000 lines/s 8.2 -> 8.0 %, peak RSS a few MB lower.
+// quiet overview 2.49-2.73 -> 2.06-2.31 % of a core, peak RSS a few MB lower; under load no
+// worse (logs view, 10,000 lines/s 21.9 -> 18.9 %, 1,000 lines/s 8.2 -> 8.0 %, one run each).
 export const NODE_FLAGS = ['--max-semi-space-size=8', '--heap-growing-percent=50', '--liftoff-only', '--interrupt-budget=270336'];
