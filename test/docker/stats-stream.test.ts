@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {PassThrough} from 'node:stream';
 import {test} from 'node:test';
 import type Docker from 'dockerode';
-import {createDockerStatsSource} from '../../source/adapters/docker/stats.ts';
+import {createDockerStatsSource, type DockerStatsOptions} from '../../source/adapters/docker/stats.ts';
 import {waitUntil} from '../helpers/wait.ts';
 
 interface Container {
@@ -52,15 +52,20 @@ function standInDaemon(container: Container) {
 	return {docker, streams, sample, inspects: () => inspects};
 }
 
-test('Docker stats: one stream per container; a sample is parsed only when a reading is due; start and stop are seen at once and inspected', async () => {
+/** A source on a running container, its stream open and its first sample (memory 500) read. */
+async function opened(role: 'stable' | 'canary', options: DockerStatsOptions) {
 	const container: Container = {running: true, restarts: 0, removed: false};
 	const daemon = standInDaemon(container);
-	const stats = createDockerStatsSource(daemon.docker, {stable: 'engine-stable', canary: 'engine-canary'}, {intervalMs: 60_000, inspectEveryMs: 60_000});
+	const stats = createDockerStatsSource(daemon.docker, {stable: 'engine-stable', canary: 'engine-canary'}, options);
+	const first = stats.read(role);
+	await waitUntil('the stream open', () => daemon.streams.length === 1);
+	daemon.sample(500);
+	return {container, daemon, stats, reading: await first};
+}
+
+test('Docker stats: one stream per container; a sample is parsed only when a reading is due; start and stop are seen at once and inspected', async () => {
+	const {container, daemon, stats, reading} = await opened('stable', {intervalMs: 60_000, inspectEveryMs: 60_000});
 	try {
-		const first = stats.read('stable');
-		await waitUntil('the stream open', () => daemon.streams.length === 1);
-		daemon.sample(500);
-		const reading = await first;
 		assert.deepEqual({memUsed: reading.memUsed, memLimit: reading.memLimit, cpuPercent: reading.cpuPercent, restarts: reading.restarts, state: reading.state}, {memUsed: 500, memLimit: 1000, cpuPercent: 20, restarts: 0, state: 'running'});
 		// Samples that come before the next reading is due change nothing and inspect nothing.
 		for (let i = 0; i < 20; i++) daemon.sample(600 + i);
@@ -92,14 +97,9 @@ test('Docker stats: one stream per container; a sample is parsed only when a rea
 });
 
 test('Docker stats: a lifecycle event (stale) reads the restart count again without waiting for the next inspection', async () => {
-	const container: Container = {running: true, restarts: 0, removed: false};
-	const daemon = standInDaemon(container);
-	const stats = createDockerStatsSource(daemon.docker, {stable: 'engine-stable', canary: 'engine-canary'}, {intervalMs: 60_000, inspectEveryMs: 60_000});
+	const {container, stats, reading} = await opened('canary', {intervalMs: 60_000, inspectEveryMs: 60_000});
 	try {
-		const first = stats.read('canary');
-		await waitUntil('the stream open', () => daemon.streams.length === 1);
-		daemon.sample(500);
-		assert.equal((await first).restarts, 0);
+		assert.equal(reading.restarts, 0);
 		// A restart faster than a sample: the stream never shows the container stopped.
 		container.restarts = 1;
 		stats.stale?.('canary');
@@ -110,14 +110,8 @@ test('Docker stats: a lifecycle event (stale) reads the restart count again with
 });
 
 test('Docker stats: a stream that goes silent is reported and opened again; a removed container is named', async () => {
-	const container: Container = {running: true, restarts: 0, removed: false};
-	const daemon = standInDaemon(container);
-	const stats = createDockerStatsSource(daemon.docker, {stable: 'engine-stable', canary: 'engine-canary'}, {intervalMs: 1000, silentMs: 1200});
+	const {container, daemon, stats} = await opened('stable', {intervalMs: 1000, silentMs: 1200});
 	try {
-		const first = stats.read('stable');
-		await waitUntil('the stream open', () => daemon.streams.length === 1);
-		daemon.sample(500);
-		await first;
 		// Nothing more arrives (a host that vanished without closing): given up, said, opened again.
 		const error = await waitUntil('the silence reported', () => stats.read('stable').then(() => null, (e: Error) => e), {timeoutMs: 10_000});
 		assert.match(error.message, /no stats from Docker at unix:\/\/\/run\/stand-in\.sock for 1 s/);

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import {lineSplitter} from './lines.ts';
 
 type Waiter = {name: string; wake: () => void};
 
@@ -85,16 +86,7 @@ export class ContainerEvents {
 				}
 				this.stream = stream;
 				this.openedAt = Date.now();
-				let partial = '';
-				stream.on('data', (chunk: Buffer) => {
-					partial += chunk.toString('utf8');
-					let nl: number;
-					while ((nl = partial.indexOf('\n')) >= 0) {
-						this.onEvent(partial.slice(0, nl));
-						partial = partial.slice(nl + 1);
-					}
-					if (partial.length > 1_000_000) partial = '';
-				});
+				stream.on('data', lineSplitter((line) => this.onEvent(line)));
 				const lost = () => {
 					if (this.stream !== stream) return;
 					this.stream = null;

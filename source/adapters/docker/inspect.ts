@@ -26,7 +26,8 @@ export interface ServiceState {
 	problem?: string;
 }
 
-function time(value: string | undefined): number | null {
+/** A Docker time (StartedAt, FinishedAt) in ms since epoch; null for Docker's zero time 0001-01-01. */
+export function dockerTime(value: string | undefined): number | null {
 	if (!value || value.startsWith('0001-')) return null;
 	const ms = Date.parse(value);
 	return Number.isNaN(ms) ? null : ms;
@@ -41,7 +42,7 @@ export function serviceFromInspect(name: string, info: Docker.ContainerInspectIn
 		health: health === 'healthy' || health === 'unhealthy' || health === 'starting' ? health : 'none',
 		restarts: info.RestartCount ?? 0,
 		image: info.Config.Image ?? null,
-		startedAt: time(info.State.StartedAt),
+		startedAt: dockerTime(info.State.StartedAt),
 		exitCode: info.State.Running ? null : info.State.ExitCode,
 		mounts: (info.Mounts ?? []).map((m) => ({type: m.Type, source: m.Source, destination: m.Destination, readOnly: !m.RW})),
 	};

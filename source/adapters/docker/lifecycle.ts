@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import {lineSplitter} from './lines.ts';
 import type {EngineRole, LifecycleEvent, LifecycleSource} from '../../core/types.ts';
 
 // What Docker did to the engines: `start`, `die` (with its exit code) and `oom` from the events
@@ -73,20 +74,16 @@ export function createDockerLifecycleSource(docker: Docker, names: LifecycleName
 			const seen = new Set<string>();
 			const follow = (stream: NodeJS.ReadableStream) =>
 				new Promise<void>((resolve) => {
-					let partial = '';
 					const stop = () => (stream as unknown as {destroy?: () => void}).destroy?.();
 					signal.addEventListener('abort', stop, {once: true});
-					stream.on('data', (chunk: Buffer) => {
-						partial += chunk.toString('utf8');
-						let nl: number;
-						while ((nl = partial.indexOf('\n')) >= 0) {
-							const line = partial.slice(0, nl);
-							partial = partial.slice(nl + 1);
+					stream.on(
+						'data',
+						lineSplitter((line) => {
 							const event = parseLifecycleEvent(line, names);
-							if (!event) continue;
+							if (!event) return;
 							// A reopened stream with `since` repeats the last second: deliver each event once.
 							const key = `${event.engine} ${event.container ?? ''} ${event.kind} ${event.at}`;
-							if (seen.has(key)) continue;
+							if (seen.has(key)) return;
 							seen.add(key);
 							if (seen.size > 1000) seen.delete(seen.values().next().value!);
 							since = event.at;
@@ -95,9 +92,8 @@ export function createDockerLifecycleSource(docker: Docker, names: LifecycleName
 							} catch {
 								// A failing sink must not end the stream.
 							}
-						}
-						if (partial.length > 1_000_000) partial = '';
-					});
+						}),
+					);
 					const done = () => {
 						signal.removeEventListener('abort', stop);
 						since ??= Date.now();

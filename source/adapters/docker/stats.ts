@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import type {EngineRole, ResourceReading, StatsSource} from '../../core/types.ts';
 import {describeDockerError, endpointOf, isNotFound} from './connect.ts';
+import {dockerTime} from './inspect.ts';
+import {lineSplitter} from './lines.ts';
 
 interface RawStats {
 	memory_stats?: {usage?: number; limit?: number; stats?: Record<string, number>};
@@ -76,12 +78,7 @@ type Figures = Pick<ResourceReading, 'memUsed' | 'memLimit' | 'cpuPercent'>;
 const NO_FIGURES: Figures = {memUsed: 0, memLimit: 0, cpuPercent: null};
 
 function baseOf(info: Docker.ContainerInspectInfo): Base {
-	const started = Date.parse(info.State.StartedAt);
-	return {
-		startedAt: info.State.StartedAt.startsWith('0001-') || Number.isNaN(started) ? null : started,
-		restarts: info.RestartCount ?? 0,
-		...stateOf(info),
-	};
+	return {startedAt: dockerTime(info.State.StartedAt), restarts: info.RestartCount ?? 0, ...stateOf(info)};
 }
 
 /**
@@ -175,7 +172,6 @@ export function createDockerStatsSource(docker: Docker, names: Record<EngineRole
 		};
 		try {
 			await new Promise<void>((resolve, reject) => {
-				let buffer = '';
 				const watchdog = setInterval(() => {
 					if (idle(poller)) {
 						stream.destroy();
@@ -191,17 +187,10 @@ export function createDockerStatsSource(docker: Docker, names: Record<EngineRole
 					if (error) reject(error);
 					else resolve();
 				};
-				stream.setEncoding('utf8');
-				stream.on('data', (chunk: string) => {
+				const lines = lineSplitter(onSample);
+				stream.on('data', (chunk: Buffer) => {
 					lastData = Date.now();
-					buffer += chunk;
-					for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-						const line = buffer.slice(0, nl);
-						buffer = buffer.slice(nl + 1);
-						if (line.trim()) onSample(line);
-					}
-					// A sample is a few KB: a line this long is not one.
-					if (buffer.length > 1 << 20) buffer = '';
+					lines(chunk);
 				});
 				stream.on('error', (error: Error) => done(error));
 				stream.on('end', () => done());
